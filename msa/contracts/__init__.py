@@ -1,0 +1,1 @@
+"""Wire contracts: topic names, JSON payloads, CloudEvents headers, generated JSON Schemas."""

@@ -1,0 +1,48 @@
+"""Versioned topic names. A breaking change to a payload gets a new ``.vN`` topic, never an edit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ALL_TOPICS", "TopicSpec", "partner_topic"]
+
+AIS_POSITIONS = "ais.positions.v1"
+AIS_STATIC = "ais.static.v1"
+AIS_OTHER = "ais.other.v1"
+AIS_REJECTS = "ais.rejects.v1"
+SAT_DETECTIONS = "sat.detections.v1"
+POSITIONS_BY_CELL = "detect.positions-by-cell.v1"
+ALERTS = "alerts.v1"
+PARTNER_PREFIX = "alerts.v1.partner."
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    key: str
+    payload: str  # name of the JSON Schema in schemas/
+    description: str
+    compacted: bool = False
+
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    TopicSpec(AIS_POSITIONS, 6, "MMSI (decimal string)", "position",
+              "Normalised AIS position reports (types 1/2/3, 18, 19, 27, CSV rows)."),
+    TopicSpec(AIS_STATIC, 6, "MMSI (decimal string)", "static",
+              "Normalised static and voyage data (types 5, 24, CSV rows)."),
+    TopicSpec(AIS_OTHER, 3, "MMSI (decimal string)", "other",
+              "Other AIS messages kept as they are (4, 9, 21, 8…)."),
+    TopicSpec(AIS_REJECTS, 3, "source", "reject",
+              "Input that could not become data: reason, source and raw text."),
+    TopicSpec(SAT_DETECTIONS, 3, "scene_id", "satellite",
+              "Satellite vessel detections and scene footprints."),
+    TopicSpec(POSITIONS_BY_CELL, 6, "spatial cell id", "position",
+              "Derived: positions re-keyed by spatial cell (and neighbour cells) for rendezvous."),
+    TopicSpec(ALERTS, 6, "alert_id", "alert",
+              "Alerts as CloudEvents (binary mode); data is a GeoJSON Feature."),
+)
+
+
+def partner_topic(partner: str) -> str:
+    return f"{PARTNER_PREFIX}{partner}"

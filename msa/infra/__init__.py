@@ -1,0 +1,1 @@
+"""Local infrastructure without Docker: Apache Kafka (KRaft) from Maven Central jars, PostgreSQL + PostGIS."""

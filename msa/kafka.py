@@ -1,0 +1,83 @@
+"""Kafka helpers shared by the services: producer/consumer factories and topic creation (aiokafka)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+
+from msa.contracts.topics import ALL_TOPICS, TopicSpec
+
+__all__ = ["ensure_topics", "make_consumer", "make_producer", "wait_for_broker"]
+
+log = logging.getLogger(__name__)
+
+
+def make_producer(bootstrap: str, *, linger_ms: int = 20, max_batch_size: int = 256 * 1024,
+                  client_id: str = "msa") -> AIOKafkaProducer:
+    """Idempotent producer with ``acks=all``: a retried send is never written twice."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=linger_ms,
+        max_batch_size=max_batch_size,
+        compression_type=None,
+        request_timeout_ms=30000,
+    )
+
+
+def make_consumer(bootstrap: str, *topics: str, group_id: str | None, client_id: str = "msa",
+                  auto_offset_reset: str = "earliest", max_poll_records: int = 2000) -> AIOKafkaConsumer:
+    """Consumer with auto-commit off: callers commit after their effects are durable."""
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        client_id=client_id,
+        enable_auto_commit=False,
+        auto_offset_reset=auto_offset_reset,
+        max_poll_records=max_poll_records,
+        isolation_level="read_uncommitted",
+    )
+
+
+async def wait_for_broker(bootstrap: str, timeout_s: float = 60.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+        try:
+            await admin.start()
+            await admin.list_topics()
+            return
+        except KafkaConnectionError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+        finally:
+            await admin.close()
+
+
+async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec] = ALL_TOPICS) -> list[str]:
+    """Create missing topics (idempotent). Returns the names created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        new = [
+            NewTopic(name=s.name, num_partitions=s.partitions, replication_factor=1,
+                     topic_configs={"cleanup.policy": "compact"} if s.compacted else {})
+            for s in specs if s.name not in existing
+        ]
+        if new:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(new)
+        return [t.name for t in new]
+    finally:
+        await admin.close()

@@ -1,0 +1,1 @@
+"""The PostGIS store: ORM tables and Alembic migrations (``msa db upgrade``)."""

@@ -1,0 +1,63 @@
+"""``msa db upgrade|downgrade|current``: Alembic migrations of the PostGIS store."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["alembic_config", "register", "upgrade"]
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(database_url: str) -> object:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(database_url), revision)  # type: ignore[arg-type]
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    from msa.settings import load_settings
+
+    upgrade(args.url or load_settings().database_url, args.revision)
+    return 0
+
+
+def cmd_downgrade(args: argparse.Namespace) -> int:
+    from alembic import command
+
+    from msa.settings import load_settings
+
+    command.downgrade(alembic_config(args.url or load_settings().database_url), args.revision)  # type: ignore[arg-type]
+    return 0
+
+
+def cmd_current(args: argparse.Namespace) -> int:
+    from alembic import command
+
+    from msa.settings import load_settings
+
+    command.current(alembic_config(args.url or load_settings().database_url))  # type: ignore[arg-type]
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("db", help="database migrations (Alembic)")
+    dsub = p.add_subparsers(dest="db_command", required=True)
+    for name, func, default in (("upgrade", cmd_upgrade, "head"), ("downgrade", cmd_downgrade, "-1")):
+        c = dsub.add_parser(name, help=f"{name} the schema (default {default})")
+        c.add_argument("revision", nargs="?", default=default)
+        c.add_argument("--url", help="database URL (default MSA_DATABASE_URL)")
+        c.set_defaults(func=func)
+    cur = dsub.add_parser("current", help="show the current revision")
+    cur.add_argument("--url")
+    cur.set_defaults(func=cmd_current)

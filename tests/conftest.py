@@ -1,0 +1,82 @@
+"""Shared fixtures. Integration tests need the real broker and database (``make test`` starts them);
+locally they skip when those are down, in CI (``CI=true``) they fail instead of skipping."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from msa.infra.process import port_open
+from msa.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings()
+
+
+def _require(host_port: tuple[str, int], what: str) -> None:
+    if port_open(*host_port, timeout_s=2.0):
+        return
+    message = f"{what} at {host_port[0]}:{host_port[1]} is not reachable (run `make infra`)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(settings: Settings) -> str:
+    host, _, port = settings.kafka_bootstrap.split(",")[0].rpartition(":")
+    _require((host, int(port)), "Kafka")
+    return settings.kafka_bootstrap
+
+
+@pytest.fixture(scope="session")
+def database_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    _require((url.host or "127.0.0.1", url.port or 5432), "PostgreSQL")
+    return settings.database_url
+
+
+@pytest.fixture(scope="session")
+def migrated_database_url(database_url: str) -> Iterator[str]:
+    """A throw-away database with PostGIS and the migrations applied; dropped at the end of the session."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from msa.store.cli import upgrade
+
+    name = f"msa_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def unique() -> str:
+    """A suffix for topic and group names, so that reruns never see old data."""
+    return uuid.uuid4().hex[:12]
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data folder {SHARED_DATA} is absent")
+    return SHARED_DATA
