@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "msa.contracts.cli",
     "services.ingest.cli",
     "services.detect.cli",
+    "services.detect.stream.cli",
     "services.simulate.cli",
     "services.api.cli",
     "bench.cli",

@@ -19,7 +19,7 @@ def alembic_config(database_url: str) -> object:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(database_url), revision)  # type: ignore[arg-type]
@@ -53,7 +53,7 @@ def cmd_current(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("db", help="database migrations (Alembic)")
     dsub = p.add_subparsers(dest="db_command", required=True)
-    for name, func, default in (("upgrade", cmd_upgrade, "head"), ("downgrade", cmd_downgrade, "-1")):
+    for name, func, default in (("upgrade", cmd_upgrade, "heads"), ("downgrade", cmd_downgrade, "-1")):
         c = dsub.add_parser(name, help=f"{name} the schema (default {default})")
         c.add_argument("revision", nargs="?", default=default)
         c.add_argument("--url", help="database URL (default MSA_DATABASE_URL)")
