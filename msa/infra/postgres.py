@@ -40,11 +40,12 @@ class PostgresLayout:
 
     @property
     def data(self) -> Path:
-        return self.base / "postgres"
+        # one cluster per port, so that a second installation (another MSA_HOME/port) never shares it
+        return self.base / ("postgres" if self.port == 55432 else f"postgres-{self.port}")
 
     @property
     def log_file(self) -> Path:
-        return self.base / "postgres.log"
+        return self.data.with_suffix(".log")
 
 
 def _is_root() -> bool:
