@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Literal, TypeAlias
 
 __all__ = [
@@ -213,11 +214,15 @@ def make_alert_id(kind: AlertKind | str, mmsis: tuple[int, ...] | list[int], sta
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+@lru_cache(maxsize=4096)
+def _format_second(ts_s: int) -> str:
+    return datetime.fromtimestamp(ts_s, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def format_ts(ts_ms: int) -> str:
     """ISO 8601 UTC with a ``Z``; milliseconds only when non-zero. Deterministic."""
-    dt = datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
-    base = dt.strftime("%Y-%m-%dT%H:%M:%S")
-    ms = ts_ms % 1000
+    ts_s, ms = divmod(ts_ms, 1000)
+    base = _format_second(ts_s)
     return f"{base}.{ms:03d}Z" if ms else f"{base}Z"
 
 

@@ -1,0 +1,270 @@
+"""``msa decode``, ``msa ingest file|tcp|udp|sat|sat-http`` and ``msa replay``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register"]
+
+log = logging.getLogger("msa.ingest")
+
+
+def _add_kafka(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bootstrap", default=None, help="Kafka bootstrap servers (default: MSA_KAFKA_BOOTSTRAP)")
+    p.add_argument("--topic-suffix", default="", help="append this to every topic name (tests, sandboxes)")
+    p.add_argument("--metrics-port", type=int, default=0, help="serve Prometheus metrics on this port")
+
+
+def _parse_time(text: str) -> int:
+    from msa.domain import parse_ts
+
+    return parse_ts(text)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    d = sub.add_parser("decode", help="decode AIS recordings to JSON lines (no Kafka)")
+    d.add_argument("files", nargs="+", type=Path)
+    d.add_argument("--format", default="auto", choices=("auto", "nmea", "dma-csv", "noaa-csv", "geojson"))
+    d.add_argument("--out", default="-", help="output path, '-' for stdout")
+    d.add_argument("--with-rejects", action="store_true", help="also write rejects (kind 'reject')")
+    d.add_argument("--no-dedup", action="store_true", help="keep reports heard by several receivers")
+    d.add_argument("--receipt-time", type=_parse_time, default=None,
+                   help="receipt time for lines without any timestamp (default: now)")
+    d.set_defaults(func=cmd_decode)
+
+    ing = sub.add_parser("ingest", help="long-running ingest workers onto Kafka")
+    isub = ing.add_subparsers(dest="ingest_command", metavar="SOURCE", required=True)
+    f = isub.add_parser("file", help="NMEA/CSV/GeoJSON files (.gz ok), as fast as possible")
+    f.add_argument("files", nargs="+", type=Path)
+    f.add_argument("--format", default="auto", choices=("auto", "nmea", "dma-csv", "noaa-csv", "geojson"))
+    _add_kafka(f)
+    f.set_defaults(func=cmd_ingest_file)
+    t = isub.add_parser("tcp", help="TCP client to a live NMEA feed (reconnects with backoff)")
+    t.add_argument("address", help="HOST:PORT")
+    _add_kafka(t)
+    t.set_defaults(func=cmd_ingest_tcp)
+    u = isub.add_parser("udp", help="UDP listener for NMEA datagrams")
+    u.add_argument("--host", default="127.0.0.1")
+    u.add_argument("--port", type=int, default=10110)
+    _add_kafka(u)
+    u.set_defaults(func=cmd_ingest_udp)
+    s = isub.add_parser("sat", help="satellite detections: GeoJSON FeatureCollection file(s) or a directory")
+    s.add_argument("paths", nargs="+", type=Path)
+    _add_kafka(s)
+    s.set_defaults(func=cmd_ingest_sat)
+    h = isub.add_parser("sat-http", help="HTTP endpoint POST /detections for satellite detections")
+    h.add_argument("--host", default="127.0.0.1")
+    h.add_argument("--port", type=int, default=8090)
+    _add_kafka(h)
+    h.set_defaults(func=cmd_ingest_sat_http)
+
+    r = sub.add_parser("replay", help="publish recordings paced by event time")
+    r.add_argument("files", nargs="+", type=Path)
+    pace = r.add_mutually_exclusive_group()
+    pace.add_argument("--speed", type=float, default=1.0, help="N x real time (default 1)")
+    pace.add_argument("--max", action="store_true", help="as fast as possible")
+    r.add_argument("--from", dest="from_ts", type=_parse_time, default=None, help="ISO 8601 start (inclusive)")
+    r.add_argument("--to", dest="to_ts", type=_parse_time, default=None, help="ISO 8601 end (exclusive)")
+    r.add_argument("--format", default="auto", choices=("auto", "nmea", "dma-csv", "noaa-csv", "geojson"))
+    r.add_argument("--loop", action="store_true", help="start again at the end (event times shifted)")
+    r.add_argument("--no-progress", action="store_true")
+    _add_kafka(r)
+    r.set_defaults(func=cmd_replay)
+
+
+# -- decode -------------------------------------------------------------------------------------------------
+def cmd_decode(args: argparse.Namespace) -> int:
+    import orjson
+
+    from msa.contracts.codec import record_to_dict, reject_to_dict
+    from msa.domain import Reject
+    from services.ingest.decoder import Decoder
+    from services.ingest.files import read_records
+
+    receipt = args.receipt_time if args.receipt_time is not None else int(time.time() * 1000)
+    out = sys.stdout.buffer if args.out == "-" else open(args.out, "wb")  # noqa: SIM115
+    kinds: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    lines = 0
+    try:
+        for path in args.files:
+            if not path.exists():
+                print(f"msa decode: no such file: {path}", file=sys.stderr)
+                return 2
+            decoder = Decoder(path.name, dedup_window_ms=None if args.no_dedup else 30_000)
+            for n, items in read_records(path, args.format, decoder, receipt):
+                lines += n
+                buf = []
+                for item in items:
+                    if isinstance(item, Reject):
+                        reasons[item.reason] += 1
+                        if not args.with_rejects:
+                            continue
+                        d = reject_to_dict(item)
+                    else:
+                        d = record_to_dict(item)
+                        kinds[d["kind"]] += 1
+                    buf.append(orjson.dumps(d, option=orjson.OPT_SORT_KEYS))
+                if buf:
+                    out.write(b"\n".join(buf) + b"\n")
+            kinds["duplicates"] += decoder.counters["duplicates"]
+    finally:
+        if out is not sys.stdout.buffer:
+            out.close()
+        else:
+            out.flush()
+    _summary(lines, kinds, reasons)
+    return 0
+
+
+def _summary(lines: int, kinds: Counter[str], reasons: Counter[str]) -> None:
+    parts = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()) if v)
+    print(f"lines {lines}: {parts or 'no records'}; rejects {sum(reasons.values())}", file=sys.stderr)
+    for reason, n in reasons.most_common():
+        print(f"  reject {reason}: {n}", file=sys.stderr)
+
+
+# -- Kafka workers ------------------------------------------------------------------------------------------
+@asynccontextmanager
+async def _publisher(args: argparse.Namespace) -> AsyncIterator[Any]:
+    from msa.kafka import ensure_topics, make_producer, wait_for_broker
+    from msa.settings import load_settings
+    from services.ingest.publisher import IngestMetrics, Publisher, TopicMap
+
+    bootstrap = args.bootstrap or load_settings().kafka_bootstrap
+    topics = TopicMap().suffixed(args.topic_suffix) if args.topic_suffix else TopicMap()
+    await wait_for_broker(bootstrap)
+    await ensure_topics(bootstrap, topics.specs())
+    metrics = IngestMetrics()
+    if args.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(args.metrics_port)
+    producer = make_producer(bootstrap, client_id="msa-ingest")
+    await producer.start()
+    try:
+        pub = Publisher(producer, topics, metrics)
+        await pub.start()
+        yield pub
+        await pub.flush()
+    finally:
+        await producer.stop()
+
+
+def _run(coro_fn: Callable[[], Awaitable[int]]) -> int:
+    try:
+        return asyncio.run(coro_fn())  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_ingest_file(args: argparse.Namespace) -> int:
+    from msa.domain import Reject
+    from services.ingest.decoder import Decoder
+    from services.ingest.files import read_records
+
+    async def main() -> int:
+        async with _publisher(args) as pub:
+            for path in args.files:
+                decoder = Decoder(path.name)
+                reasons: Counter[str] = Counter()
+                for _, items in read_records(path, args.format, decoder, int(time.time() * 1000)):
+                    await pub.publish(items)
+                    reasons.update(it.reason for it in items if isinstance(it, Reject))
+                await pub.flush()
+                log.info("%s: published %s; rejects %s", path, dict(pub.published), dict(reasons))
+        return 0
+
+    return _run(main)
+
+
+def _live(args: argparse.Namespace, source_name: str, lines: Callable[[], AsyncIterator[tuple[bytes, int]]],
+          ) -> int:
+    from services.ingest.decoder import Decoder
+    from services.ingest.worker import batched, pump
+
+    async def main() -> int:
+        async with _publisher(args) as pub:
+            counters = await pump(batched(lines()), Decoder(source_name), pub, live=True)
+            log.info("%s ended: %s", source_name, dict(counters))
+        return 0
+
+    return _run(main)
+
+
+def cmd_ingest_tcp(args: argparse.Namespace) -> int:
+    from services.ingest.sources import tcp_lines
+
+    host, _, port = args.address.rpartition(":")
+    return _live(args, f"tcp:{args.address}", lambda: tcp_lines(host or "127.0.0.1", int(port)))
+
+
+def cmd_ingest_udp(args: argparse.Namespace) -> int:
+    from services.ingest.sources import udp_lines
+
+    return _live(args, f"udp:{args.port}", lambda: udp_lines(args.host, args.port))
+
+
+def cmd_ingest_sat(args: argparse.Namespace) -> int:
+    from services.ingest.satellite import parse_geojson_bytes
+
+    files: list[Path] = []
+    for p in args.paths:
+        files.extend(sorted(x for x in p.iterdir() if x.suffix in (".geojson", ".json")) if p.is_dir() else [p])
+
+    async def main() -> int:
+        async with _publisher(args) as pub:
+            for f in files:
+                records, rejects = parse_geojson_bytes(f.read_bytes(), f.name)
+                await pub.publish([*records, *rejects])
+                log.info("%s: %d records, %d rejects", f, len(records), len(rejects))
+        return 0
+
+    return _run(main)
+
+
+def cmd_ingest_sat_http(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from services.ingest.http_upload import create_app
+
+    async def main() -> int:
+        async with _publisher(args) as pub:
+            async def publish(items: Any) -> None:
+                await pub.publish(list(items))
+                await pub.flush()
+
+            server = uvicorn.Server(uvicorn.Config(create_app(publish), host=args.host, port=args.port,
+                                                   log_level="info"))
+            await server.serve()
+        return 0
+
+    return _run(main)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from services.ingest.replay import ReplayOptions, replay
+
+    opts = ReplayOptions(speed=None if args.max else args.speed, from_ms=args.from_ts, to_ms=args.to_ts,
+                         fmt=args.format, loop=args.loop, progress=not args.no_progress)
+    for path in args.files:
+        if not path.exists():
+            print(f"msa replay: no such file: {path}", file=sys.stderr)
+            return 2
+
+    async def main() -> int:
+        async with _publisher(args) as pub:
+            totals = await replay(list(args.files), pub, opts, now_ms=lambda: int(time.time() * 1000))
+            log.info("replay done: %s", totals)
+        return 0
+
+    return _run(main)

@@ -1,0 +1,194 @@
+"""The AIS decoding pipeline: NMEA lines → records + rejects + counters. Pure: no I/O, no clock.
+
+``Decoder.feed(line, receipt_ms, out)`` appends :class:`msa.domain.Record` and :class:`msa.domain.Reject`
+objects to ``out``. Event time, best first: tag block ``c:``, Gatehouse ``$PGHP`` preceding the message,
+trailing epoch after the checksum (USCG / exactEarth), else the receipt time given by the caller.
+Any byte string yields records or rejects; an exception inside a line is caught and counted as
+``unexpected_error`` (a bug to fix, never a crash of the worker).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from pyais.bit_vector import bit_vector
+from pyais.exceptions import UnknownPartNoException
+from pyais.messages import MSG_CLASS
+
+from msa.domain import AisOther, PositionReport, Record, Reject, StaticVesselData, TimeSource
+from services.ingest.dedup import DEFAULT_WINDOW_MS, Deduplicator
+from services.ingest.fastpath import FAST_TYPES, fast_position
+from services.ingest.nmea import Gatehouse, NmeaError, TagBlock, parse_sentence, parse_tag_block, split_line
+from services.ingest.normalise import NormaliseError, normalise
+from services.ingest.reassembly import DEFAULT_TIMEOUT_MS, Assembled, Fragment, Orphans, Reassembler
+
+__all__ = ["Decoder", "Output"]
+
+Output = Record | Reject
+_KIND = {PositionReport: "position", StaticVesselData: "static", AisOther: "other"}
+_RANK = {TimeSource.TAG_BLOCK: 0, TimeSource.WRAPPER: 1, TimeSource.RECEIPT: 2}
+_FILL = tuple(b"%d" % i for i in range(6))
+
+
+class Decoder:
+    """Stateful (reassembly, dedup, pending ``$PGHP`` time) but pure. One per input stream."""
+
+    def __init__(self, source: str = "", *, dedup_window_ms: int | None = DEFAULT_WINDOW_MS,
+                 reassembly_timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
+        self.source = source
+        self.counters: Counter[str] = Counter()
+        self._reassembler = Reassembler(reassembly_timeout_ms)
+        self._dedup = Deduplicator(dedup_window_ms) if dedup_window_ms else None
+        self._wrapper_ms: int | None = None
+        self._pieces: list[Assembled | Orphans] = []
+        self._tags: dict[bytes, TagBlock] = {}  # lines of one receiver and second share their tag block
+
+    # -- public -------------------------------------------------------------------------------------------
+    def feed(self, line: bytes, receipt_ms: int, out: list[Output]) -> None:
+        """Decode one received line (bytes, with or without line ending)."""
+        counters = self.counters
+        counters["lines"] += 1
+        line = line.strip()
+        if not line:
+            counters["blank_lines"] += 1
+            return
+        if line[0] == 35:  # '#': comment lines in recordings
+            counters["comment_lines"] += 1
+            return
+        try:
+            if 92 in line and (b"\\x0d" in line or b"\\r\\n" in line):
+                # recordings that carry escaped line endings as text ("...*47\x0d\x0a")
+                for part in line.replace(b"\\x0d\\x0a", b"\n").replace(b"\\r\\n", b"\n").split(b"\n"):
+                    if part.strip():
+                        self._feed(part.strip(), receipt_ms, out)
+                return
+            self._feed(line, receipt_ms, out)
+        except Exception as exc:  # never crash a worker: count and route
+            self._reject(out, "unexpected_error", line, None, f"{type(exc).__name__}: {exc}")
+
+    def flush(self, out: list[Output]) -> None:
+        """End of input: fragments still waiting become ``orphan_fragment`` rejects."""
+        pieces = self._pieces
+        pieces.clear()
+        self._reassembler.flush(pieces)
+        self._drain(out)
+
+    # -- internals ----------------------------------------------------------------------------------------
+    def _reject(self, out: list[Output], reason: str, raw: bytes | str, ts_ms: int | None,
+                detail: str = "") -> None:
+        self.counters["rejects"] += 1
+        self.counters[f"reject.{reason}"] += 1
+        text = raw if isinstance(raw, str) else raw.decode("ascii", "backslashreplace")
+        out.append(Reject(reason, text, self.source, ts_ms, detail))
+
+    def _feed(self, line: bytes, receipt_ms: int, out: list[Output]) -> None:
+        try:
+            pairs = split_line(line)
+        except NmeaError as e:
+            self._reject(out, e.reason, line, None, e.detail)
+            return
+        for tag_raw, text in pairs:
+            try:
+                if tag_raw is None:
+                    tag = None
+                else:
+                    tag = self._tags.get(tag_raw)
+                    if tag is None:
+                        tag = parse_tag_block(tag_raw)
+                        if len(self._tags) >= 1024:
+                            self._tags.clear()
+                        self._tags[tag_raw] = tag
+                s = parse_sentence(text, tag)
+            except NmeaError as e:
+                self._reject(out, e.reason, line, None, e.detail)
+                continue
+            if tag is not None and not tag.checksum_ok:
+                self.counters["tag_block_bad_checksum"] += 1
+            if isinstance(s, Gatehouse):
+                self.counters["gatehouse"] += 1
+                self._wrapper_ms = s.time_ms
+                continue
+            self.counters["sentences"] += 1
+            if tag is not None and tag.time_ms is not None:
+                ts_ms, ts_src = tag.time_ms, TimeSource.TAG_BLOCK
+            elif self._wrapper_ms is not None:
+                ts_ms, ts_src = self._wrapper_ms, TimeSource.WRAPPER
+            elif s.trailer_ms is not None:
+                ts_ms, ts_src = s.trailer_ms, TimeSource.WRAPPER
+            else:
+                ts_ms, ts_src = receipt_ms, TimeSource.RECEIPT
+            if s.frag_num == s.frag_count:
+                self._wrapper_ms = None  # a $PGHP time belongs to the one message that follows it
+            if s.frag_count == 1:
+                station = tag.station if tag is not None else None
+                self._decode(s.payload, s.fill_bits, ts_ms, ts_src, station, s.raw, out)
+            else:
+                self._reassembler.add(Fragment(s, ts_ms, ts_src), self.source, self._pieces)
+                self._drain(out)
+
+    def _drain(self, out: list[Output]) -> None:
+        pieces = self._pieces
+        for piece in pieces:
+            if isinstance(piece, Orphans):
+                for f in piece.fragments:
+                    self._reject(out, "orphan_fragment", f.sentence.raw, f.time_ms, piece.detail)
+            else:
+                self._message(piece, out)
+        pieces.clear()
+
+    def _message(self, m: Assembled, out: list[Output]) -> None:
+        """A reassembled multi-sentence message: time from the best-timed fragment, station from the first."""
+        frags = m.fragments
+        best = frags[0]
+        for f in frags:
+            if _RANK[f.time_source] < _RANK[best.time_source]:
+                best = f
+        station = None
+        for f in frags:
+            tag = f.sentence.tag
+            if tag is not None and tag.station:
+                station = tag.station
+                break
+        self._decode(m.payload, m.fill_bits, best.time_ms, best.time_source, station, _raw(m), out)
+
+    def _decode(self, payload: bytes, fill: int, ts_ms: int, time_source: TimeSource, station: str | None,
+                raw: bytes, out: list[Output]) -> None:
+        counters = self.counters
+        counters["messages"] += 1
+        if self._dedup is not None and self._dedup.is_duplicate(payload + _FILL[fill], ts_ms):
+            counters["duplicates"] += 1
+            return
+        source = station or self.source
+        try:
+            bv = bit_vector(payload, fill)
+            if len(bv) == 168:
+                v = bv._value
+                if (v >> 162) in FAST_TYPES:
+                    out.append(fast_position(v, ts_ms, source, time_source))
+                    counters["position"] += 1
+                    return
+            mid = bv.get(0, 6)
+            cls: Any = MSG_CLASS.get(mid) if mid else None
+            if cls is None:
+                self._reject(out, "unknown_message_type", raw, ts_ms, f"type {mid}")
+                return
+            records = normalise(cls.from_vector(bv), len(bv), ts_ms, source, time_source)
+        except NormaliseError as e:
+            self._reject(out, e.reason, raw, ts_ms, e.detail)
+            return
+        except UnknownPartNoException as e:
+            self._reject(out, "type24_bad_part", raw, ts_ms, str(e))
+            return
+        except (ValueError, TypeError, IndexError, KeyError) as e:
+            self._reject(out, "decode_error", raw, ts_ms, f"{type(e).__name__}: {e}")
+            return
+        for rec in records:
+            counters[_KIND[type(rec)]] += 1
+            out.append(rec)
+
+
+def _raw(m: Assembled) -> bytes:
+    if len(m.fragments) == 1:
+        return m.fragments[0].sentence.raw
+    return b"\n".join(f.sentence.raw for f in m.fragments)

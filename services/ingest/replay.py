@@ -1,0 +1,161 @@
+"""Replay a recording onto Kafka paced by event time (N× real time) or as fast as possible.
+
+The pacing rule is pure (:class:`Pacer`: event time and wall time in, seconds to wait out); the loop
+around it reads files through the same decoder and publisher as the live workers, so a replay runs the
+production path. ``--from``/``--to`` keep records whose event time is inside [from, to).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TextIO
+
+from msa.domain import Record, Reject, format_ts
+from services.ingest.decoder import Decoder
+from services.ingest.files import count_lines, read_records
+from services.ingest.publisher import Publisher
+
+__all__ = ["Pacer", "Progress", "ReplayOptions", "in_window", "replay"]
+
+Item = Record | Reject
+
+
+@dataclass
+class Pacer:
+    """Maps event time to wall time: the first event is 'now', later ones ``Δevent / speed`` after it.
+    ``speed=None`` means as fast as possible. Uses the newest event time seen, so out-of-order records
+    never make it wait twice."""
+
+    speed: float | None
+    _anchor: tuple[int, float] | None = None
+    _newest_ms: int = 0
+
+    def delay_s(self, ts_ms: int, wall_s: float) -> float:
+        if self.speed is None:
+            return 0.0
+        if self._anchor is None:
+            self._anchor = (ts_ms, wall_s)
+            self._newest_ms = ts_ms
+            return 0.0
+        if ts_ms <= self._newest_ms:
+            return 0.0
+        self._newest_ms = ts_ms
+        target = self._anchor[1] + (ts_ms - self._anchor[0]) / 1000.0 / self.speed
+        return max(0.0, target - wall_s)
+
+
+@dataclass
+class Progress:
+    """One progress line on stderr: messages, rate, simulated clock, ETA (from lines left)."""
+
+    total_lines: int
+    stream: TextIO = sys.stderr
+    clock: Callable[[], float] = time.monotonic
+    lines: int = 0
+    messages: int = 0
+    sim_ms: int | None = None
+    _start: float = field(default=0.0)
+    _last: float = field(default=0.0)
+
+    def __post_init__(self) -> None:
+        self._start = self._last = self.clock()
+
+    def update(self, lines: int, messages: int, sim_ms: int | None, force: bool = False) -> None:
+        self.lines += lines
+        self.messages += messages
+        if sim_ms is not None:
+            self.sim_ms = sim_ms
+        now = self.clock()
+        if force or now - self._last >= 1.0:
+            self._last = now
+            self.stream.write("\r" + self.render(now) + ("\n" if force else ""))
+            self.stream.flush()
+
+    def render(self, now: float) -> str:
+        elapsed = max(now - self._start, 1e-9)
+        rate = self.messages / elapsed
+        left = max(self.total_lines - self.lines, 0)
+        eta = left / (self.lines / elapsed) if self.lines else 0.0
+        pct = 100.0 * self.lines / self.total_lines if self.total_lines else 100.0
+        sim = format_ts(self.sim_ms) if self.sim_ms is not None else "-"
+        return (f"[{pct:5.1f}%] {self.messages:,} msgs  {rate:,.0f} msg/s  sim {sim}  "
+                f"ETA {int(eta) // 60:02d}:{int(eta) % 60:02d}")
+
+
+def in_window(item: Item, from_ms: int | None, to_ms: int | None) -> bool:
+    ts = item.ts_ms
+    if ts is None:
+        return True
+    return (from_ms is None or ts >= from_ms) and (to_ms is None or ts < to_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayOptions:
+    speed: float | None = None  # None = --max
+    from_ms: int | None = None
+    to_ms: int | None = None
+    fmt: str = "auto"
+    loop: bool = False
+    progress: bool = True
+
+
+async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *,
+                 wall: Callable[[], float] = time.monotonic, now_ms: Callable[[], int] = lambda: 0,
+                 sleep: Callable[[float], object] = asyncio.sleep) -> dict[str, int]:
+    """Publish the recordings; returns counts. ``loop`` repeats forever, shifting event times each pass."""
+    totals: dict[str, int] = {"published": 0, "filtered": 0}
+    offset_ms = 0
+    total_lines = sum(count_lines(p) for p in paths) if opts.progress else 0
+    while True:
+        pacer = Pacer(opts.speed)
+        progress = Progress(total_lines) if opts.progress else None
+        first_ms: int | None = None
+        last_ms: int | None = None
+        for path in paths:
+            decoder = Decoder(path.name)
+            chunk_lines = 2000 if opts.speed is None else 100
+            for n_lines, items in read_records(path, opts.fmt, decoder, now_ms(), chunk_lines=chunk_lines):
+                batch: list[Item] = []
+                for item in items:
+                    if not in_window(item, opts.from_ms, opts.to_ms):
+                        totals["filtered"] += 1
+                        continue
+                    ts = item.ts_ms
+                    if ts is not None:
+                        first_ms = ts if first_ms is None else min(first_ms, ts)
+                        last_ms = ts if last_ms is None else max(last_ms, ts)
+                        if offset_ms:
+                            item = replace(item, ts_ms=ts + offset_ms)
+                            ts += offset_ms
+                        delay = 0.0 if opts.speed is None else pacer.delay_s(ts, wall())
+                        if delay > 0.002:
+                            await publisher.publish(batch)
+                            await publisher.submit_open()
+                            totals["published"] += len(batch)
+                            if progress is not None:
+                                progress.update(0, len(batch), ts)
+                            batch = []
+                            await _await(sleep(delay))
+                    batch.append(item)
+                await publisher.publish(batch)
+                if opts.speed is not None:
+                    await publisher.submit_open()
+                totals["published"] += len(batch)
+                if progress is not None:
+                    progress.update(n_lines, len(batch), None if last_ms is None else last_ms + offset_ms)
+        await publisher.flush()
+        if progress is not None:
+            progress.update(0, 0, None, force=True)
+        if not opts.loop or first_ms is None or last_ms is None:
+            return totals
+        offset_ms += (last_ms - first_ms) + 60_000
+
+
+async def _await(x: object) -> None:
+    if asyncio.iscoroutine(x) or isinstance(x, asyncio.Future):
+        await x

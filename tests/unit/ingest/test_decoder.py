@@ -1,0 +1,95 @@
+"""The decoding pipeline: event time, wrappers, duplicates across receivers, robustness on any bytes."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from msa.domain import PositionReport, Reject, StaticVesselData, TimeSource
+from services.ingest.decoder import Decoder
+from tests.unit.ingest.builders import RECEIPT_MS, T0_S, TYPE1, TYPE5_1, TYPE5_2, decode_all, position_line, tag
+
+
+def test_tag_block_time_beats_everything() -> None:
+    out, _ = decode_all([b"$PGHP,1,2013,3,18,9,19,9,499,219,,2190048,1,28*23",
+                         tag(f"s:rX,c:{T0_S}", TYPE1)])
+    rec = out[0]
+    assert isinstance(rec, PositionReport)
+    assert (rec.ts_ms, rec.time_source, rec.source) == (T0_S * 1000, TimeSource.TAG_BLOCK, "rX")
+
+
+def test_gatehouse_time_applies_to_the_next_message_only() -> None:
+    out, _ = decode_all([b"$PGHP,1,2013,3,18,9,19,9,499,219,,2190048,1,28*23", TYPE1, TYPE1.replace(b"A,", b"B,", 1)
+                         .replace(b"*23", b"*20")], dedup=False)
+    assert [r.time_source for r in out if isinstance(r, PositionReport)] == [TimeSource.WRAPPER, TimeSource.RECEIPT]
+    assert out[0].ts_ms == 1_363_598_349_499 and out[1].ts_ms == RECEIPT_MS
+
+
+def test_receipt_time_when_nothing_else() -> None:
+    out, _ = decode_all([TYPE1], receipt_ms=123_456_789_000)
+    assert out[0].ts_ms == 123_456_789_000 and isinstance(out[0], PositionReport)
+    assert out[0].time_source is TimeSource.RECEIPT
+
+
+def test_multipart_time_and_station_from_first_tagged_fragment() -> None:
+    out, _ = decode_all([tag(f"g:1-2-77,s:rA,c:{T0_S}", TYPE5_1), tag("g:2-2-77", TYPE5_2)])
+    assert len(out) == 1 and isinstance(out[0], StaticVesselData)
+    assert (out[0].ts_ms, out[0].time_source, out[0].source) == (T0_S * 1000, TimeSource.TAG_BLOCK, "rA")
+
+
+def test_same_report_from_two_receivers_published_once() -> None:
+    a = position_line(t_s=T0_S, station="rA", second=0)
+    b = position_line(t_s=T0_S + 2, station="rB", second=0)  # same payload, heard 2 s later elsewhere
+    out, d = decode_all([a, b])
+    assert len(out) == 1 and d.counters["duplicates"] == 1 and out[0].source == "rA"  # type: ignore[union-attr]
+    # outside the 30 s window the same bits are a new report (e.g. a moored vessel repeating itself)
+    later = position_line(t_s=T0_S + 120, station="rB", second=0)
+    out2, _ = decode_all([a, b, later])
+    assert len(out2) == 2
+
+
+def test_dedup_can_be_switched_off() -> None:
+    a = position_line(t_s=T0_S, station="rA")
+    out, _ = decode_all([a, a], dedup=False)
+    assert len(out) == 2
+
+
+def test_orphans_and_bad_checksum_are_rejects_with_reasons() -> None:
+    out, d = decode_all([TYPE5_1, TYPE1[:-1] + b"4"])
+    reasons = sorted(r.reason for r in out if isinstance(r, Reject))
+    assert reasons == ["bad_checksum", "orphan_fragment"]
+    assert d.counters["reject.bad_checksum"] == 1 and d.counters["rejects"] == 2
+
+
+def test_escaped_line_endings_in_recordings() -> None:
+    # gpsd sample.aivdm carries "\x0d\x0a" as text at the end of two lines
+    out, _ = decode_all([TYPE5_1 + b"\\x0d\\x0a", TYPE5_2 + b"\\x0d\\x0a"])
+    assert len(out) == 1 and isinstance(out[0], StaticVesselData)
+
+
+def test_comments_and_blank_lines_are_counted_not_rejected() -> None:
+    out, d = decode_all([b"# comment", b"", b"   "])
+    assert out == [] and d.counters["comment_lines"] == 1 and d.counters["blank_lines"] == 2
+
+
+nmea_ish = st.one_of(
+    st.binary(max_size=200),
+    st.lists(st.sampled_from([b"!", b"$", b"\\", b"*", b",", b"AIVDM", b"PGHP", b"g:1-2-3", b"c:1600000000",
+                              b"s:x", b"1", b"2", b"A", b"13HOI:0P0000VOHLCnHQKwvL05Ip", b"0*23", b"\r\n",
+                              b"\\x0d\\x0a", b"@", b"FF"]), max_size=30).map(b"".join),
+    st.sampled_from([TYPE1, TYPE5_1, TYPE5_2]).flatmap(
+        lambda line: st.integers(0, len(line) - 1).flatmap(
+            lambda i: st.binary(min_size=1, max_size=3).map(lambda x: line[:i] + x + line[i + 1:]))),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(nmea_ish, max_size=20))
+def test_any_bytes_give_records_or_rejects_never_an_exception(lines: list[bytes]) -> None:
+    d = Decoder("fuzz")
+    out: list[object] = []
+    for line in lines:
+        d.feed(line, RECEIPT_MS, out)  # type: ignore[arg-type]
+    d.flush(out)  # type: ignore[arg-type]
+    assert d.counters["reject.unexpected_error"] == 0, [r for r in out if isinstance(r, Reject)]
+    assert all(isinstance(r, (Reject, PositionReport, StaticVesselData)) or hasattr(r, "mmsi") for r in out)
