@@ -55,11 +55,12 @@ def pipeline(settings: Settings, commands: set[str]) -> list[Component]:
     if "replay" in commands and demo is not None:
         comps.append(Component("replay", _msa("replay", str(demo[0]), "--speed", "60", "--loop"),
                                "scenario recording replayed at 60x onto ais.positions.v1"))
-    elif "ingest" in commands:
+    elif "replay" in commands:
         bundled = Path(__file__).resolve().parents[1] / "services" / "ingest" / "demo"
         files = sorted(str(p) for p in bundled.glob("*.nmea")) if bundled.is_dir() else []
         if files:
-            comps.append(Component("ingest", _msa("ingest", "file", *files), "bundled demo recording"))
+            comps.append(Component("replay", _msa("replay", *files, "--speed", "10", "--loop"),
+                                   "bundled demo recording replayed at 10x, in a loop"))
     if "ingest" in commands:
         comps.append(Component("ingest-udp", _msa("ingest", "udp", "--port", "10110"),
                                "live NMEA listener on udp://127.0.0.1:10110"))
