@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.coordinator.assignors.abstract import AbstractPartitionAssignor
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
 from msa.contracts.topics import ALL_TOPICS, TopicSpec
@@ -34,7 +35,9 @@ def make_producer(bootstrap: str, *, linger_ms: int = 20, max_batch_size: int = 
 
 
 def make_consumer(bootstrap: str, *topics: str, group_id: str | None, client_id: str = "msa",
-                  auto_offset_reset: str = "earliest", max_poll_records: int = 2000) -> AIOKafkaConsumer:
+                  auto_offset_reset: str = "earliest", max_poll_records: int = 2000,
+                  partition_assignment_strategy: tuple[type[AbstractPartitionAssignor], ...] | None = None,
+                  ) -> AIOKafkaConsumer:
     """Consumer with auto-commit off: callers commit after their effects are durable."""
     return AIOKafkaConsumer(
         *topics,
@@ -45,6 +48,8 @@ def make_consumer(bootstrap: str, *topics: str, group_id: str | None, client_id:
         auto_offset_reset=auto_offset_reset,
         max_poll_records=max_poll_records,
         isolation_level="read_uncommitted",
+        **({"partition_assignment_strategy": partition_assignment_strategy}
+           if partition_assignment_strategy else {}),
     )
 
 
