@@ -51,13 +51,15 @@ def _bare_pyais(path: Path) -> tuple[float, int]:
     return time.perf_counter() - t0, n
 
 
-def _decode_only(path: Path) -> tuple[float, int]:
+def _decode_only(path: Path, encoded: bool = True) -> tuple[float, int]:
+    """Our decoder as the workers run it (``encoded``: hot positions straight to Kafka key + JSON value),
+    or producing domain objects for every record (``msa decode``'s library use)."""
     from services.ingest.decoder import Decoder
     from services.ingest.files import read_records
 
     t0 = time.perf_counter()
     n = 0
-    for _, items in read_records(path, "nmea", Decoder(path.name), 0):
+    for _, items in read_records(path, "nmea", Decoder(path.name, encoded=encoded), 0):
         n += len(items)
     return time.perf_counter() - t0, n
 

@@ -8,10 +8,12 @@ import logging
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
+
+from services.ingest.shutdown import Stop, install_signal_handlers
 
 __all__ = ["register"]
 
@@ -88,6 +90,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
     from msa.contracts.codec import record_to_dict, reject_to_dict
     from msa.domain import Reject
     from services.ingest.decoder import Decoder
+    from services.ingest.fastline import Encoded
     from services.ingest.files import read_records
 
     receipt = args.receipt_time if args.receipt_time is not None else int(time.time() * 1000)
@@ -100,11 +103,15 @@ def cmd_decode(args: argparse.Namespace) -> int:
             if not path.exists():
                 print(f"msa decode: no such file: {path}", file=sys.stderr)
                 return 2
-            decoder = Decoder(path.name, dedup_window_ms=None if args.no_dedup else 30_000)
+            decoder = Decoder(path.name, dedup_window_ms=None if args.no_dedup else 30_000, encoded=True)
             for n, items in read_records(path, args.format, decoder, receipt):
                 lines += n
                 buf = []
                 for item in items:
+                    if isinstance(item, Encoded):  # the fast path: already the codec's JSON
+                        kinds[item.kind] += 1
+                        buf.append(item.value)
+                        continue
                     if isinstance(item, Reject):
                         reasons[item.reason] += 1
                         if not args.with_rejects:
@@ -134,11 +141,15 @@ def _summary(lines: int, kinds: Counter[str], reasons: Counter[str]) -> None:
 
 
 # -- Kafka workers ------------------------------------------------------------------------------------------
+# Every worker runs under ``_run``: SIGTERM/SIGINT set a Stop, the source stops reading, then the decoder
+# and the producer are flushed, a summary of the counters is logged and the exit code is 0.
 @asynccontextmanager
-async def _publisher(args: argparse.Namespace) -> AsyncIterator[Any]:
+async def _publisher(args: argparse.Namespace, label: str, stop: Stop) -> AsyncIterator[tuple[Any, Counter[str]]]:
+    """Yield (publisher, input counters); on the way out: flush (all acknowledged), log the summary."""
     from msa.kafka import ensure_topics, make_producer, wait_for_broker
     from msa.settings import load_settings
     from services.ingest.publisher import IngestMetrics, Publisher, TopicMap
+    from services.ingest.worker import summary
 
     bootstrap = args.bootstrap or load_settings().kafka_bootstrap
     topics = TopicMap().suffixed(args.topic_suffix) if args.topic_suffix else TopicMap()
@@ -151,51 +162,66 @@ async def _publisher(args: argparse.Namespace) -> AsyncIterator[Any]:
         start_http_server(args.metrics_port)
     producer = make_producer(bootstrap, client_id="msa-ingest")
     await producer.start()
+    inputs: Counter[str] = Counter()
     try:
         pub = Publisher(producer, topics, metrics)
         await pub.start()
-        yield pub
+        yield pub, inputs
         await pub.flush()
+        log.info("%s", summary(label, inputs, pub, stop.reason))
     finally:
         await producer.stop()
 
 
-def _run(coro_fn: Callable[[], Awaitable[int]]) -> int:
+def _run(main: Callable[[Stop], Awaitable[int]]) -> int:
+    async def runner() -> int:
+        stop = Stop()
+        install_signal_handlers(stop)
+        return await main(stop)
+
     try:
-        return asyncio.run(coro_fn())  # type: ignore[arg-type]
-    except KeyboardInterrupt:
+        return asyncio.run(runner())
+    except KeyboardInterrupt:  # a signal before the handlers were installed
         return 130
 
 
 def cmd_ingest_file(args: argparse.Namespace) -> int:
-    from msa.domain import Reject
     from services.ingest.decoder import Decoder
     from services.ingest.files import read_records
 
-    async def main() -> int:
-        async with _publisher(args) as pub:
+    async def main(stop: Stop) -> int:
+        async with _publisher(args, "ingest file", stop) as (pub, inputs):
             for path in args.files:
-                decoder = Decoder(path.name)
-                reasons: Counter[str] = Counter()
+                if stop.is_set():
+                    break
+                decoder = Decoder(path.name, encoded=True)
                 for _, items in read_records(path, args.format, decoder, int(time.time() * 1000)):
                     await pub.publish(items)
-                    reasons.update(it.reason for it in items if isinstance(it, Reject))
+                    if stop.is_set():
+                        break
+                tail: list[Any] = []
+                decoder.flush(tail)  # after a stop: held fragments become orphan_fragment rejects
+                await pub.publish(tail)
                 await pub.flush()
-                log.info("%s: published %s; rejects %s", path, dict(pub.published), dict(reasons))
+                inputs.update(decoder.counters)
+                log.info("%s: published %s; rejects %s", path, dict(pub.published), dict(pub.rejected))
         return 0
 
     return _run(main)
 
 
-def _live(args: argparse.Namespace, source_name: str, lines: Callable[[], AsyncIterator[tuple[bytes, int]]],
-          ) -> int:
+def _live(args: argparse.Namespace, source_name: str,
+          lines: Callable[[Stop], AsyncIterator[tuple[bytes, int]]]) -> int:
     from services.ingest.decoder import Decoder
     from services.ingest.worker import batched, pump
 
-    async def main() -> int:
-        async with _publisher(args) as pub:
-            counters = await pump(batched(lines()), Decoder(source_name), pub, live=True)
-            log.info("%s ended: %s", source_name, dict(counters))
+    async def main(stop: Stop) -> int:
+        async with _publisher(args, f"ingest {source_name}", stop) as (pub, inputs):
+            decoder = Decoder(source_name, encoded=True)
+            try:
+                await pump(batched(lines(stop)), decoder, pub, live=True)
+            finally:
+                inputs.update(decoder.counters)
         return 0
 
     return _run(main)
@@ -205,13 +231,13 @@ def cmd_ingest_tcp(args: argparse.Namespace) -> int:
     from services.ingest.sources import tcp_lines
 
     host, _, port = args.address.rpartition(":")
-    return _live(args, f"tcp:{args.address}", lambda: tcp_lines(host or "127.0.0.1", int(port)))
+    return _live(args, f"tcp:{args.address}", lambda stop: tcp_lines(host or "127.0.0.1", int(port), stop=stop))
 
 
 def cmd_ingest_udp(args: argparse.Namespace) -> int:
     from services.ingest.sources import udp_lines
 
-    return _live(args, f"udp:{args.port}", lambda: udp_lines(args.host, args.port))
+    return _live(args, f"udp:{args.port}", lambda stop: udp_lines(args.host, args.port, stop=stop))
 
 
 def cmd_ingest_sat(args: argparse.Namespace) -> int:
@@ -221,11 +247,14 @@ def cmd_ingest_sat(args: argparse.Namespace) -> int:
     for p in args.paths:
         files.extend(sorted(x for x in p.iterdir() if x.suffix in (".geojson", ".json")) if p.is_dir() else [p])
 
-    async def main() -> int:
-        async with _publisher(args) as pub:
+    async def main(stop: Stop) -> int:
+        async with _publisher(args, "ingest sat", stop) as (pub, inputs):
             for f in files:
+                if stop.is_set():
+                    break
                 records, rejects = parse_geojson_bytes(f.read_bytes(), f.name)
                 await pub.publish([*records, *rejects])
+                inputs["files"] += 1
                 log.info("%s: %d records, %d rejects", f, len(records), len(rejects))
         return 0
 
@@ -237,14 +266,30 @@ def cmd_ingest_sat_http(args: argparse.Namespace) -> int:
 
     from services.ingest.http_upload import create_app
 
-    async def main() -> int:
-        async with _publisher(args) as pub:
+    class Server(uvicorn.Server):
+        """Signals are ours (``_run``): a stop ends the server, then the publisher is flushed."""
+
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+        def install_signal_handlers(self) -> None:  # older uvicorn
+            return
+
+    async def main(stop: Stop) -> int:
+        async with _publisher(args, "ingest sat-http", stop) as (pub, inputs):
             async def publish(items: Any) -> None:
-                await pub.publish(list(items))
+                batch = list(items)
+                inputs["uploaded"] += len(batch)
+                await pub.publish(batch)
                 await pub.flush()
 
-            server = uvicorn.Server(uvicorn.Config(create_app(publish), host=args.host, port=args.port,
-                                                   log_level="info"))
+            server = Server(uvicorn.Config(create_app(publish), host=args.host, port=args.port, log_level="info"))
+
+            def should_exit() -> None:
+                server.should_exit = True
+
+            stop.add_callback(should_exit)
             await server.serve()
         return 0
 
@@ -261,10 +306,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
             print(f"msa replay: no such file: {path}", file=sys.stderr)
             return 2
 
-    async def main() -> int:
-        async with _publisher(args) as pub:
-            totals = await replay(list(args.files), pub, opts, now_ms=lambda: int(time.time() * 1000))
-            log.info("replay done: %s", totals)
+    async def main(stop: Stop) -> int:
+        async with _publisher(args, "replay", stop) as (pub, inputs):
+            totals = await replay(list(args.files), pub, opts, now_ms=lambda: int(time.time() * 1000),
+                                  stop=stop, counters=inputs)
+            log.info("replay: %s", totals)
         return 0
 
     return _run(main)

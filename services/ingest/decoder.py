@@ -1,7 +1,9 @@
 """The AIS decoding pipeline: NMEA lines → records + rejects + counters. Pure: no I/O, no clock.
 
 ``Decoder.feed(line, receipt_ms, out)`` appends :class:`msa.domain.Record` and :class:`msa.domain.Reject`
-objects to ``out``. Event time, best first: tag block ``c:``, Gatehouse ``$PGHP`` preceding the message,
+objects to ``out`` (with ``encoded=True``, single-sentence class A/B positions come as
+:class:`services.ingest.fastline.Encoded`: Kafka key and JSON value, byte-identical to the codec's).
+Event time, best first: tag block ``c:``, Gatehouse ``$PGHP`` preceding the message,
 trailing epoch after the checksum (USCG / exactEarth), else the receipt time given by the caller.
 Any byte string yields records or rejects; an exception inside a line is caught and counted as
 ``unexpected_error`` (a bug to fix, never a crash of the worker).
@@ -16,16 +18,29 @@ from pyais.bit_vector import bit_vector
 from pyais.exceptions import UnknownPartNoException
 from pyais.messages import MSG_CLASS
 
-from msa.domain import AisOther, PositionReport, Record, Reject, StaticVesselData, TimeSource
+from msa.domain import AisOther, PositionReport, Record, Reject, StaticVesselData, TimeSource, format_ts
 from services.ingest.dedup import DEFAULT_WINDOW_MS, Deduplicator
+from services.ingest.fastline import SENTENCE, Encoded, payload_int, position_json
 from services.ingest.fastpath import FAST_TYPES, fast_position
-from services.ingest.nmea import Gatehouse, NmeaError, TagBlock, parse_sentence, parse_tag_block, split_line
-from services.ingest.normalise import NormaliseError, normalise
+from services.ingest.nmea import (
+    Gatehouse,
+    NmeaError,
+    TagBlock,
+    nmea_checksum,
+    parse_sentence,
+    parse_tag_block,
+    split_line,
+)
+from services.ingest.normalise import MMSI_MAX, MMSI_MIN, NormaliseError, normalise
 from services.ingest.reassembly import DEFAULT_TIMEOUT_MS, Assembled, Fragment, Orphans, Reassembler
 
 __all__ = ["Decoder", "Output"]
 
-Output = Record | Reject
+Output = Record | Reject | Encoded
+_TagInfo = tuple[int, str, str, bool]  # event time, its ISO text, source, tag checksum ok
+_ARMOUR = bytes(range(0x30, 0x58)) + bytes(range(0x60, 0x78))
+_NOT_FAST: _TagInfo = (0, "", "", False)
+_SENTENCE = SENTENCE.fullmatch
 _KIND = {PositionReport: "position", StaticVesselData: "static", AisOther: "other"}
 _RANK = {TimeSource.TAG_BLOCK: 0, TimeSource.WRAPPER: 1, TimeSource.RECEIPT: 2}
 _FILL = tuple(b"%d" % i for i in range(6))
@@ -35,9 +50,12 @@ class Decoder:
     """Stateful (reassembly, dedup, pending ``$PGHP`` time) but pure. One per input stream."""
 
     def __init__(self, source: str = "", *, dedup_window_ms: int | None = DEFAULT_WINDOW_MS,
-                 reassembly_timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
+                 reassembly_timeout_ms: int = DEFAULT_TIMEOUT_MS, encoded: bool = False) -> None:
         self.source = source
-        self.counters: Counter[str] = Counter()
+        self._counters: Counter[str] = Counter()
+        self._encoded = encoded
+        self._fast_n = 0  # lines taken by the fast path (each: a line, sentence, message and position)
+        self._fast_tags: dict[bytes, _TagInfo] = {}
         self._reassembler = Reassembler(reassembly_timeout_ms)
         self._dedup = Deduplicator(dedup_window_ms) if dedup_window_ms else None
         self._wrapper_ms: int | None = None
@@ -45,9 +63,28 @@ class Decoder:
         self._tags: dict[bytes, TagBlock] = {}  # lines of one receiver and second share their tag block
 
     # -- public -------------------------------------------------------------------------------------------
+    @property
+    def counters(self) -> Counter[str]:
+        """Outcome counters: lines, sentences, messages, position/static/other, duplicates, reject.<reason>…"""
+        n = self._fast_n
+        if n:
+            c = self._counters
+            c["lines"] += n
+            c["sentences"] += n
+            c["messages"] += n
+            c["position"] += n
+            self._fast_n = 0
+        return self._counters
+
     def feed(self, line: bytes, receipt_ms: int, out: list[Output]) -> None:
         """Decode one received line (bytes, with or without line ending)."""
-        counters = self.counters
+        if self._encoded:
+            try:
+                if self._fast(line, receipt_ms, out):
+                    return
+            except Exception:  # the general path below decodes it or rejects it with a reason
+                pass
+        counters = self._counters
         counters["lines"] += 1
         line = line.strip()
         if not line:
@@ -75,10 +112,73 @@ class Decoder:
         self._drain(out)
 
     # -- internals ----------------------------------------------------------------------------------------
+    def _fast(self, line: bytes, receipt_ms: int, out: list[Output]) -> bool:
+        """The hot shape (see :mod:`services.ingest.fastline`); False: take the general path."""
+        if not line:
+            return False
+        c0 = line[0]
+        if c0 == 92:  # '\\' tag block
+            end = line.find(b"\\", 1)
+            if end < 0:
+                return False
+            tag_raw = line[1:end]
+            info = self._fast_tags.get(tag_raw)
+            if info is None:
+                info = self._fast_tag(tag_raw)
+            if info is _NOT_FAST:
+                return False
+            time_ms, ts, source, tag_ok = info
+            time_source = "tag_block"
+            text = line[end + 1:]
+        elif c0 == 33 and self._wrapper_ms is None:  # '!' without tag block nor pending $PGHP time
+            time_ms, ts, source, tag_ok = receipt_ms, format_ts(receipt_ms), self.source, True
+            time_source = "receipt"
+            text = line
+        else:
+            return False
+        m = _SENTENCE(text)
+        if m is None or nmea_checksum(text[1:-3]) != int(m[3], 16):
+            return False
+        payload = m[2]
+        v = payload_int(payload)
+        if (v >> 162) not in FAST_TYPES:
+            return False
+        if not MMSI_MIN <= (v >> 130) & 0x3FFFFFFF <= MMSI_MAX:
+            return False  # the general path rejects it (after its own dedup bookkeeping)
+        self._wrapper_ms = None
+        counters = self._counters
+        if not tag_ok:
+            counters["tag_block_bad_checksum"] += 1
+        if self._dedup is not None and self._dedup.is_duplicate(payload + b"0", time_ms):
+            counters["lines"] += 1
+            counters["sentences"] += 1
+            counters["messages"] += 1
+            counters["duplicates"] += 1
+            return True
+        encoded = position_json(v, ts, source, time_source)
+        if encoded is None:
+            return False
+        self._fast_n += 1
+        out.append(Encoded("position", b"%d" % encoded[0], encoded[1], time_ms))
+        return True
+
+    def _fast_tag(self, tag_raw: bytes) -> _TagInfo:
+        try:
+            tag = parse_tag_block(tag_raw)
+        except NmeaError:
+            info = _NOT_FAST
+        else:
+            info = _NOT_FAST if tag.time_ms is None else \
+                (tag.time_ms, format_ts(tag.time_ms), tag.station or self.source, tag.checksum_ok)
+        if len(self._fast_tags) >= 1024:
+            self._fast_tags.clear()
+        self._fast_tags[tag_raw] = info
+        return info
+
     def _reject(self, out: list[Output], reason: str, raw: bytes | str, ts_ms: int | None,
                 detail: str = "") -> None:
-        self.counters["rejects"] += 1
-        self.counters[f"reject.{reason}"] += 1
+        self._counters["rejects"] += 1
+        self._counters[f"reject.{reason}"] += 1
         text = raw if isinstance(raw, str) else raw.decode("ascii", "backslashreplace")
         out.append(Reject(reason, text, self.source, ts_ms, detail))
 
@@ -104,12 +204,12 @@ class Decoder:
                 self._reject(out, e.reason, line, None, e.detail)
                 continue
             if tag is not None and not tag.checksum_ok:
-                self.counters["tag_block_bad_checksum"] += 1
+                self._counters["tag_block_bad_checksum"] += 1
             if isinstance(s, Gatehouse):
-                self.counters["gatehouse"] += 1
+                self._counters["gatehouse"] += 1
                 self._wrapper_ms = s.time_ms
                 continue
-            self.counters["sentences"] += 1
+            self._counters["sentences"] += 1
             if tag is not None and tag.time_ms is not None:
                 ts_ms, ts_src = tag.time_ms, TimeSource.TAG_BLOCK
             elif self._wrapper_ms is not None:
@@ -154,7 +254,7 @@ class Decoder:
 
     def _decode(self, payload: bytes, fill: int, ts_ms: int, time_source: TimeSource, station: str | None,
                 raw: bytes, out: list[Output]) -> None:
-        counters = self.counters
+        counters = self._counters
         counters["messages"] += 1
         if self._dedup is not None and self._dedup.is_duplicate(payload + _FILL[fill], ts_ms):
             counters["duplicates"] += 1

@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry, Counter
 from msa.contracts import topics as t
 from msa.contracts.codec import dumps, record_to_dict, reject_to_dict
 from msa.domain import AisOther, PositionReport, Reject, SatelliteDetection, SceneFootprint, StaticVesselData
+from services.ingest.fastline import Encoded
 
 __all__ = ["IngestMetrics", "Publisher", "TopicMap"]
 
@@ -61,6 +62,7 @@ class IngestMetrics:
 
 _KIND_TOPIC = {PositionReport: "positions", StaticVesselData: "static", AisOther: "other",
                SatelliteDetection: "satellite", SceneFootprint: "satellite"}
+_ENCODED_TOPIC = {"position": "positions", "static": "static", "other": "other"}
 _KIND_NAME = {PositionReport: "position", StaticVesselData: "static", AisOther: "other",
               SatelliteDetection: "detection", SceneFootprint: "scene"}
 
@@ -78,6 +80,8 @@ class Publisher:
         self._in_flight: deque[asyncio.Future[Any]] = deque()
         self._partitioner = DefaultPartitioner()
         self.published: dict[str, int] = {}
+        self.rejected: dict[str, int] = {}
+        self.batches = 0
 
     async def start(self) -> None:
         for name in self.topics.names():
@@ -102,10 +106,17 @@ class Publisher:
         records_kind: dict[str, int] = {}
         for item in items:
             cls = type(item)
-            if cls is Reject:
+            if cls is Encoded:  # decoder fast path: key and value ready
+                kind = item.kind
+                topic = topics.positions if kind == "position" else getattr(topics, _ENCODED_TOPIC[kind])
+                key = item.key
+                value = item.value
+                records_kind[kind] = records_kind.get(kind, 0) + 1
+            elif cls is Reject:
                 topic = topics.rejects
                 key = (item.source or "-").encode()
                 value = dumps(reject_to_dict(item))
+                self.rejected[item.reason] = self.rejected.get(item.reason, 0) + 1
                 if self.metrics is not None:
                     self.metrics.rejects.labels(item.reason).inc()
             else:
@@ -117,7 +128,10 @@ class Publisher:
                 value = dumps(record_to_dict(item))
                 kind = _KIND_NAME[cls]
                 records_kind[kind] = records_kind.get(kind, 0) + 1
-            tp = (topic, self._partition(topic, key))
+            p = self._key_partition.get((topic, key))
+            if p is None:
+                p = self._partition(topic, key)
+            tp = (topic, p)
             builder = builders.get(tp)
             if builder is None:
                 builder = builders[tp] = self.producer.create_batch()
@@ -137,6 +151,7 @@ class Publisher:
             await self._in_flight.popleft()
         fut = await self.producer.send_batch(builder, tp[0], partition=tp[1])
         self._in_flight.append(fut)
+        self.batches += 1
         if self.metrics is not None:
             self.metrics.batches.inc()
 

@@ -10,19 +10,23 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from msa.domain import Record, Reject, format_ts
-from services.ingest.decoder import Decoder
+from msa.contracts.codec import loads, record_from_dict
+from msa.domain import format_ts
+from services.ingest.decoder import Decoder, Output
+from services.ingest.fastline import Encoded
 from services.ingest.files import count_lines, read_records
 from services.ingest.publisher import Publisher
+from services.ingest.shutdown import Stop
 
 __all__ = ["Pacer", "Progress", "ReplayOptions", "in_window", "replay"]
 
-Item = Record | Reject
+Item = Output
 
 
 @dataclass
@@ -106,20 +110,47 @@ class ReplayOptions:
 
 async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *,
                  wall: Callable[[], float] = time.monotonic, now_ms: Callable[[], int] = lambda: 0,
-                 sleep: Callable[[float], object] = asyncio.sleep) -> dict[str, int]:
-    """Publish the recordings; returns counts. ``loop`` repeats forever, shifting event times each pass."""
+                 sleep: Callable[[float], object] = asyncio.sleep, stop: Stop | None = None,
+                 counters: Counter[str] | None = None) -> dict[str, int]:
+    """Publish the recordings; returns counts. ``loop`` repeats forever, shifting event times each pass.
+
+    When ``stop`` is set, reading ends at the current chunk: what was already decoded is published at once
+    (no more pacing), held multi-part fragments become ``orphan_fragment`` rejects, the publisher is
+    flushed. ``counters`` receives the decoders' counters (lines, sentences, duplicates…)."""
     totals: dict[str, int] = {"published": 0, "filtered": 0}
     offset_ms = 0
     total_lines = sum(count_lines(p) for p in paths) if opts.progress else 0
+
+    def stopped() -> bool:
+        return stop is not None and stop.is_set()
+
+    async def pause(delay: float) -> None:
+        if stop is not None and sleep is asyncio.sleep:
+            await stop.sleep(delay)
+        else:
+            await _await(sleep(delay))
+
+    plain = opts.speed is None and opts.from_ms is None and opts.to_ms is None and not opts.loop
     while True:
         pacer = Pacer(opts.speed)
         progress = Progress(total_lines) if opts.progress else None
         first_ms: int | None = None
         last_ms: int | None = None
         for path in paths:
-            decoder = Decoder(path.name)
+            if stopped():
+                break
+            decoder = Decoder(path.name, encoded=offset_ms == 0)  # later passes shift event times
             chunk_lines = 2000 if opts.speed is None else 100
             for n_lines, items in read_records(path, opts.fmt, decoder, now_ms(), chunk_lines=chunk_lines):
+                if plain:  # --max, no window, no loop: nothing to filter, pace or shift
+                    await publisher.publish(items)
+                    totals["published"] += len(items)
+                    if progress is not None:
+                        last_ms = max((it.ts_ms for it in items[-50:] if it.ts_ms is not None), default=last_ms)
+                        progress.update(n_lines, len(items), last_ms)
+                    if stopped():
+                        break
+                    continue
                 batch: list[Item] = []
                 for item in items:
                     if not in_window(item, opts.from_ms, opts.to_ms):
@@ -130,9 +161,9 @@ async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *
                         first_ms = ts if first_ms is None else min(first_ms, ts)
                         last_ms = ts if last_ms is None else max(last_ms, ts)
                         if offset_ms:
-                            item = replace(item, ts_ms=ts + offset_ms)
+                            item = _shifted(item, offset_ms)
                             ts += offset_ms
-                        delay = 0.0 if opts.speed is None else pacer.delay_s(ts, wall())
+                        delay = 0.0 if opts.speed is None or stopped() else pacer.delay_s(ts, wall())
                         if delay > 0.002:
                             await publisher.publish(batch)
                             await publisher.submit_open()
@@ -140,7 +171,7 @@ async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *
                             if progress is not None:
                                 progress.update(0, len(batch), ts)
                             batch = []
-                            await _await(sleep(delay))
+                            await pause(delay)
                     batch.append(item)
                 await publisher.publish(batch)
                 if opts.speed is not None:
@@ -148,12 +179,26 @@ async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *
                 totals["published"] += len(batch)
                 if progress is not None:
                     progress.update(n_lines, len(batch), None if last_ms is None else last_ms + offset_ms)
+                if stopped():
+                    break
+            tail: list[Item] = []
+            decoder.flush(tail)  # no-op after a complete file; after a stop, held fragments → rejects
+            await publisher.publish(tail)
+            totals["published"] += len(tail)
+            if counters is not None:
+                counters.update(decoder.counters)
         await publisher.flush()
         if progress is not None:
             progress.update(0, 0, None, force=True)
-        if not opts.loop or first_ms is None or last_ms is None:
+        if stopped() or not opts.loop or first_ms is None or last_ms is None:
             return totals
         offset_ms += (last_ms - first_ms) + 60_000
+
+
+def _shifted(item: Item, offset_ms: int) -> Item:
+    if isinstance(item, Encoded):
+        item = record_from_dict(loads(item.value))
+    return replace(item, ts_ms=(item.ts_ms or 0) + offset_ms)
 
 
 async def _await(x: object) -> None:

@@ -7,14 +7,18 @@ edge (the only place ingest reads the clock). Files are read in large blocks; li
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import logging
 import random
+import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+from services.ingest.shutdown import Stop
 
 __all__ = ["Backoff", "iter_file_lines", "open_binary", "tcp_lines", "udp_lines"]
 
@@ -58,20 +62,28 @@ class Backoff:
 
 
 async def tcp_lines(host: str, port: int, *, backoff: Backoff | None = None, clock: Clock = time.time,
-                    stop: asyncio.Event | None = None, max_line: int = 64 * 1024,
+                    stop: Stop | None = None, max_line: int = 64 * 1024,
                     ) -> AsyncIterator[tuple[bytes, int]]:
-    """Connect to a live NMEA feed (e.g. an AIS-catcher or aisdispatcher TCP server); reconnect forever."""
+    """Connect to a live NMEA feed (e.g. an AIS-catcher or aisdispatcher TCP server); reconnect until
+    ``stop``. When stopped, the lines already received (buffered) are still yielded, then it ends."""
     backoff = backoff or Backoff()
     while stop is None or not stop.is_set():
         try:
-            reader, writer = await asyncio.open_connection(host, port, limit=max_line)
+            reader, writer = await _connect(host, port, max_line, stop)
         except OSError as exc:
             delay = backoff.next_delay()
             log.warning("tcp %s:%d connect failed (%s); retry in %.1f s", host, port, exc, delay)
-            await asyncio.sleep(delay)
+            if stop is not None and await stop.sleep(delay):
+                return
+            if stop is None:
+                await asyncio.sleep(delay)
             continue
+        if reader is None or writer is None:
+            return  # stopped while connecting
         log.info("tcp %s:%d connected", host, port)
         backoff.reset()
+        # on stop: no more reading from the socket, the buffered lines are read out up to an EOF
+        remove = stop.add_callback(_stop_reading(reader, writer)) if stop is not None else None
         try:
             while True:
                 try:
@@ -82,46 +94,120 @@ async def tcp_lines(host: str, port: int, *, backoff: Backoff | None = None, clo
                 if not line:
                     break
                 yield line.rstrip(b"\r\n"), _now_ms(clock)
-                if stop is not None and stop.is_set():
-                    break
         except (ConnectionError, OSError) as exc:
             log.warning("tcp %s:%d connection lost: %s", host, port, exc)
         finally:
+            if remove is not None:
+                remove()
             writer.close()
         if stop is None or not stop.is_set():
             delay = backoff.next_delay()
             log.info("tcp %s:%d closed; reconnect in %.1f s", host, port, delay)
-            await asyncio.sleep(delay)
+            if stop is not None and await stop.sleep(delay):
+                return
+            if stop is None:
+                await asyncio.sleep(delay)
+
+
+def _stop_reading(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Callable[[], None]:
+    def stop_reading() -> None:
+        transport = writer.transport
+        if isinstance(transport, asyncio.ReadTransport) and not transport.is_closing():
+            transport.pause_reading()  # nothing more from the socket…
+        reader.feed_eof()  # …and readline() returns what is buffered, then EOF
+
+    return stop_reading
+
+
+async def _connect(host: str, port: int, limit: int, stop: Stop | None,
+                   ) -> tuple[asyncio.StreamReader | None, asyncio.StreamWriter | None]:
+    if stop is None:
+        return await asyncio.open_connection(host, port, limit=limit)
+    conn = asyncio.ensure_future(asyncio.open_connection(host, port, limit=limit))
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({conn, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if not conn.done():
+        conn.cancel()
+        with contextlib.suppress(asyncio.CancelledError, OSError):
+            await conn
+        return None, None
+    return conn.result()
 
 
 class _UdpProtocol(asyncio.DatagramProtocol):
-    def __init__(self, queue: asyncio.Queue[tuple[bytes, int]], clock: Clock) -> None:
-        self.queue = queue
+    def __init__(self, queue: asyncio.Queue[Any], clock: Clock, limit: int) -> None:
+        self.queue = queue  # unbounded, so that the end marker always fits; ``limit`` bounds the lines
         self.clock = clock
+        self.limit = limit
         self.dropped = 0
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
         now = _now_ms(self.clock)
+        queue = self.queue
         for line in data.splitlines():
             if line.strip():
-                try:
-                    self.queue.put_nowait((line, now))
-                except asyncio.QueueFull:
+                if queue.qsize() >= self.limit:
                     self.dropped += 1  # UDP has no backpressure: count what we could not take
+                else:
+                    queue.put_nowait((line, now))
+
+
+def _bind_udp(host: str, port: int) -> socket.socket:
+    family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        with contextlib.suppress(OSError):  # bursts: let the kernel hold more while we decode
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        sock.bind(addr)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 async def udp_lines(host: str, port: int, *, clock: Clock = time.time, queue_size: int = 100_000,
-                    ready: asyncio.Event | None = None) -> AsyncIterator[tuple[bytes, int]]:
-    """Listen for NMEA datagrams (one or several lines each)."""
+                    ready: asyncio.Event | None = None, stop: Stop | None = None,
+                    ) -> AsyncIterator[tuple[bytes, int]]:
+    """Listen for NMEA datagrams (one or several lines each) until ``stop``. When stopped, the datagrams
+    the kernel already holds are read without waiting, the socket is closed, and every queued line is
+    still yielded before the iterator ends."""
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[bytes, int]] = asyncio.Queue(queue_size)
-    transport, _ = await loop.create_datagram_endpoint(lambda: _UdpProtocol(queue, clock),
-                                                       local_addr=(host, port))
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    sock = _bind_udp(host, port)
+    protocol = _UdpProtocol(queue, clock, queue_size)
+    transport, _ = await loop.create_datagram_endpoint(lambda: protocol, sock=sock)
     log.info("udp listening on %s:%d", host, port)
+
+    def on_stop() -> None:
+        # synchronous, so no datagram callback interleaves: drain the kernel buffer, then stop reading
+        while True:
+            try:
+                data, addr = sock.recvfrom(65536)
+            except OSError:  # BlockingIOError: the kernel buffer is empty
+                break
+            protocol.datagram_received(data, addr)
+        transport.close()
+        queue.put_nowait(_END)
+
+    remove = stop.add_callback(on_stop) if stop is not None else None
     if ready is not None:
         ready.set()
     try:
         while True:
-            yield await queue.get()
+            item = await queue.get()
+            if item is _END:
+                if protocol.dropped:
+                    log.warning("udp %s:%d: %d lines dropped (queue full)", host, port, protocol.dropped)
+                return
+            yield item
     finally:
+        if remove is not None:
+            remove()
         transport.close()
+
+
+_END: Any = object()

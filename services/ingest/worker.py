@@ -12,13 +12,13 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, TypeVar
 
 from services.ingest.decoder import Decoder, Output
 from services.ingest.publisher import IngestMetrics, Publisher
 
-__all__ = ["batched", "pump", "sync_metrics"]
+__all__ = ["batched", "pump", "summary", "sync_metrics"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -97,3 +97,15 @@ async def pump(chunks: AsyncIterator[list[tuple[bytes, int]]], decoder: Decoder,
     await publisher.flush()
     sync_metrics(decoder, publisher.metrics, seen)
     return decoder.counters
+
+
+def summary(label: str, inputs: Mapping[str, int], publisher: Publisher, reason: str | None = None) -> str:
+    """The final log line of a worker: what was read, what was published (acknowledged), what rejected."""
+    def fmt(d: Mapping[str, int]) -> str:
+        return ", ".join(f"{k} {v:,}" for k, v in sorted(d.items()) if v) or "none"
+
+    head = f"{label} {'stopped (' + reason + ')' if reason else 'done'}"
+    read = {k: inputs.get(k, 0) for k in ("lines", "sentences", "messages", "duplicates", "gatehouse")}
+    n_rej = sum(publisher.rejected.values())
+    return (f"{head}: read {fmt(read)}; published {fmt(publisher.published)}; "
+            f"rejects {n_rej:,} ({fmt(publisher.rejected)}); {publisher.batches:,} batches acknowledged")
