@@ -17,6 +17,7 @@ branch_labels = None
 depends_on = None
 
 TZ = sa.DateTime(timezone=True)
+ACTIVE_RANGE = "tstzrange(start_ts, greatest(start_ts, coalesce(end_ts, updated_ts)), '[]')"
 
 
 def upgrade() -> None:
@@ -32,6 +33,8 @@ def upgrade() -> None:
     op.create_index("ix_alerts_zone_updated", "alerts", ["zone", "updated_ts", "alert_id"])
     op.create_index("ix_alerts_kind_updated", "alerts", ["kind", "updated_ts", "alert_id"])
     op.create_index("ix_alerts_workflow", "alerts", ["workflow_state"])
+    # the alert's activity interval, for "alerts active between since and until" (GiST on a range)
+    op.execute(f"CREATE INDEX ix_alerts_active ON alerts USING gist ({ACTIVE_RANGE})")
     op.create_table(
         "api_keys",
         sa.Column("prefix", sa.Text, primary_key=True),
@@ -55,8 +58,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("partner_subscriptions")
     op.drop_table("api_keys")
-    for name in ("ix_alerts_workflow", "ix_alerts_kind_updated", "ix_alerts_zone_updated", "ix_alerts_severity_id",
-                 "ix_alerts_score_id", "ix_alerts_start_id", "ix_alerts_updated_id"):
+    for name in ("ix_alerts_active", "ix_alerts_workflow", "ix_alerts_kind_updated", "ix_alerts_zone_updated",
+                 "ix_alerts_severity_id", "ix_alerts_score_id", "ix_alerts_start_id", "ix_alerts_updated_id"):
         op.drop_index(name, table_name="alerts")
     op.execute("ALTER TABLE alerts DROP COLUMN severity_rank")
     op.drop_column("alert_feed", "action")

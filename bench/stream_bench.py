@@ -1,0 +1,270 @@
+"""End-to-end ``msa detector`` on the real broker and database.
+
+* throughput: N synthetic position reports (plus static data) already on Kafka; 1 then 2 detector
+  processes in a fresh group; reports/s = N / (time from the first to the last position consumed, read from
+  the instances' ``/metrics``);
+* latency at a live rate of 2,000 reports/s: reports published paced in wall time (event time runs
+  ``SPEEDUP`` × faster so go-fast runs complete within seconds), with go-fast boats among them; latency =
+  arrival of an alert version on ``alerts.v1`` − the publication of the report whose event time it carries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+__all__ = ["run"]
+
+REPO = Path(__file__).resolve().parents[1]
+T0_MS = 1_735_689_600_000
+SPEEDUP = 30.0
+
+
+def _records(n_vessels: int, step_s: float, n_steps: int,
+             fast_every: int = 25) -> list[tuple[int, int, bytes]]:
+    """(mmsi, ts_ms, value) sorted by time: slow traffic in the Alboran Sea, every ``fast_every``-th a
+    35 kn boat (go-fast)."""
+    from msa.contracts.codec import dumps, record_to_dict
+    from msa.domain import PositionReport, StaticVesselData, TimeSource
+
+    rng = random.Random(1)
+    out: list[tuple[int, int, bytes]] = []
+    for v in range(n_vessels):
+        mmsi = 224_100_000 + v
+        fast = v % fast_every == 0
+        sog = 35.0 if fast else rng.uniform(0.0, 14.0)
+        cog = rng.uniform(0, 360)
+        lon, lat = rng.uniform(-4.8, -2.2), rng.uniform(35.6, 36.3)
+        st = StaticVesselData(mmsi=mmsi, ts_ms=T0_MS, name=f"BENCH {v}", length_m=12.0 if fast else 90.0,
+                              ship_type=37 if fast else 70, time_source=TimeSource.TAG_BLOCK)
+        out.append((mmsi, T0_MS, dumps(record_to_dict(st))))
+        dlat = sog * step_s / 3600.0 / 60.0 * math.cos(math.radians(cog))
+        dlon = sog * step_s / 3600.0 / 60.0 * math.sin(math.radians(cog)) / math.cos(math.radians(lat))
+        offset_ms = rng.randrange(int(step_s * 1000))
+        for k in range(n_steps):
+            ts = T0_MS + offset_ms + int(k * step_s * 1000)
+            rec = PositionReport(mmsi=mmsi, ts_ms=ts, lat=round(lat + k * dlat, 6),
+                                 lon=round(lon + k * dlon, 6), sog_kn=round(sog, 1), cog_deg=round(cog, 1),
+                                 time_source=TimeSource.TAG_BLOCK)
+            out.append((mmsi, ts, dumps(record_to_dict(rec))))
+    out.sort(key=lambda r: r[1])
+    return out
+
+
+async def _publish(bootstrap: str, topics: Any, records: list[tuple[int, int, bytes]]) -> None:
+    from msa.kafka import make_producer
+
+    producer = make_producer(bootstrap, linger_ms=20)
+    await producer.start()
+    try:
+        futs = []
+        for mmsi, _, value in records:
+            topic = topics.static if b'"kind":"static"' in value else topics.positions
+            futs.append(await producer.send(topic, value, key=str(mmsi).encode()))
+            if len(futs) >= 20_000:
+                await asyncio.gather(*futs)
+                futs.clear()
+        await asyncio.gather(*futs)
+    finally:
+        await producer.stop()
+
+
+def _database(url: str) -> str:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from msa.store.cli import upgrade
+
+    name = f"msa_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    db = make_url(url).set(database=name).render_as_string(hide_password=False)
+    upgrade(db)
+    return db
+
+
+def _drop_database(url: str, db: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(db).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _start(suffix: str, group: str, db: str, port: int, grace_s: float, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "msa.cli", "--log-level", "WARNING", "detector", "--topics-suffix", suffix,
+         "--group", group, "--database-url", db, "--health-port", str(port), "--grace-s", str(grace_s),
+         "--idle-timeout-s", "1", "--instance-id", f"bench-{port}"],
+        cwd=REPO, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+def _consumed(ports: list[int], topic: str) -> float:
+    total = 0.0
+    for port in ports:
+        with contextlib.suppress(OSError):
+            body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+            for line in body.splitlines():
+                if line.startswith("msa_detector_records_total") and f'topic="{topic}"' in line:
+                    total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def _throughput(bootstrap: str, db: str, n_instances: int, records: list[tuple[int, int, bytes]],
+                log: Path, base_port: int) -> float:
+    from services.detect.stream.topics import StreamTopics
+
+    suffix = f".bench{uuid.uuid4().hex[:8]}"
+    topics = StreamTopics.with_suffix(suffix)
+    from msa.kafka import ensure_topics
+
+    asyncio.run(ensure_topics(bootstrap, topics.specs()))
+    asyncio.run(_publish(bootstrap, topics, records))
+    n_pos = sum(1 for r in records if b'"kind":"position"' in r[2])
+    ports = [base_port + i for i in range(n_instances)]
+    procs = [_start(suffix, f"bench-{suffix}", db, port, 120.0, log) for port in ports]
+    try:
+        first = last = None
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            got = _consumed(ports, topics.positions)
+            now = time.monotonic()
+            if got > 0 and first is None:
+                first = (now, got)
+            if got >= n_pos:
+                last = now
+                break
+            time.sleep(0.05)
+        if first is None or last is None:
+            return 0.0
+        return (n_pos - first[1]) / max(last - first[0], 1e-3)
+    finally:
+        _stop(procs)
+
+
+async def _latency(bootstrap: str, db: str, rate: int, seconds: float, log: Path,
+                   port: int) -> dict[str, Any]:
+    from aiokafka import AIOKafkaConsumer
+
+    from msa.contracts.cloudevents import alert_from_cloudevent
+    from msa.kafka import ensure_topics, make_producer
+    from services.detect.stream.topics import StreamTopics
+
+    suffix = f".lat{uuid.uuid4().hex[:8]}"
+    topics = StreamTopics.with_suffix(suffix)
+    await ensure_topics(bootstrap, topics.specs())
+    step_s = 10.0
+    n_vessels = int(rate * step_s / SPEEDUP)
+    recs = _records(n_vessels, step_s, int(seconds * SPEEDUP / step_s) + 2)
+    proc = _start(suffix, f"lat-{suffix}", db, port, 0.5, log)
+    sent: dict[tuple[int, int], float] = {}
+    lat_ms: list[float] = []
+    consumer = AIOKafkaConsumer(topics.alerts, bootstrap_servers=bootstrap, auto_offset_reset="latest")
+    await consumer.start()
+    producer = make_producer(bootstrap, linger_ms=1)
+    await producer.start()
+
+    async def read_alerts() -> None:
+        while True:
+            batch = await consumer.getmany(timeout_ms=200)
+            now = time.perf_counter()
+            for msgs in batch.values():
+                for m in msgs:
+                    a = alert_from_cloudevent(list(m.headers), m.value)
+                    for mmsi in a.mmsi:
+                        t = sent.get((mmsi, a.updated_ms))
+                        if t is not None:
+                            lat_ms.append((now - t) * 1000.0)
+
+    reader = asyncio.create_task(read_alerts())
+    try:
+        for _ in range(300):  # wait (≤ 60 s) until the instance has its partitions
+            if _ready(port):
+                break
+            await asyncio.sleep(0.2)
+        start = time.perf_counter()
+        for mmsi, ts, value in recs:
+            due = start + (ts - T0_MS) / 1000.0 / SPEEDUP
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if due - start > seconds:
+                break
+            topic = topics.static if b'"kind":"static"' in value else topics.positions
+            await producer.send(topic, value, key=str(mmsi).encode())
+            sent[(mmsi, ts)] = time.perf_counter()
+        achieved = len(sent) / (time.perf_counter() - start)
+        await asyncio.sleep(3.0)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+        await producer.stop()
+        await consumer.stop()
+        _stop([proc])
+    lat_ms.sort()
+    def q(f: float) -> float | None:
+        return round(lat_ms[min(len(lat_ms) - 1, int(f * len(lat_ms)))], 1) if lat_ms else None
+
+    return {"live_rate_reports_s": round(achieved), "alert_versions_timed": len(lat_ms),
+            "latency_p50_ms": q(0.5), "latency_p99_ms": q(0.99),
+            "latency_mean_ms": round(statistics.fmean(lat_ms), 1) if lat_ms else None}
+
+
+def _ready(port: int) -> bool:
+    with contextlib.suppress(OSError):
+        return bool(urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2).status == 200)
+    return False
+
+
+def run(out: dict[str, Any], quick: bool = False) -> None:
+    from msa.settings import load_settings
+
+    settings = load_settings()
+    bootstrap, url = settings.kafka_bootstrap, settings.database_url
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / "msa-stream-bench.log"
+    db = _database(url)
+    try:
+        n_vessels, n_steps = (600, 100) if quick else (3000, 130)
+        records = _records(n_vessels, 10.0, n_steps)
+        n_pos = n_vessels * n_steps
+        out["throughput_reports"] = n_pos
+        one = _throughput(bootstrap, db, 1, records, log, 18931)
+        two = _throughput(bootstrap, db, 2, records, log, 18941)
+        out["throughput_1_instance_reports_s"] = round(one)
+        out["throughput_2_instances_reports_s"] = round(two)
+        out["throughput_ratio_2_to_1"] = round(two / one, 2) if one else None
+        out["throughput_target_reports_s"] = 20_000
+        lat = asyncio.run(_latency(bootstrap, db, 2000, 25.0 if quick else 40.0, log, 18951))
+        out.update(lat)
+        out["latency_grace_s"] = 0.5
+        out["latency_event_time_speedup"] = SPEEDUP
+        out["latency_p99_target_ms"] = 1000
+    finally:
+        _drop_database(url, db)

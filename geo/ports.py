@@ -1,0 +1,126 @@
+"""Ports and anchorages: exclusion areas for rendezvous (and context for alerts).
+
+Each port is a point with a radius or a polygon. Lookups are per position, so ports are bucketed in a
+coarse grid: a query only measures the few ports whose reach (radius + search radius) covers its cell.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points
+
+from geo.geodesy import METRES_PER_DEG_LAT, haversine_m
+
+__all__ = ["DEFAULT_PORTS_PATH", "Port", "PortFileError", "PortIndex", "load_ports"]
+
+DEFAULT_PORTS_PATH = Path(__file__).resolve().parent / "data" / "ports.geojson"
+_CELL_DEG = 0.5
+
+
+class PortFileError(ValueError):
+    """The ports file is not a FeatureCollection of named points (with radius_m) or polygons."""
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    name: str
+    kind: str  # "port" | "anchorage" | "inferred_anchorage"
+    lon: float
+    lat: float
+    radius_m: float
+    polygon: BaseGeometry | None = None
+
+    def distance_m(self, lon: float, lat: float) -> float:
+        """Metres from the edge of the area (0 inside)."""
+        if self.polygon is None:
+            return max(0.0, haversine_m(self.lon, self.lat, lon, lat) - self.radius_m)
+        if shapely.intersects_xy(self.polygon, lon, lat):
+            return 0.0
+        near = nearest_points(self.polygon, shapely.Point(lon, lat))[0]
+        return haversine_m(near.x, near.y, lon, lat)
+
+
+class PortIndex:
+    """Nearest-port queries within ``search_radius_m``; beyond it the distance is ``inf``."""
+
+    __slots__ = ("_grid", "ports", "search_radius_m")
+
+    def __init__(self, ports: Iterable[Port], search_radius_m: float = 50_000.0) -> None:
+        self.ports: tuple[Port, ...] = tuple(sorted(ports, key=lambda p: (p.name, p.lon, p.lat)))
+        self.search_radius_m = search_radius_m
+        self._grid: dict[tuple[int, int], list[Port]] = {}
+        for p in self.ports:
+            reach_m = p.radius_m + search_radius_m
+            dlat = reach_m / METRES_PER_DEG_LAT
+            dlon = dlat / max(0.05, math.cos(math.radians(min(85.0, abs(p.lat) + dlat))))
+            for cx in range(math.floor((p.lon - dlon) / _CELL_DEG), math.floor((p.lon + dlon) / _CELL_DEG) + 1):
+                for cy in range(math.floor((p.lat - dlat) / _CELL_DEG),
+                                math.floor((p.lat + dlat) / _CELL_DEG) + 1):
+                    self._grid.setdefault((cx, cy), []).append(p)
+
+    def nearest(self, lon: float, lat: float) -> tuple[Port | None, float]:
+        best: Port | None = None
+        best_m = math.inf
+        for p in self._grid.get((math.floor(lon / _CELL_DEG), math.floor(lat / _CELL_DEG)), ()):
+            d = p.distance_m(lon, lat)
+            if d < best_m:
+                best, best_m = p, d
+        if best_m > self.search_radius_m:
+            return None, math.inf
+        return best, best_m
+
+    def distance_to_nearest_m(self, lon: float, lat: float) -> float:
+        """Metres to the edge of the nearest port/anchorage (0 inside one, inf beyond the search radius)."""
+        return self.nearest(lon, lat)[1]
+
+    def in_exclusion(self, lon: float, lat: float) -> bool:
+        """Inside a port or anchorage area."""
+        return self.nearest(lon, lat)[1] <= 0.0
+
+    def with_extra(self, extra: Iterable[Port]) -> PortIndex:
+        return PortIndex([*self.ports, *extra], self.search_radius_m)
+
+
+def _port_from_feature(i: int, feat: dict[str, object]) -> Port:
+    props = feat.get("properties") or {}
+    assert isinstance(props, dict)
+    name = props.get("name")
+    if not isinstance(name, str) or not name:
+        raise PortFileError(f"feature {i}: a port needs a 'name'")
+    geom_json = feat.get("geometry") or {}
+    assert isinstance(geom_json, dict)
+    kind = str(props.get("kind", "port"))
+    gtype = geom_json.get("type")
+    if gtype == "Point":
+        lon, lat = (float(v) for v in geom_json["coordinates"][:2])
+        radius = props.get("radius_m")
+        if not isinstance(radius, int | float) or radius < 0:
+            raise PortFileError(f"port {name!r}: a Point needs radius_m >= 0")
+        return Port(name, kind, lon, lat, float(radius))
+    if gtype in ("Polygon", "MultiPolygon"):
+        poly = shape(geom_json)
+        shapely.prepare(poly)
+        c = poly.centroid
+        return Port(name, kind, float(c.x), float(c.y), float(props.get("radius_m", 0.0) or 0.0), poly)
+    raise PortFileError(f"port {name!r}: geometry must be Point, Polygon or MultiPolygon")
+
+
+def load_ports(path: str | Path | None = None, search_radius_m: float = 50_000.0) -> PortIndex:
+    """Load the bundled (None) or a user ports FeatureCollection."""
+    p = DEFAULT_PORTS_PATH if path is None else Path(path)
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PortFileError(f"{p}: {exc}") from exc
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise PortFileError(f"{p}: not a GeoJSON FeatureCollection")
+    return PortIndex([_port_from_feature(i, f) for i, f in enumerate(doc.get("features") or [])],
+                     search_radius_m)

@@ -1,0 +1,110 @@
+"""``create_app(settings)``: the FastAPI application. The lifespan owns the engine and the feed poller."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+
+from services.api import queries
+from services.api.db import make_engine
+from services.api.feed import FeedEvent, FeedHub
+from services.api.metrics import ApiMetrics, MetricsMiddleware
+from services.api.problems import install_problem_handlers
+from services.api.ratelimit import RateLimiter
+from services.api.routers import alerts, health, ogc, pages, stream, vessels, workflow, zones
+from services.api.schemas import ProblemDetails
+from services.api.settings import ApiSettings
+from services.api.state import AppState
+from services.api.tokens import TokenVerifier
+from services.api.zones import load_zones, regions_of
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """Alerts for operations-centre officers and partner systems: go-fast boats, dark periods,
+rendezvous and dark vessels in MAOC-N and Mediterranean zones. Errors are RFC 9457 problem details.
+Authenticate with `Authorization: Bearer <JWT>` or, for partner systems, `X-API-Key`."""
+
+
+def _build_state(settings: ApiSettings) -> AppState:
+    verifier = TokenVerifier(secret=settings.jwt_secret.get_secret_value() or None,
+                             public_key=settings.jwt_public_key, jwks_url=settings.jwks_url,
+                             issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    zones = load_zones(settings.zones_path)
+    return AppState(settings=settings, engine=make_engine(settings.database_url, interactive=True), verifier=verifier,
+                    limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+                    hub=FeedHub(queue_size=settings.sse_queue_size), metrics=ApiMetrics(),
+                    zones=zones, regions=regions_of(zones))
+
+
+def _problems_everywhere(schema: dict[str, Any]) -> None:
+    """Every 4xx/5xx (incl. FastAPI's default 422) is documented as ``application/problem+json``."""
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+    for ops in schema.get("paths", {}).values():
+        for op in ops.values():
+            for code, resp in op.get("responses", {}).items():
+                if code[:1] in ("4", "5") and code != "503":
+                    resp["content"] = problem
+            op.get("responses", {}).setdefault("429", {"description": "Too Many Requests", "content": problem})
+
+
+def create_app(settings: ApiSettings) -> FastAPI:
+    state = _build_state(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async def reader(after: int, limit: int) -> list[FeedEvent]:
+            async with state.engine.connect() as conn:
+                return await queries.read_feed(conn, after, limit)
+
+        try:
+            async with state.engine.connect() as conn:
+                state.hub.head = await queries.feed_head(conn)
+        except Exception:  # database not up yet: the poller starts from 0 and catches up
+            state.hub.head = 0
+        task = asyncio.create_task(state.hub.run(reader, settings.sse_poll_s), name="feed-poller")
+        state.tasks.append(task)
+        try:
+            yield
+        finally:
+            state.hub.close()
+            for t in state.tasks:
+                t.cancel()
+            for t in state.tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await t
+            await state.engine.dispose()
+
+    app = FastAPI(title="MSA alert service", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.msa = state
+    install_problem_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "OPTIONS"],
+                           allow_headers=["Authorization", "X-API-Key", "If-Match", "Last-Event-ID",
+                                          "Content-Type"],
+                           expose_headers=["ETag", "Retry-After"], max_age=600)
+
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+
+    for r in (stream.router, alerts.router, workflow.router, vessels.router, zones.router, ogc.router,
+              health.router, pages.router):
+        app.include_router(r)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            comps = schema.setdefault("components", {}).setdefault("schemas", {})
+            comps["ProblemDetails"] = ProblemDetails.model_json_schema()
+            _problems_everywhere(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

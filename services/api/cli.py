@@ -1,0 +1,171 @@
+"""Commands: ``msa sink``, ``msa api``, ``msa partner-router``, ``msa tokens create``, ``msa apikeys create``,
+``msa partners set|list``. Heavy imports happen inside the handlers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+
+__all__ = ["register"]
+
+ROLES = ("officer", "supervisor", "partner", "tester", "admin")
+
+
+def _zones(text: str | None) -> list[str]:
+    from services.api.zones import split_zones
+
+    return split_zones(text)
+
+
+def _sink(args: argparse.Namespace) -> int:
+    from services.api.metrics import SinkMetrics
+    from services.api.settings import load_api_settings
+    from services.api.sink import run_sink
+
+    settings = load_api_settings()
+    metrics = SinkMetrics()
+    if args.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(args.metrics_port, addr="127.0.0.1", registry=metrics.registry)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_sink(settings, topic=args.topic, group=args.group, metrics=metrics))
+    return 0
+
+
+def _router(args: argparse.Namespace) -> int:
+    from services.api.partner_router import run_partner_router
+    from services.api.settings import load_api_settings
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_partner_router(load_api_settings(), topic=args.topic, group=args.group))
+    return 0
+
+
+def _api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from services.api.app import create_app
+    from services.api.settings import load_api_settings
+
+    settings = load_api_settings()
+    host = args.host or settings.api_host
+    port = args.port or settings.api_port
+    print(f"MSA API on http://{host}:{port}/ (map: /map, docs: /docs)", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=args.log_level_uvicorn,
+                proxy_headers=False, server_header=False)
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from services.api.principal import Role
+    from services.api.settings import load_api_settings
+    from services.api.tokens import issue_token
+
+    s = load_api_settings()
+    zones = _zones(args.zones) or (["*"] if args.role in ("admin", "tester") else [])
+    if not zones:
+        print("warning: no --zones: this token sees nothing (use --zones '*' for every zone)", file=sys.stderr)
+    token = issue_token(s.jwt_secret.get_secret_value(), name=args.name, role=Role(args.role), zones=zones,
+                        ttl_s=int(args.ttl_hours * 3600), issuer=s.jwt_issuer, audience=s.jwt_audience)
+    print(f"# {args.role} token for {args.name}, zones {','.join(zones) or '-'}", file=sys.stderr)
+    print(token)
+    return 0
+
+
+async def _with_conn(fn: object) -> object:
+    from services.api.db import make_engine
+    from services.api.settings import load_api_settings
+
+    engine = make_engine(load_api_settings().database_url, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            return await fn(conn)  # type: ignore[operator]
+    finally:
+        await engine.dispose()
+
+
+def _apikey(args: argparse.Namespace) -> int:
+    from services.api.admin_store import create_api_key
+    from services.api.principal import Role
+
+    key = asyncio.run(_with_conn(lambda c: create_api_key(c, args.name, Role(args.role), _zones(args.zones))))
+    print(f"# API key for {args.name} ({args.role}); stored hashed, shown once", file=sys.stderr)
+    print(key)
+    return 0
+
+
+def _partner_set(args: argparse.Namespace) -> int:
+    from services.api.admin_store import set_subscription
+    from services.api.partners import Subscription
+
+    sub = Subscription(args.name, frozenset(_zones(args.zones)), frozenset(_zones(args.kinds)),
+                       enabled=not args.disable)
+    try:
+        asyncio.run(_with_conn(lambda c: set_subscription(c, sub)))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"partner {sub.partner}: zones={sorted(sub.zones)} kinds={sorted(sub.kinds) or 'all'} "
+          f"enabled={sub.enabled}")
+    return 0
+
+
+def _partner_list(args: argparse.Namespace) -> int:
+    from services.api.admin_store import load_subscriptions
+
+    subs = asyncio.run(_with_conn(load_subscriptions))
+    for s in subs:  # type: ignore[attr-defined]
+        print(f"{s.partner}\tzones={','.join(sorted(s.zones))}\tkinds={','.join(sorted(s.kinds)) or '*'}"
+              f"\tenabled={s.enabled}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("sink", help="consume alerts.v1 into PostGIS (idempotent)")
+    p.add_argument("--topic", default=None)
+    p.add_argument("--group", default=None)
+    p.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus metrics on 127.0.0.1:PORT")
+    p.set_defaults(func=_sink)
+
+    p = sub.add_parser("api", help="serve the alert API and the live map (uvicorn)")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--log-level-uvicorn", default="info")
+    p.set_defaults(func=_api)
+
+    p = sub.add_parser("partner-router", help="route alerts.v1 to partner topics per subscription")
+    p.add_argument("--topic", default=None)
+    p.add_argument("--group", default=None)
+    p.set_defaults(func=_router)
+
+    tokens = sub.add_parser("tokens", help="bearer tokens for local use").add_subparsers(dest="tokens_cmd",
+                                                                                          required=True)
+    p = tokens.add_parser("create", help="print a new HS256 bearer token (last line)")
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--zones", default=None,
+                   help="zone or region names, comma-separated (';' when a name has a comma); '*' = all")
+    p.add_argument("--name", required=True)
+    p.add_argument("--ttl-hours", type=float, default=12.0)
+    p.set_defaults(func=_token)
+
+    keys = sub.add_parser("apikeys", help="hashed API keys for partner systems").add_subparsers(
+        dest="apikeys_cmd", required=True)
+    p = keys.add_parser("create", help="store a new API key and print it (last line)")
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", default="partner", choices=ROLES)
+    p.add_argument("--zones", default=None)
+    p.set_defaults(func=_apikey)
+
+    partners = sub.add_parser("partners", help="partner subscriptions").add_subparsers(dest="partners_cmd",
+                                                                                        required=True)
+    p = partners.add_parser("set", help="create or change a subscription")
+    p.add_argument("name")
+    p.add_argument("--zones", required=True, help="comma-separated zones, '*' = all")
+    p.add_argument("--kinds", default=None, help="comma-separated alert kinds (default all)")
+    p.add_argument("--disable", action="store_true")
+    p.set_defaults(func=_partner_set)
+    p = partners.add_parser("list", help="list subscriptions")
+    p.set_defaults(func=_partner_list)

@@ -1,0 +1,113 @@
+"""FastAPI dependencies, as ``Annotated`` aliases: state, database connection, caller, permissions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.api.principal import Permission, Principal, Role
+from services.api.problems import Problem
+from services.api.state import AppState
+from services.api.tables import api_keys
+from services.api.tokens import AuthError, hash_api_key
+from services.api.zones import expand_scope
+
+__all__ = ["Caller", "Conn", "State", "TxConn", "require"]
+
+_bearer = HTTPBearer(auto_error=False, description="JWT bearer token (msa tokens create, or the agency IdP)")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="partner API key (msa apikeys create)")
+
+API_KEY_CACHE_S = 30.0
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.msa
+    return state
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+async def get_conn(state: State) -> AsyncIterator[AsyncConnection]:
+    async with state.engine.connect() as conn:
+        yield conn
+
+
+async def get_tx(state: State) -> AsyncIterator[AsyncConnection]:
+    async with state.engine.begin() as conn:
+        yield conn
+
+
+Conn = Annotated[AsyncConnection, Depends(get_conn)]
+TxConn = Annotated[AsyncConnection, Depends(get_tx)]
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(401, "unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="msa"'})
+
+
+async def _from_api_key(state: AppState, key: str) -> Principal:
+    digest = hash_api_key(key)
+    cached = state.api_key_cache.get(digest)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < API_KEY_CACHE_S:
+        principal: Principal | None = cached[1]
+    else:
+        async with state.engine.connect() as conn:
+            row = (await conn.execute(select(api_keys).where(api_keys.c.prefix == key[:12]))).first()
+        principal = None
+        if row is not None and not row.revoked and row.key_hash == digest:
+            principal = Principal(name=row.name, role=Role(row.role), zones=frozenset(row.zones), kind="apikey")
+        state.api_key_cache[digest] = (now, principal)
+    if principal is None:
+        raise _unauthorized("API key not valid")
+    return principal
+
+
+async def get_caller(request: Request, state: State,
+                     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+                     key: Annotated[str | None, Depends(_api_key)]) -> Principal:
+    token = bearer.credentials if bearer is not None else None
+    if token:
+        try:
+            principal = state.verifier.verify(token)
+        except AuthError as exc:
+            raise _unauthorized(str(exc)) from exc
+    elif key:
+        principal = await _from_api_key(state, key)
+    else:
+        raise _unauthorized("credentials required: Authorization: Bearer … or X-API-Key")
+    wait_s = state.limiter.take(f"{principal.kind}:{principal.name}", time.monotonic())
+    if wait_s > 0:
+        state.metrics.rate_limited.inc()
+        raise Problem(429, "too-many-requests", "rate limit exceeded",
+                      headers={"Retry-After": str(max(1, int(wait_s + 0.999)))})
+    principal = expand_scope(principal, state.regions)
+    request.state.principal = principal
+    return principal
+
+
+Caller = Annotated[Principal, Depends(get_caller)]
+
+
+def require(perm: Permission) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    async def dep(caller: Caller) -> Principal:
+        if not caller.can(perm):
+            raise Problem(403, "forbidden", f"role {caller.role} may not {perm}")
+        return caller
+
+    return dep
+
+
+ReadAlerts = Annotated[Principal, Depends(require(Permission.READ_ALERTS))]
+ReadVessels = Annotated[Principal, Depends(require(Permission.READ_VESSELS))]
+ReadTracks = Annotated[Principal, Depends(require(Permission.READ_TRACKS))]
+ReadAudit = Annotated[Principal, Depends(require(Permission.READ_AUDIT))]
+Exporter = Annotated[Principal, Depends(require(Permission.EXPORT))]
+Admin = Annotated[Principal, Depends(require(Permission.ADMIN))]

@@ -1,0 +1,342 @@
+"""The pure detection engine: records in, alert versions out, driven by event time only.
+
+``process`` buffers each record in a time-ordered heap and moves the watermark to (max event time seen −
+grace). Everything older than the watermark is then handled in event-time order, interleaved with scans
+at fixed multiples of ``scan_interval_ms`` (dark periods opening, runs and meetings ending, satellite
+detections resolving). A record older than the watermark is late: counted and ignored (a late position
+may still retract a dark period it disproves). No wall-clock reads: the same records give the same alerts
+however they are chunked or shuffled within the grace period.
+"""
+
+from __future__ import annotations
+
+import heapq
+import pickle
+from typing import Any
+
+from geo.geodesy import KN_PER_MPS, approx_distance_m, haversine_m, speed_kn
+from geo.ports import PortIndex
+from geo.zones import ZoneIndex
+from msa.domain import Alert, PositionReport, Record, SatelliteDetection, SceneFootprint, StaticVesselData
+from services.detect import dark_period, go_fast
+from services.detect.alerts import AlertBook
+from services.detect.context import DetectContext
+from services.detect.coverage import CoverageGrid
+from services.detect.dark_vessel import SatMatcher
+from services.detect.params import DetectionParams, ParamSet
+from services.detect.rendezvous import RendezvousDetector
+from services.detect.track import IdentityBook, VesselState, nominal_interval_s
+
+__all__ = ["Engine"]
+
+_SNAPSHOT_VERSION = 1
+_NEVER = -(2**62)
+_GLITCH_MIN_JUMP_M = 250.0
+_HOUSEKEEPING_MS = 3_600_000
+_STATE_ATTRS = ("vessels", "counters", "coverage", "watermark", "max_ts", "_heap", "_seq", "_next_scan", "_due",
+                "_events_since_scan", "_next_housekeeping", "_n_records", "_n_positions")
+# per zone, the parameters the per-report path reads (a tuple: cheaper than attribute lookups)
+_Hot = tuple[DetectionParams, float, float, float, float, float, float]
+
+
+class Engine:
+    def __init__(self, zones: ZoneIndex, ports: PortIndex, params: ParamSet, grace_ms: int,
+                 scan_interval_ms: int = 60_000, retention_ms: int = 48 * 3_600_000) -> None:
+        self.ctx = DetectContext(zones, ports, params, AlertBook(), IdentityBook())
+        self.grace_ms = grace_ms
+        self.scan_interval_ms = scan_interval_ms
+        self.retention_ms = retention_ms
+        self.vessels: dict[int, VesselState] = {}
+        self.counters: dict[str, int] = {}
+        self.rendezvous = RendezvousDetector(self.ctx)
+        self.sat = SatMatcher(self.ctx)
+        self.coverage = CoverageGrid(params.default.dark_coverage_bucket_s)
+        self.watermark = _NEVER
+        self.max_ts = _NEVER
+        self._heap: list[tuple[Any, ...]] = []
+        self._seq = 0
+        self._next_scan = -1
+        self._due = -1
+        self._events_since_scan = 0
+        self._next_housekeeping = -1
+        self._n_records = 0
+        self._n_positions = 0
+        self._hot: dict[str | None, _Hot] = {}
+        self._regular_cap_s = 2.0 * params.default.dark_regular_max_interval_s
+        all_params = [params.default, *(params.for_zone(z) for z in zones.zones)]
+        self._min_dark_ms = int(min(p.dark_threshold_s for p in all_params) * 1000)
+        self._max_dark_ms = int(max(p.dark_high_gap_s for p in all_params) * 1000)
+
+    # ---- input ---------------------------------------------------------------------------------------
+    def _count(self, key: str, n: int = 1) -> None:
+        self.counters[key] = self.counters.get(key, 0) + n
+
+    def _hot_params(self, zone: str | None) -> _Hot:
+        hot = self._hot.get(zone)
+        if hot is None:
+            p = self.ctx.params.for_zone(zone)
+            hot = self._hot[zone] = (p, min(p.sprint_min_speed_kn, p.gofast_min_speed_kn), p.loiter_max_speed_kn,
+                                     p.rv_candidate_max_speed_kn, p.rv_min_port_distance_m,
+                                     p.gofast_max_plausible_kn, p.gofast_max_fix_gap_s * 1000.0)
+        return hot
+
+    def process(self, rec: Record) -> list[Alert]:
+        """Take one record; return the alert versions it caused (possibly none)."""
+        self._n_records += 1
+        ts = rec.ts_ms
+        if type(rec) is PositionReport:
+            lat, lon = rec.lat, rec.lon
+            if lat is None or lon is None:
+                self._count("no_position")
+                return []
+            if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):  # also false for NaN
+                self._count("bad_position")
+                return []
+            if ts < self.watermark:
+                self._count("late_beyond_grace")
+                vs = self.vessels.get(rec.mmsi)
+                return [] if vs is None else dark_period.on_late_fix(vs, ts, self.watermark, self.ctx)
+            heapq.heappush(self._heap, (ts, 0, rec.mmsi, rec.lat, rec.lon, self._seq, rec))
+        elif isinstance(rec, StaticVesselData):
+            self._count("static")
+            out: list[Alert] = []
+            if self.ctx.identities.update(rec):
+                vs = self.vessels.get(rec.mmsi)
+                if vs is not None:
+                    out += go_fast.on_identity(vs, max(self.watermark, ts), self.ctx)
+            if ts > self.max_ts:
+                self.max_ts = ts
+                out += self.advance_watermark(ts - self.grace_ms)
+            return out
+        elif isinstance(rec, SatelliteDetection | SceneFootprint):
+            if isinstance(rec, SatelliteDetection) and not (-90.0 <= rec.lat <= 90.0 and -180.0 <= rec.lon <= 180.0
+                                                            and 0.0 <= rec.confidence <= 1.0):
+                self._count("bad_detection")
+                return []
+            if ts < self.watermark:
+                self._count("late_beyond_grace")
+                return []
+            rank, lat, lon = (2, rec.lat, rec.lon) if isinstance(rec, SatelliteDetection) else (1, 0.0, 0.0)
+            heapq.heappush(self._heap, (ts, rank, 0, lat, lon, self._seq, rec))
+        else:
+            self._count("other")
+            return []
+        self._seq += 1
+        if ts > self.max_ts:
+            self.max_ts = ts
+            wm = ts - self.grace_ms
+            if wm > self.watermark:
+                self.watermark = wm
+                ns = self._next_scan
+                if self._heap[0][0] < wm or 0 <= ns <= wm:
+                    return self._drain(wm)
+        return []
+
+    def advance_watermark(self, wm_ms: int) -> list[Alert]:
+        """Move the watermark forward (never back) and handle everything it passes."""
+        if wm_ms <= self.watermark:
+            return []
+        self.watermark = wm_ms
+        return self._drain(wm_ms)
+
+    def finish(self) -> list[Alert]:
+        """End of input: handle every buffered record (the watermark moves to the last event time)."""
+        if self.max_ts == _NEVER:
+            return []
+        return self.advance_watermark(self.max_ts + 1)
+
+    # ---- event-time loop -----------------------------------------------------------------------------
+    def _drain(self, wm: int) -> list[Alert]:
+        out: list[Alert] = []
+        heap = self._heap
+        step = self.scan_interval_ms
+        pop = heapq.heappop
+        on_position = self._on_position
+        while True:
+            if self._next_scan < 0:
+                if not heap or heap[0][0] >= wm:
+                    break
+                self._next_scan = (heap[0][0] // step + 1) * step
+            ns = self._next_scan
+            limit = ns if ns <= wm else wm  # events strictly before the next scan (and the watermark)
+            n = 0
+            while heap and heap[0][0] < limit:
+                item = pop(heap)
+                n += 1
+                if item[1] == 0:
+                    alerts = on_position(item[-1])
+                    if alerts:
+                        out += alerts
+                elif item[1] == 2:
+                    self._count("detections")
+                    self.sat.on_detection(item[-1], self.vessels, self.counters)
+                else:
+                    self._count("scenes")
+            self._events_since_scan += n
+            if ns > wm:
+                break
+            top = heap[0][0] if heap and heap[0][0] < wm else None
+            if self._events_since_scan == 0:  # nothing happened: jump to the next thing that can
+                horizon = min(x for x in (self._due if self._due >= 0 else None, top, wm) if x is not None)
+                ns = max(ns, -(-horizon // step) * step)
+                if ns > wm or (top is not None and ns > top):
+                    self._next_scan = ns
+                    continue
+            out += self._scan(ns)
+            self._next_scan = ns + step
+        return out
+
+    def _on_position(self, r: PositionReport) -> list[Alert]:
+        ctx = self.ctx
+        mmsi, ts = r.mmsi, r.ts_ms
+        lon, lat = float(r.lon), float(r.lat)  # type: ignore[arg-type]  # filtered in process()
+        vs = self.vessels.get(mmsi)
+        if vs is None:
+            vs = self.vessels[mmsi] = VesselState(mmsi)
+        elif ts <= vs.last_ts:
+            self._count("duplicates_or_same_time")
+            return []
+        self._n_positions += 1
+        zone_obj = ctx.zones.zone_at(lon, lat)
+        zone = None if zone_obj is None else zone_obj.name
+        p, gate_kn, loiter_max_kn, rv_max_kn, rv_port_m, plausible_kn, fix_gap_ms = self._hot_params(zone)
+        sog = r.sog_kn
+        dist_m = dt_s = 0.0
+        speed: float | None = sog
+        last_ts = vs.last_ts
+        if last_ts >= 0:
+            dt_s = (ts - last_ts) / 1000.0
+            dist_m = approx_distance_m(vs.last_lon, vs.last_lat, lon, lat)
+            implied = dist_m / dt_s * KN_PER_MPS
+            if implied > plausible_kn and dist_m > _GLITCH_MIN_JUMP_M:
+                g = vs.glitch
+                if g is None or speed_kn(haversine_m(g[1], g[2], lon, lat), (ts - g[0]) / 1000.0) > plausible_kn:
+                    vs.glitch = (ts, lon, lat)
+                    self._count("position_glitches")
+                    return []
+                self._count("track_jumps")  # two consistent fixes far from the old track: follow them
+                vs.gofast = None
+                last_ts = g[0]
+                vs.last_ts, vs.last_lon, vs.last_lat = g
+                dt_s = (ts - last_ts) / 1000.0
+                dist_m = haversine_m(g[1], g[2], lon, lat)
+                implied = speed_kn(dist_m, dt_s)
+            if vs.glitch is not None:
+                vs.glitch = None
+            speed = go_fast.fix_speed_kn(sog, implied, dt_s, p)
+        out: list[Alert] = []
+        if vs.dark is not None or (last_ts >= 0 and ts - last_ts >= self._min_dark_ms):
+            out += dark_period.on_fix(vs, ts, lon, lat, sog, ctx, self.coverage, self.counters)
+            self.sat.early.pop(mmsi, None)
+        # reporting regularity (dark_period.update_regularity, inlined: this runs for every report)
+        nominal_s = nominal_interval_s(r.ais_class, sog, r.nav_status)
+        if last_ts >= 0:
+            interval_s = min(dt_s, self._regular_cap_s)
+            if vs.n_reports <= 1:
+                vs.ewma_interval_s, vs.ewma_nominal_s = interval_s, nominal_s
+            else:
+                vs.ewma_interval_s += 0.2 * (interval_s - vs.ewma_interval_s)
+                vs.ewma_nominal_s += 0.2 * (nominal_s - vs.ewma_nominal_s)
+        vs.n_reports += 1
+        if speed is not None:
+            if speed <= loiter_max_kn:
+                if vs.loiter_start_ts < 0 or vs.last_sog > loiter_max_kn or ts - vs.loiter_last_ts > fix_gap_ms:
+                    vs.loiter_start_ts = ts
+                vs.loiter_last_ts = ts
+            if vs.gofast is not None or speed >= gate_kn:
+                out += go_fast.on_fix(vs, ts, lon, lat, speed, dist_m, zone, p, ctx)
+        elif vs.gofast is not None:
+            out += go_fast.on_fix(vs, ts, lon, lat, speed, dist_m, zone, p, ctx)
+        if (zone is not None and speed is not None and 0.0 <= speed <= rv_max_kn
+                and ctx.ports.distance_to_nearest_m(lon, lat) >= rv_port_m):
+            out += self.rendezvous.on_fix(mmsi, ts, lon, lat, speed, zone)
+        elif self.rendezvous.has(mmsi):
+            out += self.rendezvous.remove(mmsi, ts)
+        cov = self.coverage
+        key = cov.key_of(ts, lon, lat)
+        if key != vs.cov_key:
+            vs.cov_key = key
+            cov.heard(mmsi, ts, lon, lat)
+        if self.sat.watch:
+            self.sat.on_fix(mmsi, ts, lon, lat)
+        vs.last_ts, vs.last_lon, vs.last_lat, vs.last_zone = ts, lon, lat, zone
+        vs.last_sog = sog if sog is not None else (speed if speed is not None else -1.0)
+        cog = r.cog_deg
+        vs.last_cog = cog if cog is not None else -1.0
+        return out
+
+    def _scan(self, now: int) -> list[Alert]:
+        self._count("scans")
+        self._events_since_scan = 0
+        ctx = self.ctx
+        out: list[Alert] = []
+        due = -1
+
+        def later(d: int) -> None:
+            nonlocal due
+            if d >= 0 and (due < 0 or d < due):
+                due = d
+
+        for vs in self.vessels.values():
+            run = vs.gofast
+            if isinstance(run, go_fast.Run):
+                out += go_fast.on_silence(vs, now, ctx)
+                if vs.gofast is not None:
+                    later(run.last_ts + int(ctx.params.for_zone(run.zone).gofast_bridge_max_gap_s * 1000) + 1)
+            was_open = isinstance(vs.dark, dark_period.Gap) and vs.dark.opened
+            alerts, d = dark_period.on_scan(vs, now, ctx, self.coverage, self.counters)
+            out += alerts
+            later(d)
+            if not was_open and isinstance(vs.dark, dark_period.Gap) and vs.dark.opened:
+                for ev in self.sat.early.pop(vs.mmsi, []):
+                    out += dark_period.add_detection(vs, ev, now, ctx)
+        alerts, d = self.rendezvous.on_scan(now)
+        out += alerts
+        later(d + 1 if d >= 0 else -1)
+        alerts, d = self.sat.on_scan(now, self.vessels)
+        out += alerts
+        later(d)
+        if now >= self._next_housekeeping:
+            self._housekeeping(now)
+        self._due = due
+        self._count("alert_versions", len(out))
+        return out
+
+    def _housekeeping(self, now: int) -> None:
+        self._next_housekeeping = now + _HOUSEKEEPING_MS
+        self.ctx.book.prune(now - self.retention_ms)
+        self.coverage.prune(now - 2 * self._max_dark_ms)
+        idle = [m for m, vs in self.vessels.items() if vs.last_ts < now - self.retention_ms
+                and vs.gofast is None and vs.dark is None]
+        for m in idle:
+            del self.vessels[m]
+            self.rendezvous.remove(m, -1)
+        self._count("vessels_forgotten", len(idle))
+
+    # ---- state ---------------------------------------------------------------------------------------
+    def stats(self) -> dict[str, int]:
+        return {**self.counters, "records": self._n_records, "positions": self._n_positions,
+                "vessels_tracked": len(self.vessels), "buffered": len(self._heap),
+                "live_alerts": len(self.ctx.book)}
+
+    def snapshot(self) -> bytes:
+        """The whole mutable state (not zones, ports or parameters), for a checkpoint."""
+        state = {name: getattr(self, name) for name in _STATE_ATTRS}
+        state.update(version=_SNAPSHOT_VERSION, identities=self.ctx.identities, book=self.ctx.book,
+                     rendezvous=self.rendezvous.__getstate__(), sat=self.sat.__getstate__())
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def restore(cls, data: bytes, zones: ZoneIndex, ports: PortIndex, params: ParamSet, grace_ms: int,
+                **kwargs: int) -> Engine:
+        """Rebuild an engine from ``snapshot()`` bytes (trusted: our own checkpoints only)."""
+        state = pickle.loads(data)
+        if state.get("version") != _SNAPSHOT_VERSION:
+            raise ValueError(f"unsupported engine snapshot version {state.get('version')!r}")
+        eng = cls(zones, ports, params, grace_ms, **kwargs)
+        for name in _STATE_ATTRS:
+            setattr(eng, name, state[name])
+        eng.ctx.identities, eng.ctx.book = state["identities"], state["book"]
+        eng.rendezvous.restore_state(state["rendezvous"])
+        eng.sat.restore_state(state["sat"])
+        return eng

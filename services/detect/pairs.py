@@ -1,0 +1,42 @@
+"""The state of one pair of vessels for the rendezvous detector: a series of meetings (one alert)."""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["Pair"]
+
+
+class Pair:
+    """A series of meetings of two vessels (one alert); ``m_start < 0`` between meetings."""
+
+    __slots__ = ("alert_id", "c_first", "c_last", "c_series", "closest_m", "last_a", "last_b", "m_last",
+                 "m_start", "meetings", "series_start", "sogs_a", "sogs_b", "zone")
+
+    def __init__(self, ts: int, zone: str, centroid: tuple[float, float]) -> None:
+        self.zone = zone
+        self.series_start = ts
+        self.alert_id: str | None = None
+        self.c_series = centroid
+        self.meetings: list[tuple[int, int]] = []  # finished meetings of the series (start, end)
+        self.begin(ts, centroid)
+
+    def begin(self, ts: int, centroid: tuple[float, float]) -> None:
+        self.m_start = self.m_last = ts
+        self.c_first = self.c_last = centroid
+        self.sogs_a: list[float] = []
+        self.sogs_b: list[float] = []
+        self.closest_m = math.inf
+        self.last_a: tuple[float, float] = centroid
+        self.last_b: tuple[float, float] = centroid
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for k, v in state.items():
+            setattr(self, k, v)
+
+    @property
+    def active(self) -> bool:
+        return self.m_start >= 0

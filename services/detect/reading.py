@@ -1,0 +1,179 @@
+"""Reading recordings for the offline run: JSON lines of ``msa decode``, raw NMEA/CSV through
+``msa decode`` in a subprocess (the ingest package is not imported), satellite GeoJSON, and the decoded
+JSON lines of Global Fishing Watch's pipelines (``ssvid``/``timestamp``/``lon``/``lat``/``speed``…, as in
+the gpsdio-segment regression files).
+
+Bad lines and features are counted with a reason, never raised.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from msa.contracts.codec import loads, record_from_dict
+from msa.domain import (
+    AisClass,
+    PositionReport,
+    Record,
+    SatelliteDetection,
+    SceneFootprint,
+    StaticVesselData,
+    TimeSource,
+    parse_ts,
+)
+
+__all__ = ["InputError", "read_input", "read_satellite_geojson", "sniff"]
+
+
+class InputError(RuntimeError):
+    """An input file could not be read at all (missing, or ``msa decode`` failed)."""
+
+
+def _bump(counters: dict[str, int], key: str) -> None:
+    counters[key] = counters.get(key, 0) + 1
+
+
+def sniff(path: Path) -> str:
+    """``"jsonl"`` (decoded records), ``"gfw"`` (GFW decoded messages), ``"geojson"`` (satellite) or ``"raw"``
+    (NMEA/CSV for msa decode)."""
+    if path.suffix.lower() == ".geojson":
+        return "geojson"
+    if path.suffix.lower() == ".gz":
+        return "raw"
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc}") from exc
+    text = head.decode("utf-8", errors="replace").lstrip()
+    if not text.startswith("{"):
+        return "raw"
+    first = text.splitlines()[0]
+    try:
+        obj = json.loads(first)
+        if isinstance(obj, dict) and "kind" in obj:
+            return "jsonl"
+        if isinstance(obj, dict) and "ssvid" in obj and "timestamp" in obj:
+            return "gfw"
+        if isinstance(obj, dict) and obj.get("type") == "FeatureCollection":
+            return "geojson"
+    except json.JSONDecodeError:
+        pass
+    return "geojson" if '"FeatureCollection"' in text else "jsonl"
+
+
+def _records_from_lines(lines: Iterator[bytes | str], counters: dict[str, int]) -> Iterator[Record]:
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            d = loads(line)
+        except ValueError:  # orjson.JSONDecodeError is a ValueError
+            _bump(counters, "input_bad_json")
+            continue
+        if not isinstance(d, dict):
+            _bump(counters, "input_bad_json")
+            continue
+        if d.get("kind") == "reject":
+            _bump(counters, "input_rejects")
+            continue
+        try:
+            yield record_from_dict(d)
+        except (KeyError, ValueError, TypeError) as exc:
+            _bump(counters, f"input_bad_record:{type(exc).__name__}")
+
+
+def read_input(path: Path, counters: dict[str, int]) -> Iterator[Record]:
+    kind = sniff(path)
+    if kind == "geojson":
+        yield from read_satellite_geojson(path, counters)
+        return
+    if kind == "jsonl":
+        with path.open("rb") as fh:
+            yield from _records_from_lines(iter(fh), counters)
+        return
+    if kind == "gfw":
+        with path.open("rb") as fh:
+            yield from _gfw_records(iter(fh), path.name, counters)
+        return
+    cmd = [sys.executable, "-m", "msa.cli", "--log-level", "WARNING", "decode", str(path), "--out", "-"]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None
+        yield from _records_from_lines(iter(proc.stdout), counters)
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.wait() != 0:
+            raise InputError(f"msa decode {path} failed ({proc.returncode}): {err.strip()[-500:]}")
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None or isinstance(v, bool) or not isinstance(v, int | float) or math.isnan(v) else float(v)
+
+
+def _gfw_records(lines: Iterator[bytes], source: str, counters: dict[str, int]) -> Iterator[Record]:
+    """GFW decoded AIS (``type`` AIS.1/2/3/18/19/27 positions, AIS.5/24 static). ``speed`` is knots,
+    ``length`` metres; NaN means absent. Everything else is counted and skipped."""
+    for line in lines:
+        try:
+            d = json.loads(line)  # the stdlib parser accepts the files' NaN
+            mmsi = int(d["ssvid"])
+            ts = parse_ts(str(d["timestamp"]))
+            msg_type = int(str(d.get("type", "")).rpartition(".")[2])
+        except (ValueError, KeyError, TypeError):
+            _bump(counters, "input_bad_gfw_line")
+            continue
+        ais_class = AisClass.B if msg_type in (18, 19, 24) else AisClass.A
+        if msg_type in (1, 2, 3, 18, 19, 27):
+            lat, lon = _num(d.get("lat")), _num(d.get("lon"))
+            status = _num(d.get("status"))
+            yield PositionReport(mmsi=mmsi, ts_ms=ts, lat=lat, lon=lon, sog_kn=_num(d.get("speed")),
+                                 cog_deg=_num(d.get("course")), msg_type=msg_type, ais_class=ais_class,
+                                 nav_status=None if status is None else int(status),
+                                 source=f"{source}:{d.get('receiver', '')}", time_source=TimeSource.CSV)
+        elif msg_type in (5, 24):
+            yield StaticVesselData(mmsi=mmsi, ts_ms=ts, msg_type=msg_type, source=source, ais_class=ais_class,
+                                   time_source=TimeSource.CSV, name=d.get("shipname"), call_sign=d.get("callsign"),
+                                   length_m=_num(d.get("length")))
+        else:
+            _bump(counters, "input_other_gfw_type")
+
+
+def _feature(f: Any) -> Record:
+    props = f.get("properties") or {}
+    geom = f.get("geometry") or {}
+    gtype = geom.get("type")
+    if props.get("kind") == "scene" or gtype in ("Polygon", "MultiPolygon"):
+        coords = geom["coordinates"] if gtype == "Polygon" else geom["coordinates"][0]
+        rings = tuple(tuple((float(p[0]), float(p[1])) for p in ring) for ring in coords)
+        ts = props.get("acquired_at") or props.get("detected_at")
+        return SceneFootprint(scene_id=str(props["scene_id"]), ts_ms=parse_ts(str(ts)),
+                              sensor=str(props.get("sensor", "")), rings=rings)
+    if gtype != "Point":
+        raise ValueError(f"geometry {gtype!r}")
+    lon, lat = (float(v) for v in geom["coordinates"][:2])
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise ValueError("position out of range")
+    length = props.get("length_m")
+    return SatelliteDetection(detection_id=str(props["detection_id"]), ts_ms=parse_ts(str(props["detected_at"])),
+                              lat=lat, lon=lon, confidence=float(props.get("confidence", 1.0)),
+                              sensor=str(props.get("sensor", "")), scene_id=str(props.get("scene_id", "")),
+                              length_m=None if length is None else float(length))
+
+
+def read_satellite_geojson(path: Path, counters: dict[str, int]) -> Iterator[Record]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: {exc}") from exc
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise InputError(f"{path}: not a GeoJSON FeatureCollection")
+    for f in doc.get("features") or []:
+        try:
+            yield _feature(f)
+        except (KeyError, ValueError, TypeError, IndexError, AttributeError):
+            _bump(counters, "sat_bad_feature")

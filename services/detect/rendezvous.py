@@ -1,0 +1,279 @@
+"""Rendezvous: two AIS vessels within 500 m for ≥ 30 min, both slow, away from ports, not moving together.
+
+Rule (defaults, per zone where the meeting starts): latest fixes of both vessels within
+``rv_max_distance_m`` (500 m), each fix fresher than ``rv_max_fix_age_s`` (15 min). The meeting goes on
+while they keep being seen close; a reporting gap (satellite passes) is bridged up to
+``rv_bridge_max_gap_s`` (3 h) when, seen again close, neither vessel moved faster than
+``rv_max_median_speed_kn`` across the gap; a fix of either vessel seen away from the other (or fast, or in
+port) ends it. It qualifies after ``rv_min_duration_s`` (30 min) with both median speeds <
+``rv_max_median_speed_kn`` (3 kn), the pair's centroid drifting slower than ``rv_max_drift_kn`` (2 kn: a tug
+and tow or a convoy moves together) and every fix ≥ ``rv_min_port_distance_m`` (5 km) from a port or
+anchorage (the caller only feeds such fixes). Meetings of the same pair less than ``rv_merge_gap_s``
+(4 h) apart merge into one alert.
+
+Candidate pairs come from a spatial grid of slow vessels (cells of 0.02°, neighbours 3 × 3), visited in
+MMSI order so the output is deterministic. The detector is self-contained so it can also run on a
+stream re-keyed by spatial cell: pass ``owns`` to evaluate only pairs whose midpoint lies in owned cells.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable
+
+from geo.geodesy import haversine_m, mean_lon_deg, speed_kn
+from msa.domain import Alert, AlertKind, Severity, format_ts
+from services.detect.alerts import AlertDraft, point_geometry
+from services.detect.context import DetectContext
+from services.detect.pairs import Pair
+
+__all__ = ["CELL_DEG", "Pair", "RendezvousDetector", "cell_of"]
+
+CELL_DEG = 0.02
+_SOG_CAP = 64
+_STALE_GRID_MS = 3 * 3_600_000
+
+Cell = tuple[int, int]
+Fix = tuple[int, float, float, float]  # ts_ms, lon, lat, speed_kn
+
+
+def cell_of(lon: float, lat: float) -> Cell:
+    return (math.floor(lon / CELL_DEG), math.floor(lat / CELL_DEG))
+
+
+def _push(values: list[float], v: float) -> None:
+    values.append(v)
+    if len(values) > _SOG_CAP:
+        del values[::2]
+
+
+class RendezvousDetector:
+    """Feed it slow positions in event-time order (``on_fix``/``remove``) and the watermark (``on_scan``)."""
+
+    __slots__ = ("_grid", "_pairs_of", "_where", "ctx", "owns", "pairs")
+
+    def __init__(self, ctx: DetectContext, owns: Callable[[Cell], bool] | None = None) -> None:
+        self.ctx = ctx
+        self.owns = owns
+        self._grid: dict[Cell, dict[int, Fix]] = {}
+        self._where: dict[int, Cell] = {}
+        self._pairs_of: dict[int, set[tuple[int, int]]] = {}
+        self.pairs: dict[tuple[int, int], Pair] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"grid": self._grid, "where": self._where, "pairs": self.pairs, "pairs_of": self._pairs_of}
+
+    def restore_state(self, state: dict[str, object]) -> None:
+        self._grid = state["grid"]  # type: ignore[assignment]
+        self._where = state["where"]  # type: ignore[assignment]
+        self.pairs = state["pairs"]  # type: ignore[assignment]
+        self._pairs_of = state["pairs_of"]  # type: ignore[assignment]
+
+    # ---- input ---------------------------------------------------------------------------------------
+    def has(self, mmsi: int) -> bool:
+        """The vessel is in the grid or has a pair (so ``remove`` has something to do)."""
+        return mmsi in self._where or mmsi in self._pairs_of
+
+    def remove(self, mmsi: int, ts: int = -1) -> list[Alert]:
+        """The vessel is no candidate any more (fast, in port, outside zones): its meetings end."""
+        cell = self._where.pop(mmsi, None)
+        if cell is not None:
+            members = self._grid[cell]
+            members.pop(mmsi, None)
+            if not members:
+                del self._grid[cell]
+        keys = self._pairs_of.get(mmsi)
+        if not keys or ts < 0:
+            return []
+        out: list[Alert] = []
+        for key in sorted(keys):
+            pair = self.pairs.get(key)
+            if pair is not None and pair.active:
+                out += self._end_meeting(key, pair, ts)
+        return out
+
+    def on_fix(self, mmsi: int, ts: int, lon: float, lat: float, speed: float, zone: str | None) -> list[Alert]:
+        """A candidate fix: ``speed`` ≤ ``rv_candidate_max_speed_kn`` and outside port exclusion (the
+        caller checks both; otherwise it calls ``remove``)."""
+        cell = cell_of(lon, lat)
+        old = self._where.get(mmsi)
+        if old != cell:
+            if old is not None:
+                old_members = self._grid[old]
+                old_members.pop(mmsi, None)
+                if not old_members:
+                    del self._grid[old]
+            self._where[mmsi] = cell
+            self._grid.setdefault(cell, {})
+        self._grid[cell][mmsi] = (ts, lon, lat, speed)
+        near: list[tuple[int, Fix]] = []
+        cx, cy = cell
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                members = self._grid.get((cx + dx, cy + dy))
+                if members:
+                    near.extend(item for item in members.items() if item[0] != mmsi)
+        out: list[Alert] = []
+        p = self.ctx.params.for_zone(zone)
+        close: set[int] = set()
+        near.sort()
+        for other, (ots, olon, olat, ospeed) in near:
+            if ts - ots > p.rv_max_fix_age_s * 1000.0:
+                continue
+            d = haversine_m(lon, lat, olon, olat)
+            if d > p.rv_max_distance_m:
+                continue
+            centroid = (mean_lon_deg(lon, olon), (lat + olat) / 2.0)
+            if self.owns is not None and not self.owns(cell_of(*centroid)):
+                continue
+            close.add(other)
+            out += self._close(mmsi, (ts, lon, lat, speed), other, (ots, olon, olat, ospeed), d, centroid, zone)
+        for key in sorted(self._pairs_of.get(mmsi, ())):
+            other = key[0] if key[1] == mmsi else key[1]
+            pair = self.pairs.get(key)
+            if other in close or pair is None or not pair.active:
+                continue
+            ofix = self._fix_of(other)
+            if ofix is not None and ts - ofix[0] <= p.rv_max_fix_age_s * 1000.0:
+                out += self._end_meeting(key, pair, ts)  # both seen, not together any more
+        return out
+
+    def _fix_of(self, mmsi: int) -> Fix | None:
+        cell = self._where.get(mmsi)
+        return None if cell is None else self._grid[cell].get(mmsi)
+
+    def _close(self, mmsi: int, fix: Fix, other: int, ofix: Fix, d: float, centroid: tuple[float, float],
+               zone: str | None) -> list[Alert]:
+        ts = fix[0]
+        key = (mmsi, other) if mmsi < other else (other, mmsi)
+        fa, fb = (fix, ofix) if mmsi < other else (ofix, fix)
+        pair = self.pairs.get(key)
+        out: list[Alert] = []
+        if pair is None:
+            if zone is None:
+                return []
+            pair = self.pairs[key] = Pair(ts, zone, centroid)
+            self._pairs_of.setdefault(key[0], set()).add(key)
+            self._pairs_of.setdefault(key[1], set()).add(key)
+        elif not pair.active:
+            pair.begin(ts, centroid)  # a new meeting of a series still within the merge window
+        else:
+            p = self.ctx.params.for_zone(pair.zone)
+            gap_s = (ts - pair.m_last) / 1000.0
+            if gap_s > p.rv_max_fix_age_s and not (
+                    gap_s <= p.rv_bridge_max_gap_s
+                    and speed_kn(haversine_m(*pair.last_a, fa[1], fa[2]), gap_s) <= p.rv_max_median_speed_kn
+                    and speed_kn(haversine_m(*pair.last_b, fb[1], fb[2]), gap_s) <= p.rv_max_median_speed_kn):
+                out += self._end_meeting(key, pair, pair.m_last)
+                if key not in self.pairs:
+                    if zone is None:
+                        return out
+                    pair = self.pairs[key] = Pair(ts, zone, centroid)
+                    self._pairs_of.setdefault(key[0], set()).add(key)
+                    self._pairs_of.setdefault(key[1], set()).add(key)
+                else:
+                    pair.begin(ts, centroid)
+        pair.m_last = ts
+        pair.c_last = centroid
+        pair.last_a, pair.last_b = (fa[1], fa[2]), (fb[1], fb[2])
+        pair.closest_m = min(pair.closest_m, d)
+        _push(pair.sogs_a, fa[3])
+        _push(pair.sogs_b, fb[3])
+        return out + self._evaluate(key, pair, ts, closed=False)
+
+    # ---- decisions -----------------------------------------------------------------------------------
+    def _qualifies(self, pair: Pair) -> bool:
+        p = self.ctx.params.for_zone(pair.zone)
+        dur_s = (pair.m_last - pair.m_start) / 1000.0
+        if dur_s < p.rv_min_duration_s:
+            return False
+        if statistics.median(pair.sogs_a) >= p.rv_max_median_speed_kn:
+            return False
+        if statistics.median(pair.sogs_b) >= p.rv_max_median_speed_kn:
+            return False
+        drift_m = haversine_m(pair.c_first[0], pair.c_first[1], pair.c_last[0], pair.c_last[1])
+        return speed_kn(drift_m, dur_s) <= p.rv_max_drift_kn
+
+    def _end_meeting(self, key: tuple[int, int], pair: Pair, now: int) -> list[Alert]:
+        out: list[Alert] = []
+        if pair.alert_id is None and not self._qualifies(pair):
+            if pair.meetings:
+                pair.m_start = -1
+            else:
+                self._forget(key)
+            return out
+        if pair.alert_id is None:
+            out += self._evaluate(key, pair, pair.m_last, closed=False)
+        pair.meetings.append((pair.m_start, pair.m_last))
+        pair.m_start = -1
+        return out + self._evaluate(key, pair, max(now, pair.m_last), closed=True)
+
+    def _forget(self, key: tuple[int, int]) -> None:
+        del self.pairs[key]
+        for m in key:
+            s = self._pairs_of.get(m)
+            if s is not None:
+                s.discard(key)
+                if not s:
+                    del self._pairs_of[m]
+
+    def _evaluate(self, key: tuple[int, int], pair: Pair, now: int, *, closed: bool) -> list[Alert]:
+        if pair.alert_id is None:
+            if not self._qualifies(pair):
+                return []
+            pair.series_start = pair.m_start
+            pair.c_series = pair.c_first
+        p = self.ctx.params.for_zone(pair.zone)
+        meetings = [*pair.meetings, (pair.m_start, pair.m_last)] if pair.active else list(pair.meetings)
+        total_s = sum(e - s for s, e in meetings) / 1000.0
+        evidence: dict[str, object] = {
+            "meetings": [{"start": format_ts(s), "end": format_ts(e) if (closed or i < len(meetings) - 1)
+                          else None} for i, (s, e) in enumerate(meetings)],
+            "thresholds": p.subset("rv_"),
+        }
+        if closed:
+            evidence.update({
+                "together_s": round(total_s), "closest_m": round(pair.closest_m),
+                "median_speed_kn": [round(statistics.median(pair.sogs_a), 2),
+                                    round(statistics.median(pair.sogs_b), 2)],
+                "last_centroid": [round(pair.c_last[0], 6), round(pair.c_last[1], 6)],
+            })
+        severity = Severity.HIGH if closed and total_s >= p.rv_high_duration_s else Severity.MEDIUM
+        draft = AlertDraft(
+            kind=AlertKind.RENDEZVOUS, mmsi=key, start_ms=pair.series_start, zone=pair.zone, closed=closed,
+            end_ms=meetings[-1][1] if closed else None, updated_ms=now, severity=severity,
+            score=min(1.0, 0.5 + total_s / (4.0 * p.rv_min_duration_s)) if closed else 0.5,
+            geometry=point_geometry(*pair.c_series),  # stable anchor point across versions
+            vessels=(self.ctx.identities.identity(key[0]), self.ctx.identities.identity(key[1])),
+            summary=f"{key[0]} and {key[1]} together in {pair.zone}", evidence=evidence)
+        pair.alert_id = draft.alert_id
+        a = self.ctx.book.publish(draft)
+        return [] if a is None else [a]
+
+    def on_scan(self, now: int) -> tuple[list[Alert], int]:
+        """End meetings not seen for longer than the bridge gap; forget finished series.
+        Returns alerts and the next time a scan can change anything (-1 = none pending)."""
+        out: list[Alert] = []
+        due = -1
+        for key in sorted(self.pairs):
+            pair = self.pairs[key]
+            p = self.ctx.params.for_zone(pair.zone)
+            if pair.active:
+                end_due = pair.m_last + int(p.rv_bridge_max_gap_s * 1000)
+                if now <= end_due:
+                    due = end_due if due < 0 else min(due, end_due)
+                    continue
+                out += self._end_meeting(key, pair, now)
+                if key not in self.pairs:
+                    continue
+            last_end = pair.meetings[-1][1] if pair.meetings else pair.series_start
+            forget = last_end + int(p.rv_merge_gap_s * 1000)
+            if now > forget:
+                self._forget(key)
+            else:
+                due = forget if due < 0 else min(due, forget)
+        stale = [m for m, c in self._where.items() if now - self._grid[c][m][0] > _STALE_GRID_MS]
+        for m in stale:
+            self.remove(m)
+        return out, due

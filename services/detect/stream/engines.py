@@ -1,0 +1,113 @@
+"""The engine as the streaming units see it: a small protocol, and the adapter over ``services.detect``.
+
+Stage 1 (by MMSI) keeps the per-vessel alert kinds, stage 2 (by spatial cell) the pair and satellite kinds;
+stage 2 only evaluates rendezvous pairs whose centroid lies in a cell it owns (``set_owner``).
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from msa.domain import Alert, AlertKind, Record, StaticVesselData
+
+__all__ = ["CELL_KINDS", "VESSEL_KINDS", "DetectEngine", "EngineFactory", "EngineLike", "EngineSettings"]
+
+VESSEL_KINDS = frozenset({AlertKind.GO_FAST, AlertKind.DARK_PERIOD})
+CELL_KINDS = frozenset({AlertKind.RENDEZVOUS, AlertKind.DARK_VESSEL, AlertKind.DARK_RENDEZVOUS})
+
+
+class EngineLike(Protocol):
+    def process(self, rec: Record) -> list[Alert]: ...
+    def advance_watermark(self, wm_ms: int) -> list[Alert]: ...
+    def snapshot(self) -> bytes: ...
+    def identity(self, mmsi: int, ts_ms: int) -> StaticVesselData | None: ...
+    def set_owner(self, owns: Callable[[float, float], bool]) -> None: ...
+    def stats(self) -> dict[str, int]: ...
+
+
+EngineFactory = Callable[[bytes | None], EngineLike]  # state bytes (or None) → engine
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    zones_path: Path | None = None
+    params_path: Path | None = None
+    grace_ms: int = 60_000
+
+    def factory(self) -> EngineFactory:
+        from geo.ports import load_ports
+        from geo.zones import load_zones
+        from services.detect.params import ParamSet, load_params_file
+
+        zones = load_zones(self.zones_path)
+        ports = load_ports()
+        params = ParamSet.build(zones, load_params_file(self.params_path) if self.params_path else None)
+        grace_ms = self.grace_ms
+
+        def make(state: bytes | None) -> EngineLike:
+            return DetectEngine(zones, ports, params, grace_ms, state)
+
+        return make
+
+
+class DetectEngine:
+    """``services.detect.engine.Engine`` plus what the stream needs (identity export, pair ownership)."""
+
+    def __init__(self, zones: object, ports: object, params: object, grace_ms: int,
+                 state: bytes | None) -> None:
+        from services.detect.engine import Engine
+
+        if state is None:
+            self.engine = Engine(zones, ports, params, grace_ms)  # type: ignore[arg-type]
+        else:
+            self.engine = Engine.restore(state, zones, ports, params, grace_ms)  # type: ignore[arg-type]
+        self._owns: Callable[[float, float], bool] | None = None
+
+    def process(self, rec: Record) -> list[Alert]:
+        return self.engine.process(rec)
+
+    def advance_watermark(self, wm_ms: int) -> list[Alert]:
+        return self.engine.advance_watermark(wm_ms)
+
+    def snapshot(self) -> bytes:
+        return self.engine.snapshot()
+
+    def stats(self) -> dict[str, int]:
+        return self.engine.stats()
+
+    def identity(self, mmsi: int, ts_ms: int) -> StaticVesselData | None:
+        book = self.engine.ctx.identities
+        if mmsi not in _known(book):
+            return None
+        v = book.identity(mmsi)
+        return StaticVesselData(mmsi=mmsi, ts_ms=ts_ms, msg_type=5, source="detector", name=v.name,
+                                call_sign=v.call_sign, imo=v.imo, ship_type=v.ship_type, length_m=v.length_m)
+
+    def set_owner(self, owns: Callable[[float, float], bool]) -> None:
+        from services.detect import rendezvous
+
+        half = rendezvous.CELL_DEG / 2.0
+
+        def owns_cell(cell: tuple[int, int]) -> bool:
+            return owns(cell[0] * rendezvous.CELL_DEG + half, cell[1] * rendezvous.CELL_DEG + half)
+
+        self._owns = owns
+        self.engine.rendezvous.owns = owns_cell
+
+
+def _known(book: object) -> dict[int, object]:
+    by_mmsi = getattr(book, "_by_mmsi", None)
+    return by_mmsi if isinstance(by_mmsi, dict) else {}
+
+
+def dumps_state(engine_state: bytes, adapter_state: object) -> bytes:
+    return pickle.dumps((engine_state, adapter_state), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def loads_state(data: bytes) -> tuple[bytes, object]:
+    engine_state, adapter_state = pickle.loads(data)
+    return engine_state, adapter_state

@@ -1,0 +1,62 @@
+"""The scenario registry: name → (number, builder). ``build_world(name, seed)`` runs one; ``all`` merges.
+
+Numbers fix the MMSI block of each scenario (see :mod:`services.simulate.context`); never renumber.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from services.simulate.context import ScenarioContext
+from services.simulate.model import World, merge_worlds
+from services.simulate.scenarios.dark import atlantic_dark, strait_dark
+from services.simulate.scenarios.decoys import anchorage, coverage_gap, ferries, glitch, tug_tow
+from services.simulate.scenarios.gofast import alboran_gofast, algarve_gofast
+from services.simulate.scenarios.rendezvous import offshore_rendezvous
+from services.simulate.scenarios.satellite import dark_rendezvous, dark_vessel
+
+__all__ = ["DURATION_H", "MERGED_BACKGROUND_SCALE", "SCENARIOS", "build_world", "scenario_names"]
+
+Builder = Callable[[ScenarioContext], None]
+
+SCENARIOS: dict[str, tuple[int, Builder]] = {
+    "alboran_gofast": (1, alboran_gofast),
+    "algarve_gofast": (2, algarve_gofast),
+    "atlantic_dark": (3, atlantic_dark),
+    "strait_dark": (4, strait_dark),
+    "offshore_rendezvous": (5, offshore_rendezvous),
+    "dark_rendezvous": (6, dark_rendezvous),
+    "dark_vessel": (7, dark_vessel),
+    "ferries": (8, ferries),
+    "anchorage": (9, anchorage),
+    "tug_tow": (10, tug_tow),
+    "coverage_gap": (11, coverage_gap),
+    "glitch": (12, glitch),
+}
+
+DURATION_H: dict[str, float] = {"atlantic_dark": 7.0, "offshore_rendezvous": 7.0, "coverage_gap": 7.5,
+                                "strait_dark": 5.0}
+
+
+MERGED_BACKGROUND_SCALE = 0.5
+
+
+def scenario_names() -> list[str]:
+    return list(SCENARIOS)
+
+
+def build_world(name: str, seed: int, duration_h: float | None = None, background_scale: float = 1.0) -> World:
+    """One scenario's world, or every scenario merged into one when ``name == "all"``.
+
+    Merged, every scenario runs for the longest duration (were some to end earlier, all their vessels
+    would fall silent together while the others are still heard — a false dark period) and with half its
+    lane traffic (the scenarios share the lanes, which would otherwise carry four times the traffic)."""
+    if name == "all":
+        longest = max(6.0, *DURATION_H.values())
+        return merge_worlds("all", [build_world(n, seed, longest, MERGED_BACKGROUND_SCALE) for n in SCENARIOS])
+    if name not in SCENARIOS:
+        raise KeyError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}, all")
+    number, builder = SCENARIOS[name]
+    ctx = ScenarioContext(name, number, seed, duration_h or DURATION_H.get(name, 6.0), background_scale)
+    builder(ctx)
+    return ctx.world

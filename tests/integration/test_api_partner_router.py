@@ -1,0 +1,77 @@
+"""Partner router on the real Kafka: subscriptions by zone and kind, partner view only, CloudEvents headers."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from msa.contracts.codec import loads
+from msa.contracts.topics import TopicSpec, partner_topic
+from msa.domain import AlertKind
+from msa.kafka import ensure_topics, make_consumer
+from services.api.admin_store import set_subscription
+from services.api.db import make_engine
+from services.api.partner_router import run_partner_router
+from services.api.partners import Subscription
+from tests.integration.test_api_sink import produce
+from tests.unit.api.builders import alert
+from tests.unit.api.live import api_settings
+
+pytestmark = pytest.mark.integration
+
+
+async def read_topic(bootstrap: str, topic: str, want: int, timeout_s: float = 20.0) -> list[object]:
+    consumer = make_consumer(bootstrap, topic, group_id=None)
+    await consumer.start()
+    got: list[object] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while len(got) < want and asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=300)
+            for msgs in batch.values():
+                got.extend(msgs)
+        extra = await consumer.getmany(timeout_ms=500)  # nothing more should arrive
+        for msgs in extra.values():
+            got.extend(msgs)
+    finally:
+        await consumer.stop()
+    return got
+
+
+async def test_partners_get_their_subscription_only(migrated_database_url: str, kafka_bootstrap: str,
+                                                    unique: str) -> None:
+    zone = f"z{uuid.uuid4().hex[:8]}"
+    topic = f"test.alerts.{unique}"
+    coast, navy = f"coast-{unique}", f"navy-{unique}"
+    await ensure_topics(kafka_bootstrap, [TopicSpec(topic, 3, "alert_id", "alert", "test"),
+                                          *(TopicSpec(partner_topic(p), 3, "alert_id", "alert", "test")
+                                            for p in (coast, navy))])
+    engine = make_engine(migrated_database_url, pool_size=1)
+    async with engine.begin() as conn:
+        await set_subscription(conn, Subscription(coast, frozenset({zone}), frozenset()))
+        await set_subscription(conn, Subscription(navy, frozenset({"*"}), frozenset({"rendezvous"})))
+    await engine.dispose()
+    go_fast = alert(zone=zone)
+    rdv = alert(zone=zone, kind=AlertKind.RENDEZVOUS, mmsi=(1, 2))
+    foreign = alert(zone=zone + "-foreign")
+    settings = api_settings(migrated_database_url, kafka_bootstrap, alerts_topic=topic)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_partner_router(settings, stop, group=f"router-{unique}"))
+    try:
+        await produce(kafka_bootstrap, topic, [go_fast, rdv, foreign])
+        coast_msgs = await read_topic(kafka_bootstrap, partner_topic(coast), 2)
+        navy_msgs = await read_topic(kafka_bootstrap, partner_topic(navy), 1)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 20)
+    coast_ids = sorted(m.key.decode() for m in coast_msgs)  # type: ignore[attr-defined]
+    assert coast_ids == sorted([go_fast.alert_id, rdv.alert_id])
+    assert [m.key.decode() for m in navy_msgs] == [rdv.alert_id]  # type: ignore[attr-defined]
+    for m in [*coast_msgs, *navy_msgs]:
+        headers = dict(m.headers)  # type: ignore[attr-defined]
+        assert headers["ce_specversion"] == b"1.0" and headers["content-type"] == b"application/geo+json"
+        feature = loads(m.value)  # type: ignore[attr-defined]
+        assert feature["type"] == "Feature" and feature["properties"]["zone"] == zone
+        assert not {"workflow", "assignee", "comments"} & set(feature["properties"])

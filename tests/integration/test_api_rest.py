@@ -1,0 +1,123 @@
+"""REST API against the real PostGIS: filters, pages, GeoJSON, exports, OGC API, vessels, problems, health."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+
+import httpx
+import pytest
+
+from msa.domain import AlertKind, AlertStatus, Severity
+from services.api.principal import Role
+from tests.unit.api.builders import T0_MS, alert, token
+from tests.unit.api.live import api_settings, bearer, running_api, seed
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def zone() -> str:
+    return f"z{uuid.uuid4().hex[:8]}"
+
+
+async def test_list_filters_sorts_and_pages(migrated_database_url: str, zone: str) -> None:
+    other = zone + "x"
+    alerts = [alert(zone=zone, mmsi=(200000000 + i,), start_ms=T0_MS + i * 60_000,
+                    kind=AlertKind.GO_FAST if i % 2 else AlertKind.DARK_PERIOD,
+                    severity=Severity.HIGH if i < 3 else Severity.LOW, lon=-5 + i * 0.1) for i in range(7)]
+    alerts.append(alert(zone=other, mmsi=(299999999,)))
+    assert set(await seed(migrated_database_url, alerts)) == {"created"}
+    tok = token(Role.OFFICER, (zone,))
+    async with running_api(api_settings(migrated_database_url)) as base, httpx.AsyncClient(base_url=base) as c:
+        r = await c.get("/alerts", params={"limit": 3, "sort": "start"}, headers=bearer(tok))
+        assert r.status_code == 200, r.text
+        page = r.json()
+        seen = [a["alert_id"] for a in page["items"]]
+        while page["next_cursor"]:
+            page = (await c.get("/alerts", params={"limit": 3, "sort": "start", "cursor": page["next_cursor"]},
+                                headers=bearer(tok))).json()
+            seen += [a["alert_id"] for a in page["items"]]
+        assert seen == [a.alert_id for a in alerts[:7]]  # ascending start, no foreign zone, no duplicates
+        assert "evidence" not in page["items"][0]  # lists stay small; one alert carries its evidence
+
+        r = await c.get("/alerts", params={"kind": "go_fast", "severity": "high"}, headers=bearer(tok))
+        assert [a["mmsi"] for a in r.json()["items"]] == [[200000001]]
+        r = await c.get("/alerts", params={"mmsi": 200000004}, headers=bearer(tok))
+        assert [a["alert_id"] for a in r.json()["items"]] == [alerts[4].alert_id]
+        r = await c.get("/alerts", params={"bbox": "-4.75,35,-4.45,37"}, headers=bearer(tok))
+        assert sorted(a["mmsi"][0] for a in r.json()["items"]) == [200000003, 200000004, 200000005]
+        r = await c.get("/alerts", params={"until": "2026-01-01T00:01:00Z", "sort": "start"}, headers=bearer(tok))
+        assert [a["mmsi"][0] for a in r.json()["items"]] == [200000000, 200000001]
+
+        r = await c.get("/alerts", params={"f": "geojson", "limit": 2}, headers=bearer(tok))
+        assert r.headers["content-type"].startswith("application/geo+json")
+        fc = r.json()
+        assert fc["type"] == "FeatureCollection" and len(fc["features"]) == 2
+        assert any(link["rel"] == "next" for link in fc["links"])
+
+        r = await c.get("/alerts/export.csv", headers=bearer(tok))
+        rows = list(csv.DictReader(io.StringIO(r.text)))
+        assert r.status_code == 200 and len(rows) == 7 and {row["zone"] for row in rows} == {zone}
+
+
+async def test_detail_vessel_ogc_and_problems(migrated_database_url: str, zone: str) -> None:
+    a = alert(zone=zone, mmsi=(224111222,), status=AlertStatus.UPDATED, version=2,
+              evidence={"positions": [{"mmsi": 224111222, "ts_ms": T0_MS + i * 60_000, "lat": 36.0 + i * 0.01,
+                                       "lon": -4.0, "sog_kn": 40.0} for i in range(5)],
+                        "detections": [{"detection_id": f"det-{zone}", "ts_ms": T0_MS, "lat": 36.0, "lon": -4.0,
+                                        "confidence": 0.9, "sensor": "SAR", "scene_id": "s1"}]},
+              detection_ids=(f"det-{zone}",))
+    await seed(migrated_database_url, [a])
+    tok = token(Role.OFFICER, (zone,))
+    foreign = token(Role.OFFICER, (zone + "-other",))
+    async with running_api(api_settings(migrated_database_url)) as base, httpx.AsyncClient(base_url=base) as c:
+        r = await c.get(f"/alerts/{a.alert_id}", headers=bearer(tok))
+        assert r.status_code == 200
+        d = r.json()
+        assert len(d["track"]) == 5 and d["detections"][0]["detection_id"] == f"det-{zone}"
+        assert len(d["evidence"]["positions"]) == 5
+        assert d["workflow"]["state"] == "new" and r.headers["etag"] == '"1"' and d["comments"] == []
+
+        v = (await c.get("/vessels/224111222", headers=bearer(tok))).json()
+        assert v["identity"]["name"] == "VESSEL 224111222" and len(v["track"]) == 5
+        assert v["last_position"]["lat"] == pytest.approx(36.04)
+        assert [x["alert_id"] for x in v["alerts"]] == [a.alert_id]
+
+        # out of scope and missing look the same
+        r1 = await c.get(f"/alerts/{a.alert_id}", headers=bearer(foreign))
+        r2 = await c.get("/alerts/doesnotexist", headers=bearer(tok))
+        assert r1.status_code == r2.status_code == 404
+        assert r1.headers["content-type"] == "application/problem+json"
+        assert {k: v for k, v in r1.json().items() if k != "instance"} == \
+            {k: v for k, v in r2.json().items() if k != "instance"}
+        assert (await c.get("/vessels/224111222", headers=bearer(foreign))).status_code == 404
+
+        r = await c.get("/alerts", params={"limit": 0}, headers=bearer(tok))
+        assert r.status_code == 422 and r.json()["type"].endswith("validation-error") and r.json()["errors"]
+        r = await c.get("/alerts", params={"bbox": "1,2,3"}, headers=bearer(tok))
+        assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
+        assert (await c.get("/alerts")).status_code == 401
+
+        land = (await c.get("/")).json()
+        assert {link["rel"] for link in land["links"]} >= {"service-desc", "conformance", "data"}
+        assert "core" in (await c.get("/conformance")).json()["conformsTo"][0]
+        r = await c.get("/collections/alerts/items",
+                        params={"bbox": "-5,35,-3,37", "datetime": "2026-01-01T00:00:00Z/..", "limit": 1},
+                        headers=bearer(tok))
+        assert r.status_code == 200 and [f["id"] for f in r.json()["features"]] == [a.alert_id]
+        r = await c.get("/collections/tracks/items", params={"limit": 2}, headers=bearer(tok))
+        body = r.json()
+        assert len(body["features"]) == 2 and any(link["rel"] == "next" for link in body["links"])
+        nxt = next(link["href"] for link in body["links"] if link["rel"] == "next")
+        assert len((await c.get(nxt, headers=bearer(tok))).json()["features"]) == 2
+
+        assert (await c.get("/health/live")).json()["status"] == "ok"
+        ready = await c.get("/health/ready")
+        assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"
+        metrics = (await c.get("/metrics")).text
+        assert "msa_api_requests_total" in metrics
+        assert (await c.get("/asyncapi.json")).json()["asyncapi"].startswith(("2.", "3."))
+        html = await c.get("/map")
+        assert html.status_code == 200 and "EventSource" not in html.text and "/alerts/stream" in html.text

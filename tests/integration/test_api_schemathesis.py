@@ -1,0 +1,63 @@
+"""Property-based tests from the OpenAPI document (schemathesis) for an officer and a partner: no 5xx,
+responses conform to the document. The live feed is left out (an endless stream)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from services.api.app import create_app
+from services.api.principal import Role
+from services.api.settings import ApiSettings
+from tests.unit.api.builders import SECRET, alert, token
+from tests.unit.api.live import api_settings, free_port, seed
+
+pytestmark = pytest.mark.integration
+
+schema = schemathesis.openapi.from_dict(create_app(ApiSettings(jwt_secret=SECRET)).openapi()).exclude(
+    path="/alerts/stream")
+
+ZONE = f"z{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def live_base(migrated_database_url: str) -> Iterator[str]:
+    asyncio.run(seed(migrated_database_url, [alert(zone=ZONE, mmsi=(270000000 + i,)) for i in range(5)]))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(api_settings(migrated_database_url)), host="127.0.0.1",
+                                           port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "API did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.PARTNER])
+@schema.parametrize()
+@settings(max_examples=4, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.filter_too_much])
+def test_openapi_conformance(case: schemathesis.Case, live_base: str, role: Role) -> None:
+    headers = {"Authorization": f"Bearer {token(role, (ZONE,), name=f'st-{role}')}"}
+    case.call_and_validate(base_url=live_base, headers=headers, timeout=30,
+                           checks=[not_a_server_error, status_code_conformance, content_type_conformance,
+                                   response_schema_conformance])

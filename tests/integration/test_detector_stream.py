@@ -1,0 +1,241 @@
+"""``msa detector`` on the real broker and database: the same final alerts as ``msa detect`` (1 and 2
+instances), and the same again after ``kill -9`` at random points and after a rebalance.
+
+Each test gets its own topics (suffix), consumer group and throw-away database. Scenario files come from
+``msa simulate``; they are replayed with ``msa replay --max``. The downstream sink is a dict keyed by
+(alert_id, version), like the API's upsert: a version delivered twice must carry the same content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from msa.contracts.cloudevents import alert_from_cloudevent
+from msa.contracts.codec import alert_to_dict, loads
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+MSA = [sys.executable, "-m", "msa.cli"]
+SCENARIOS = ("dark_vessel", "alboran_gofast", "dark_rendezvous", "strait_dark")
+GRACE_S = 120  # ≥ the simulated feed's reception disorder (~90 s); the offline run sorts its input
+MARGIN_M = 5000.0  # a cell engine sees the AIS vessels within this of its cells
+DEADLINE_S = 150.0
+
+
+def _run(args: list[str], timeout_s: float = 240.0) -> None:
+    done = subprocess.run([*MSA, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout_s,
+                          check=False)
+    assert done.returncode == 0, f"msa {' '.join(args)} failed:\n{done.stderr[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def scenario_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Small scenarios from the simulator, with the offline reference (msa detect) beside each."""
+    return tmp_path_factory.mktemp("scenarios")
+
+
+def prepared(root: Path, name: str) -> Path:
+    """Simulate the scenario (once per module) and run ``msa detect`` on it."""
+    assert name in SCENARIOS
+    out = root / name
+    if not (out / "offline.jsonl").exists():
+        _run(["simulate", "--scenario", name, "--seed", "7", "--out", str(out)])
+        _run(["detect", str(out / "ais.nmea"), "--sat", str(out / "sat.geojson"), "--out",
+              str(out / "offline.jsonl")])
+    return out
+
+
+def comparable(d: dict[str, Any]) -> dict[str, Any]:
+    """The one documented difference: a dark vessel's ``nearest_ais`` context lists AIS vessels at any
+    distance offline (its 0.5° snapshot cells), but the cell stage only knows those within the margin."""
+    ev = d.get("evidence") or {}
+    if "nearest_ais" in ev:
+        near = [n for n in ev["nearest_ais"] if n.get("distance_m", 0) <= MARGIN_M]
+        d = {**d, "evidence": {**ev, "nearest_ais": near}}
+    return d
+
+
+def offline_alerts(scenario: Path) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for line in (scenario / "offline.jsonl").read_bytes().splitlines():
+        if line.strip():
+            d = comparable(loads(line))
+            out[d["alert_id"]] = d
+    return out
+
+
+class Sink:
+    """Idempotent downstream sink: upsert on (alert_id, version); counts redeliveries and conflicts."""
+
+    def __init__(self) -> None:
+        self.versions: dict[tuple[str, int], dict[str, Any]] = {}
+        self.redelivered = 0
+        self.conflicts: list[tuple[str, int]] = []
+
+    def put(self, d: dict[str, Any]) -> None:
+        key = (d["alert_id"], d["version"])
+        prev = self.versions.get(key)
+        if prev is not None:
+            self.redelivered += 1
+            if prev != d:
+                self.conflicts.append(key)
+        self.versions[key] = d
+
+    def final(self) -> dict[str, dict[str, Any]]:
+        last: dict[str, dict[str, Any]] = {}
+        for (aid, ver), d in sorted(self.versions.items()):
+            if aid not in last or ver > last[aid]["version"]:
+                last[aid] = comparable(d)
+        return last
+
+
+async def collect(bootstrap: str, topic: str, sink: Sink, until: Any, deadline_s: float = DEADLINE_S,
+                  settle_s: float = 3.0) -> None:
+    """Read the alerts topic into the sink until ``until(sink)`` holds for ``settle_s`` (or the deadline)."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    try:
+        end = time.monotonic() + deadline_s
+        held_since: float | None = None
+        while time.monotonic() < end:
+            batch = await consumer.getmany(timeout_ms=500)
+            for msgs in batch.values():
+                for m in msgs:
+                    sink.put(alert_to_dict(alert_from_cloudevent(list(m.headers), m.value)))
+            if until(sink):
+                held_since = held_since or time.monotonic()
+                if time.monotonic() - held_since >= settle_s:
+                    return
+            else:
+                held_since = None
+    finally:
+        await consumer.stop()
+
+
+class Detectors:
+    """``msa detector`` subprocesses of one group; killed (SIGKILL) or stopped (SIGTERM) on demand."""
+
+    def __init__(self, suffix: str, group: str, database_url: str, log_dir: Path) -> None:
+        self.suffix, self.group, self.database_url, self.log_dir = suffix, group, database_url, log_dir
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.started = 0
+
+    def start(self, name: str) -> None:
+        self.started += 1
+        log = (self.log_dir / f"{name}-{self.started}.log").open("wb")
+        self.procs[name] = subprocess.Popen(
+            [*MSA, "detector", "--topics-suffix", self.suffix, "--group", self.group, "--instance-id", name,
+             "--database-url", self.database_url, "--idle-timeout-s", "1", "--checkpoint-interval-s", "0.5",
+             "--checkpoint-records", "3000", "--grace-s", str(GRACE_S)],
+            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def kill(self, name: str) -> None:
+        p = self.procs.pop(name)
+        p.send_signal(signal.SIGKILL)
+        p.wait(timeout=30)
+
+    def stop(self, name: str) -> int:
+        p = self.procs.pop(name)
+        p.send_signal(signal.SIGTERM)
+        return p.wait(timeout=60)
+
+    def close(self) -> None:
+        for name in list(self.procs):
+            self.kill(name)
+
+    def logs(self) -> str:
+        return "\n".join(f"== {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.log_dir.glob("*.log")))
+
+
+@pytest.fixture
+def detectors(migrated_database_url: str, unique: str, tmp_path: Path) -> Iterator[Detectors]:
+    d = Detectors(f".t{unique}", f"g-{unique}", migrated_database_url, tmp_path)
+    try:
+        yield d
+    finally:
+        d.close()
+
+
+def replay(scenario: Path, suffix: str) -> None:
+    _run(["replay", str(scenario / "ais.nmea"), str(scenario / "sat.geojson"), "--max", "--no-progress",
+          "--topic-suffix", suffix])
+
+
+def assert_same(got: dict[str, dict[str, Any]], want: dict[str, dict[str, Any]], logs: str) -> None:
+    assert want, "the scenario must produce alerts offline, else the comparison proves nothing"
+    missing, extra = set(want) - set(got), set(got) - set(want)
+    assert not missing and not extra, f"alert ids differ: missing {missing}, extra {extra}\n{logs[-6000:]}"
+    for aid, d in want.items():
+        assert got[aid] == d, f"alert {aid} differs"
+
+
+def _matches(want: dict[str, dict[str, Any]]) -> Any:
+    return lambda sink: sink.final() == want
+
+
+@pytest.mark.parametrize(("scenario", "instances"), [
+    ("dark_vessel", 1), ("alboran_gofast", 1), ("alboran_gofast", 2), ("dark_rendezvous", 2),
+    pytest.param("strait_dark", 1, marks=pytest.mark.xfail(
+        strict=True, reason="dark-period coverage counts only the vessels of the same MMSI partition "
+                            "(see docs/streaming.md, known limitations)")),
+])
+async def test_equivalence_with_offline(scenario: str, instances: int, scenario_dir: Path,
+                                        detectors: Detectors, kafka_bootstrap: str) -> None:
+    want = offline_alerts(prepared(scenario_dir, scenario))
+    replay(prepared(scenario_dir, scenario), detectors.suffix)
+    for i in range(instances):
+        detectors.start(f"d{i}")
+    sink = Sink()
+    await collect(kafka_bootstrap, f"alerts.v1{detectors.suffix}", sink, _matches(want),
+                  deadline_s=60.0 if scenario == "strait_dark" else DEADLINE_S)
+    assert_same(sink.final(), want, detectors.logs())
+    assert not sink.conflicts
+
+
+async def test_kill_minus_9_at_random_points_then_restart(scenario_dir: Path, detectors: Detectors,
+                                                           kafka_bootstrap: str) -> None:
+    scenario = prepared(scenario_dir, "alboran_gofast")
+    want = offline_alerts(scenario)
+    rng = random.Random(os.environ.get("MSA_FAULT_SEED", "5"))
+    feeder = asyncio.create_task(asyncio.to_thread(replay, scenario, detectors.suffix))
+    detectors.start("a")
+    for _ in range(3):
+        await asyncio.sleep(rng.uniform(1.5, 5.0))
+        detectors.kill("a")
+        detectors.start("a")
+    await feeder
+    sink = Sink()
+    await collect(kafka_bootstrap, f"alerts.v1{detectors.suffix}", sink, _matches(want))
+    assert_same(sink.final(), want, detectors.logs())
+    assert not sink.conflicts, "a redelivered alert version must carry the same content"
+
+
+async def test_rebalance_second_instance_joins_and_leaves(scenario_dir: Path, detectors: Detectors,
+                                                          kafka_bootstrap: str) -> None:
+    scenario = prepared(scenario_dir, "dark_rendezvous")
+    want = offline_alerts(scenario)
+    feeder = asyncio.create_task(asyncio.to_thread(replay, scenario, detectors.suffix))
+    detectors.start("a")
+    await asyncio.sleep(2.0)
+    detectors.start("b")
+    await asyncio.sleep(6.0)
+    assert detectors.stop("b") == 0  # graceful: flush + checkpoint on SIGTERM
+    await feeder
+    sink = Sink()
+    await collect(kafka_bootstrap, f"alerts.v1{detectors.suffix}", sink, _matches(want))
+    assert_same(sink.final(), want, detectors.logs())
+    assert not sink.conflicts

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from services.api.evidence import extract_detections, extract_fixes
+from tests.unit.api.builders import T0_MS, alert
+
+
+def test_positions_list_and_tracks_mapping_and_garbage() -> None:
+    ev = {"positions": [{"mmsi": 1, "ts": "2026-01-01T00:00:00Z", "lat": 36.0, "lon": -4.0, "sog_kn": 33.0},
+                        {"mmsi": 1, "ts_ms": T0_MS + 60_000, "lat": 95.0, "lon": -4.0},  # bad latitude
+                        "garbage"],
+          "tracks": {"2": [[T0_MS, 36.1, -4.1, 2.0], {"ts_ms": T0_MS, "lat": 1}]}}
+    fixes, skipped = extract_fixes(alert(mmsi=(1, 2), evidence=ev))
+    assert [(f.mmsi, f.ts_ms, f.lat, f.lon, f.sog_kn) for f in fixes] == [
+        (1, T0_MS, 36.0, -4.0, 33.0), (2, T0_MS, 36.1, -4.1, 2.0)]
+    assert skipped == 3
+
+
+def test_detections() -> None:
+    ev = {"detections": [{"detection_id": "d1", "ts": "2026-01-01T00:00:00Z", "lat": 36.0, "lon": -4.0,
+                          "confidence": 0.8, "sensor": "SAR", "scene_id": "s1", "length_m": 12},
+                         {"detection_id": "d2"}]}
+    dets, skipped = extract_detections(alert(evidence=ev))
+    assert [(d.detection_id, d.ts_ms, d.length_m) for d in dets] == [("d1", T0_MS, 12.0)] and skipped == 1
