@@ -91,6 +91,21 @@ def _commands() -> set[str]:
     return set()
 
 
+def _ensure_jwt_secret(settings: Settings) -> None:
+    """A per-installation HS256 secret (``$MSA_HOME/secrets/jwt_secret``, mode 600) unless one is configured,
+    shared by the API and ``msa tokens create`` through the environment of the processes started here."""
+    if os.environ.get("MSA_JWT_SECRET"):
+        return
+    path = settings.home / "secrets" / "jwt_secret"
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    os.environ["MSA_JWT_SECRET"] = path.read_text().strip()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     run_dir, log_dir = settings.home / "run", settings.home / "logs"
@@ -102,6 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             stopped = stop_pid(run_dir / f"{name}.pid", timeout_s=15)
             print(f"{name}: {'stopped' if stopped else 'not running'}")
         return 0
+    _ensure_jwt_secret(settings)
     print(f"Kafka     {settings.kafka_bootstrap}  (topics: ais.positions.v1, alerts.v1, …)")
     print(f"PostGIS   {settings.database_url}")
     for comp in comps:
@@ -117,7 +133,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             if port_open("127.0.0.1", API_PORT):
                 break
             time.sleep(0.5)
-        token = subprocess.run(list(_msa("tokens", "create", "--role", "officer", "--name", "demo-officer")),
+        token = subprocess.run(list(_msa("tokens", "create", "--role", "officer", "--zones", "*",
+                                         "--name", "demo-officer", "--ttl-hours", "12")),
                                check=False, capture_output=True, text=True)
         lines = token.stdout.strip().splitlines()
         if token.returncode == 0 and lines:
