@@ -20,7 +20,11 @@ def alembic_config(database_url: str) -> object:
 
 
 def upgrade(database_url: str, revision: str = "heads") -> None:
+    import logging
+
     from alembic import command
+
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     command.upgrade(alembic_config(database_url), revision)  # type: ignore[arg-type]
 

@@ -8,14 +8,17 @@ from pydantic import Field, SecretStr
 
 from msa.settings import Settings
 
-__all__ = ["ApiSettings", "load_api_settings"]
+__all__ = ["DEV_SECRET", "ApiSettings", "load_api_settings"]
+
+DEV_SECRET = "dev-insecure-secret-change-me-in-production"
 
 
 class ApiSettings(Settings):
     """Everything the API needs. ``jwt_secret`` (HS256) or ``jwt_public_key`` / ``jwks_url`` (RS256)."""
 
-    jwt_secret: SecretStr = Field(SecretStr("dev-insecure-secret-change-me-in-production"),
-                                  description="HS256 secret for bearer tokens (msa tokens create)")
+    jwt_secret: SecretStr = Field(SecretStr(DEV_SECRET),
+                                  description="HS256 secret for bearer tokens (msa tokens create); unset: the "
+                                              "installation's $MSA_HOME/secrets/jwt_secret written by `msa run`")
     jwt_public_key: str | None = Field(None, description="PEM public key: verify RS256 tokens of an IdP")
     jwks_url: str | None = Field(None, description="JWKS URL: verify RS256 tokens of an IdP")
     jwt_issuer: str = "msa"
@@ -37,4 +40,10 @@ class ApiSettings(Settings):
 
 
 def load_api_settings() -> ApiSettings:
-    return ApiSettings()
+    settings = ApiSettings()
+    if settings.jwt_secret.get_secret_value() == DEV_SECRET:
+        # the per-installation secret of `msa run`, so that `msa tokens create` and `msa api` agree
+        path = settings.home / "secrets" / "jwt_secret"
+        if path.is_file():
+            settings = settings.model_copy(update={"jwt_secret": SecretStr(path.read_text().strip())})
+    return settings
