@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from msa.contracts.topics import ALL_TOPICS
@@ -159,6 +160,7 @@ def render_schemas() -> dict[str, str]:
         schema["$id"] = f"https://msa.example.org/schemas/{name}.schema.json"
         out[f"{name}.schema.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
     out["asyncapi.json"] = json.dumps(asyncapi_document(), indent=2, sort_keys=True) + "\n"
+    out["asyncapi.yaml"] = yaml.safe_dump(asyncapi_document(), sort_keys=True, allow_unicode=True, width=110)
     return out
 
 

@@ -59,7 +59,7 @@ async def live_map() -> HTMLResponse:
 
 def _asyncapi() -> dict[str, Any]:
     if ASYNCAPI.exists():
-        import yaml  # type: ignore[import-untyped]
+        import yaml
 
         doc = yaml.safe_load(ASYNCAPI.read_text(encoding="utf-8"))
         if isinstance(doc, dict):
