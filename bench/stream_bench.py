@@ -115,15 +115,21 @@ def _start(suffix: str, group: str, db: str, port: int, grace_s: float, log: Pat
         cwd=REPO, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
-def _consumed(ports: list[int], topic: str) -> float:
+def _metric(ports: list[int], name: str, label: str = "") -> float:
+    """Sum over the instances of a Prometheus counter (lines starting with ``name`` and containing
+    ``label``)."""
     total = 0.0
     for port in ports:
         with contextlib.suppress(OSError):
             body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
             for line in body.splitlines():
-                if line.startswith("msa_detector_records_total") and f'topic="{topic}"' in line:
+                if line.startswith(name) and label in line:
                     total += float(line.rsplit(" ", 1)[1])
     return total
+
+
+def _consumed(ports: list[int], topic: str) -> float:
+    return _metric(ports, "msa_detector_records_total", f'topic="{topic}"')
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -150,14 +156,19 @@ def _throughput(bootstrap: str, db: str, n_instances: int, records: list[tuple[i
     ports = [base_port + i for i in range(n_instances)]
     procs = [_start(suffix, f"bench-{suffix}", db, port, 120.0, log) for port in ports]
     try:
+        # from the first consumed record (group join excluded) to the first checkpoint that covers the
+        # last one (its alerts acknowledged, its state and offsets committed)
         first = last = None
+        all_in: float | None = None
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             got = _consumed(ports, topics.positions)
             now = time.monotonic()
             if got > 0 and first is None:
                 first = (now, got)
-            if got >= n_pos:
+            if got >= n_pos and all_in is None:
+                all_in = _metric(ports, "msa_detector_checkpoints_total")
+            elif all_in is not None and _metric(ports, "msa_detector_checkpoints_total") > all_in:
                 last = now
                 break
             time.sleep(0.05)
@@ -183,7 +194,8 @@ async def _latency(bootstrap: str, db: str, rate: int, seconds: float, log: Path
     n_vessels = int(rate * step_s / SPEEDUP)
     recs = _records(n_vessels, step_s, int(seconds * SPEEDUP / step_s) + 2)
     proc = _start(suffix, f"lat-{suffix}", db, port, 0.5, log)
-    sent: dict[tuple[int, int], float] = {}
+    sent: dict[int, list[tuple[int, Any]]] = {}  # mmsi → (event ms, send future → broker metadata)
+    alerts: list[tuple[tuple[int, ...], int, int]] = []  # (mmsis, updated event ms, Kafka timestamp ms)
     lat_ms: list[float] = []
     consumer = AIOKafkaConsumer(topics.alerts, bootstrap_servers=bootstrap, auto_offset_reset="latest")
     await consumer.start()
@@ -193,14 +205,10 @@ async def _latency(bootstrap: str, db: str, rate: int, seconds: float, log: Path
     async def read_alerts() -> None:
         while True:
             batch = await consumer.getmany(timeout_ms=200)
-            now = time.perf_counter()
             for msgs in batch.values():
                 for m in msgs:
                     a = alert_from_cloudevent(list(m.headers), m.value)
-                    for mmsi in a.mmsi:
-                        t = sent.get((mmsi, a.updated_ms))
-                        if t is not None:
-                            lat_ms.append((now - t) * 1000.0)
+                    alerts.append((a.mmsi, a.updated_ms, m.timestamp))
 
     reader = asyncio.create_task(read_alerts())
     try:
@@ -209,6 +217,7 @@ async def _latency(bootstrap: str, db: str, rate: int, seconds: float, log: Path
                 break
             await asyncio.sleep(0.2)
         start = time.perf_counter()
+        n_sent = 0
         for mmsi, ts, value in recs:
             due = start + (ts - T0_MS) / 1000.0 / SPEEDUP
             delay = due - time.perf_counter()
@@ -217,9 +226,9 @@ async def _latency(bootstrap: str, db: str, rate: int, seconds: float, log: Path
             if due - start > seconds:
                 break
             topic = topics.static if b'"kind":"static"' in value else topics.positions
-            await producer.send(topic, value, key=str(mmsi).encode())
-            sent[(mmsi, ts)] = time.perf_counter()
-        achieved = len(sent) / (time.perf_counter() - start)
+            sent.setdefault(mmsi, []).append((ts, await producer.send(topic, value, key=str(mmsi).encode())))
+            n_sent += 1
+        achieved = n_sent / (time.perf_counter() - start)
         await asyncio.sleep(3.0)
     finally:
         reader.cancel()
@@ -228,6 +237,15 @@ async def _latency(bootstrap: str, db: str, rate: int, seconds: float, log: Path
         await producer.stop()
         await consumer.stop()
         _stop([proc])
+    # latency of an alert version = its timestamp on alerts.v1 − the Kafka timestamp of the report that
+    # completed it (the report of one of its vessels with the alert's event time, else the latest before)
+    for mmsis, updated, alert_ts in alerts:
+        for mmsi in mmsis:
+            cands = [(ts, fut) for ts, fut in sent.get(mmsi, []) if ts <= updated]
+            if cands:
+                md = cands[-1][1].result()
+                lat_ms.append(float(alert_ts - md.timestamp))
+                break
     lat_ms.sort()
     def q(f: float) -> float | None:
         return round(lat_ms[min(len(lat_ms) - 1, int(f * len(lat_ms)))], 1) if lat_ms else None

@@ -5,21 +5,29 @@ vessel was (its last position, dead-reckoned or interpolated along the gap) kept
 are 0.2° (about 22 km north-south); each time bucket looks at the cells within ``dark_coverage_radius_m``
 (40 km) of the expected position of that bucket (cell granularity: up to one cell more). Time is bucketed
 (``dark_coverage_bucket_s``, 10 min); each bucket keeps at most a few MMSIs (enough to tell "someone
-other than the silent vessel was heard").
+other than the silent vessel was heard"): the smallest ones, so the content of a bucket does not depend on
+the order vessels were heard in — summaries from other engines (``add``, the streaming detector's coverage
+exchange) merge by set union into exactly what one engine that heard everything would hold.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from geo.geodesy import METRES_PER_DEG_LAT
 
-__all__ = ["CoverageFigure", "CoverageGrid"]
+__all__ = ["CELL_DEG", "MAX_PER_BUCKET", "CoverageFigure", "CoverageGrid", "cell_of"]
 
-_CELL_DEG = 0.2
-_MAX_PER_BUCKET = 6
+CELL_DEG = 0.2
+MAX_PER_BUCKET = 6
+_CELL_DEG = CELL_DEG
+
+
+def cell_of(lon: float, lat: float) -> tuple[int, int]:
+    """The coverage cell of a point (0.2° floor indices)."""
+    return math.floor(lon / _CELL_DEG), math.floor(lat / _CELL_DEG)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +54,25 @@ class CoverageGrid:
         return ((ts_ms // self.bucket_ms) * 4096 + cell_x) * 1024 + int((lat + 90.0) / _CELL_DEG)
 
     def heard(self, mmsi: int, ts_ms: int, lon: float, lat: float) -> None:
-        key = (math.floor(lon / _CELL_DEG), math.floor(lat / _CELL_DEG))
-        buckets = self._cells.get(key)
+        self.add((math.floor(lon / _CELL_DEG), math.floor(lat / _CELL_DEG)), ts_ms // self.bucket_ms, (mmsi,))
+
+    def add(self, cell: tuple[int, int], bucket: int, mmsis: Iterable[int]) -> None:
+        """Merge MMSIs heard in ``cell`` during time bucket ``bucket`` (idempotent, order-independent: a bucket
+        keeps the ``MAX_PER_BUCKET`` smallest MMSIs ever added)."""
+        buckets = self._cells.get(cell)
         if buckets is None:
-            buckets = self._cells[key] = {}
-        b = ts_ms // self.bucket_ms
-        s = buckets.get(b)
+            buckets = self._cells[cell] = {}
+        s = buckets.get(bucket)
         if s is None:
-            buckets[b] = {mmsi}
-        elif len(s) < _MAX_PER_BUCKET:
-            s.add(mmsi)
+            s = buckets[bucket] = set()
+        for mmsi in mmsis:
+            if len(s) < MAX_PER_BUCKET:
+                s.add(mmsi)
+            elif mmsi not in s:
+                top = max(s)
+                if mmsi < top:
+                    s.discard(top)
+                    s.add(mmsi)
 
     def figure(self, mmsi: int, where: Callable[[int], tuple[float, float]], from_ms: int,
                to_ms: int, radius_m: float = 30_000.0) -> CoverageFigure:

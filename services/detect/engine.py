@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import pickle
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from geo.geodesy import KN_PER_MPS, approx_distance_m, haversine_m, speed_kn
@@ -21,10 +22,10 @@ from msa.domain import Alert, PositionReport, Record, SatelliteDetection, SceneF
 from services.detect import dark_period, go_fast
 from services.detect.alerts import AlertBook
 from services.detect.context import DetectContext
-from services.detect.coverage import CoverageGrid
+from services.detect.coverage import CoverageGrid, cell_of
 from services.detect.dark_vessel import SatMatcher
 from services.detect.params import DetectionParams, ParamSet
-from services.detect.rendezvous import RendezvousDetector
+from services.detect.rendezvous import Cell, RendezvousDetector
 from services.detect.track import IdentityBook, VesselState, nominal_interval_s
 
 __all__ = ["Engine"]
@@ -41,14 +42,15 @@ _Hot = tuple[DetectionParams, float, float, float, float, float, float]
 
 class Engine:
     def __init__(self, zones: ZoneIndex, ports: PortIndex, params: ParamSet, grace_ms: int,
-                 scan_interval_ms: int = 60_000, retention_ms: int = 48 * 3_600_000) -> None:
+                 scan_interval_ms: int = 60_000, retention_ms: int = 48 * 3_600_000,
+                 pair_owner: Callable[[Cell], bool] | None = None) -> None:
         self.ctx = DetectContext(zones, ports, params, AlertBook(), IdentityBook())
         self.grace_ms = grace_ms
         self.scan_interval_ms = scan_interval_ms
         self.retention_ms = retention_ms
         self.vessels: dict[int, VesselState] = {}
         self.counters: dict[str, int] = {}
-        self.rendezvous = RendezvousDetector(self.ctx)
+        self.rendezvous = RendezvousDetector(self.ctx, pair_owner)
         self.sat = SatMatcher(self.ctx)
         self.coverage = CoverageGrid(params.default.dark_coverage_bucket_s)
         self.watermark = _NEVER
@@ -62,6 +64,9 @@ class Engine:
         self._n_records = 0
         self._n_positions = 0
         self._hot: dict[str | None, _Hot] = {}
+        # (cell x, cell y, bucket, mmsi) of this engine's own vessels, for ``take_heard`` (streaming only)
+        self._heard_log: list[tuple[int, int, int, int]] | None = None
+        self._horizon: int | None = None  # see set_coverage_complete
         self._regular_cap_s = 2.0 * params.default.dark_regular_max_interval_s
         all_params = [params.default, *(params.for_zone(z) for z in zones.zones)]
         self._min_dark_ms = int(min(p.dark_threshold_s for p in all_params) * 1000)
@@ -139,6 +144,55 @@ class Engine:
         self.watermark = wm_ms
         return self._drain(wm_ms)
 
+    # ---- coverage exchange (streaming: each engine sees only some of the vessels) ---------------------
+    def heard(self, mmsi: int, ts_ms: int, lon: float, lat: float) -> None:
+        """Another engine's vessel was heard at (lon, lat): counts for dark-period coverage."""
+        self.coverage.heard(mmsi, ts_ms, lon, lat)
+
+    def add_coverage(self, cell: tuple[int, int], bucket: int, mmsis: Iterable[int]) -> None:
+        """A coverage summary (``take_heard`` of another engine): MMSIs heard in a 0.2° cell and time bucket."""
+        self.coverage.add(cell, bucket, mmsis)
+
+    def set_coverage_complete(self, complete_ms: int | None) -> list[Alert]:
+        """Streaming: the coverage of every other engine is known for event times before ``complete_ms`` (a
+        bucket boundary; None = no other engine, the default). A dark-period decision at time t reads the
+        buckets before t's bucket, so records and scans are then handled only before ``complete_ms`` + one
+        bucket, whatever the watermark; returns what a later horizon releases."""
+        self._horizon = None if complete_ms is None else complete_ms + self.coverage.bucket_ms
+        return self._drain(self.watermark) if self.watermark > _NEVER else []
+
+    def heard_complete_ms(self) -> int:
+        """Every own fix before this event time has been handled (and logged for ``take_heard``): the
+        earliest buffered record, or the watermark (nothing earlier can still be accepted)."""
+        heap = self._heap
+        return min(self.watermark, heap[0][0]) if heap else self.watermark
+
+    def buffered(self) -> int:
+        """Records waiting for the watermark (or the coverage horizon)."""
+        return len(self._heap)
+
+    def record_heard(self) -> None:
+        """From now on, remember what this engine's own vessels are heard, for ``take_heard``."""
+        if self._heard_log is None:
+            self._heard_log = []
+
+    def take_heard(self) -> list[tuple[int, int, int, int]]:
+        """(cell x, cell y, bucket, MMSI) of own vessels heard since the last call (needs ``record_heard``).
+        Every own fix before the watermark is included, so the summary of bucket b is complete once the
+        watermark passes the end of b."""
+        log = self._heard_log
+        if not log:
+            return []
+        self._heard_log = []
+        return log
+
+    def set_pair_owner(self, owns: Callable[[Cell], bool] | None) -> None:
+        """Restrict the rendezvous detector to pairs whose centroid lies in owned 0.02° cells."""
+        self.rendezvous.owns = owns
+
+    def identity_known(self, mmsi: int) -> bool:
+        return self.ctx.identities.known(mmsi)
+
     def finish(self) -> list[Alert]:
         """End of input: handle every buffered record (the watermark moves to the last event time)."""
         if self.max_ts == _NEVER:
@@ -147,6 +201,12 @@ class Engine:
 
     # ---- event-time loop -----------------------------------------------------------------------------
     def _drain(self, wm: int) -> list[Alert]:
+        """Handle the records before the watermark ``wm`` and the scans at or before it (strictly before the
+        coverage horizon, when one is set)."""
+        events_to = wm
+        h = self._horizon
+        if h is not None and wm >= h:
+            events_to, wm = h, h - 1
         out: list[Alert] = []
         heap = self._heap
         step = self.scan_interval_ms
@@ -154,11 +214,11 @@ class Engine:
         on_position = self._on_position
         while True:
             if self._next_scan < 0:
-                if not heap or heap[0][0] >= wm:
+                if not heap or heap[0][0] >= events_to:
                     break
                 self._next_scan = (heap[0][0] // step + 1) * step
             ns = self._next_scan
-            limit = ns if ns <= wm else wm  # events strictly before the next scan (and the watermark)
+            limit = ns if ns <= wm else events_to  # events strictly before the next scan (and the watermark)
             n = 0
             while heap and heap[0][0] < limit:
                 item = pop(heap)
@@ -175,7 +235,7 @@ class Engine:
             self._events_since_scan += n
             if ns > wm:
                 break
-            top = heap[0][0] if heap and heap[0][0] < wm else None
+            top = heap[0][0] if heap and heap[0][0] < events_to else None
             if self._events_since_scan == 0:  # nothing happened: jump to the next thing that can
                 horizon = min(x for x in (self._due if self._due >= 0 else None, top, wm) if x is not None)
                 ns = max(ns, -(-horizon // step) * step)
@@ -257,6 +317,8 @@ class Engine:
         if key != vs.cov_key:
             vs.cov_key = key
             cov.heard(mmsi, ts, lon, lat)
+            if self._heard_log is not None:
+                self._heard_log.append((*cell_of(lon, lat), ts // cov.bucket_ms, mmsi))
         if self.sat.watch:
             self.sat.on_fix(mmsi, ts, lon, lat)
         vs.last_ts, vs.last_lon, vs.last_lat, vs.last_zone = ts, lon, lat, zone
@@ -328,7 +390,7 @@ class Engine:
 
     @classmethod
     def restore(cls, data: bytes, zones: ZoneIndex, ports: PortIndex, params: ParamSet, grace_ms: int,
-                **kwargs: int) -> Engine:
+                **kwargs: Any) -> Engine:
         """Rebuild an engine from ``snapshot()`` bytes (trusted: our own checkpoints only)."""
         state = pickle.loads(data)
         if state.get("version") != _SNAPSHOT_VERSION:

@@ -102,6 +102,10 @@ class IdentityBook:
         self._by_mmsi[s.mmsi] = new
         return True
 
+    def known(self, mmsi: int) -> bool:
+        """Static data has been seen for this MMSI."""
+        return mmsi in self._by_mmsi
+
     def ship_type(self, mmsi: int) -> int | None:
         s = self._by_mmsi.get(mmsi)
         return None if s is None else s.ship_type

@@ -189,9 +189,7 @@ def _matches(want: dict[str, dict[str, Any]]) -> Any:
 
 @pytest.mark.parametrize(("scenario", "instances"), [
     ("dark_vessel", 1), ("alboran_gofast", 1), ("alboran_gofast", 2), ("dark_rendezvous", 2),
-    pytest.param("strait_dark", 1, marks=pytest.mark.xfail(
-        strict=True, reason="dark-period coverage counts only the vessels of the same MMSI partition "
-                            "(see docs/streaming.md, known limitations)")),
+    ("strait_dark", 1), ("strait_dark", 2),
 ])
 async def test_equivalence_with_offline(scenario: str, instances: int, scenario_dir: Path,
                                         detectors: Detectors, kafka_bootstrap: str) -> None:
@@ -200,8 +198,7 @@ async def test_equivalence_with_offline(scenario: str, instances: int, scenario_
     for i in range(instances):
         detectors.start(f"d{i}")
     sink = Sink()
-    await collect(kafka_bootstrap, f"alerts.v1{detectors.suffix}", sink, _matches(want),
-                  deadline_s=60.0 if scenario == "strait_dark" else DEADLINE_S)
+    await collect(kafka_bootstrap, f"alerts.v1{detectors.suffix}", sink, _matches(want))
     assert_same(sink.final(), want, detectors.logs())
     assert not sink.conflicts
 

@@ -7,7 +7,7 @@ stage 2 only evaluates rendezvous pairs whose centroid lies in a cell it owns (`
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -27,6 +27,14 @@ class EngineLike(Protocol):
     def identity(self, mmsi: int, ts_ms: int) -> StaticVesselData | None: ...
     def set_owner(self, owns: Callable[[float, float], bool]) -> None: ...
     def stats(self) -> dict[str, int]: ...
+    # coverage exchange between vessel units (see ``coverage.py``)
+    def record_heard(self) -> None: ...
+    def take_heard(self) -> list[tuple[int, int, int, int]]: ...
+    def add_coverage(self, cell: tuple[int, int], bucket: int, mmsis: Iterable[int]) -> None: ...
+    def set_coverage_complete(self, complete_ms: int | None) -> list[Alert]: ...
+    def heard_complete_ms(self) -> int: ...
+    def buffered(self) -> int: ...
+    def coverage_bucket_ms(self) -> int: ...
 
 
 EngineFactory = Callable[[bytes | None], EngineLike]  # state bytes (or None) → engine
@@ -79,11 +87,31 @@ class DetectEngine:
     def stats(self) -> dict[str, int]:
         return self.engine.stats()
 
+    def record_heard(self) -> None:
+        self.engine.record_heard()
+
+    def take_heard(self) -> list[tuple[int, int, int, int]]:
+        return self.engine.take_heard()
+
+    def add_coverage(self, cell: tuple[int, int], bucket: int, mmsis: Iterable[int]) -> None:
+        self.engine.add_coverage(cell, bucket, mmsis)
+
+    def set_coverage_complete(self, complete_ms: int | None) -> list[Alert]:
+        return self.engine.set_coverage_complete(complete_ms)
+
+    def heard_complete_ms(self) -> int:
+        return self.engine.heard_complete_ms()
+
+    def buffered(self) -> int:
+        return self.engine.buffered()
+
+    def coverage_bucket_ms(self) -> int:
+        return self.engine.coverage.bucket_ms
+
     def identity(self, mmsi: int, ts_ms: int) -> StaticVesselData | None:
-        book = self.engine.ctx.identities
-        if mmsi not in _known(book):
+        if not self.engine.identity_known(mmsi):
             return None
-        v = book.identity(mmsi)
+        v = self.engine.ctx.identities.identity(mmsi)
         return StaticVesselData(mmsi=mmsi, ts_ms=ts_ms, msg_type=5, source="detector", name=v.name,
                                 call_sign=v.call_sign, imo=v.imo, ship_type=v.ship_type, length_m=v.length_m)
 
@@ -96,12 +124,7 @@ class DetectEngine:
             return owns(cell[0] * rendezvous.CELL_DEG + half, cell[1] * rendezvous.CELL_DEG + half)
 
         self._owns = owns
-        self.engine.rendezvous.owns = owns_cell
-
-
-def _known(book: object) -> dict[int, object]:
-    by_mmsi = getattr(book, "_by_mmsi", None)
-    return by_mmsi if isinstance(by_mmsi, dict) else {}
+        self.engine.set_pair_owner(owns_cell)
 
 
 def dumps_state(engine_state: bytes, adapter_state: object) -> bytes:

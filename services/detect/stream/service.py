@@ -25,6 +25,7 @@ from msa.domain import Record
 from msa.kafka import ensure_topics, make_producer
 from services.detect.stream.checkpoint import Checkpoint, CheckpointStore
 from services.detect.stream.config import DetectorConfig
+from services.detect.stream.coverage import CoverageBook, decode_summary
 from services.detect.stream.engines import EngineFactory
 from services.detect.stream.health import HealthServer
 from services.detect.stream.merge import NEVER
@@ -74,6 +75,8 @@ class DetectorService:
         self.n_cells = 0
         self.cell_sources: list[str] = []
         self.processed = 0
+        self.cov_consumer: AIOKafkaConsumer | None = None
+        self.cov_book = CoverageBook([])
 
     # ---- lifecycle -----------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -98,10 +101,12 @@ class DetectorService:
             n_sat = len(consumer.partitions_for_topic(t.sat) or await self._partitions(t.sat))
             self.n_cells = len(consumer.partitions_for_topic(t.by_cell) or await self._partitions(t.by_cell))
             self.cell_sources = [f"p{i}" for i in range(n_pos)] + [f"s{i}" for i in range(n_sat)]
+            self.cov_book = CoverageBook([f"p{i}" for i in range(n_pos)])
+            await self._start_coverage()
             consumer.subscribe(topics=list(t.inputs()), listener=_Listener(self))
             log.info("detector %s in group %s: %s", cfg.instance_id, cfg.group, ", ".join(t.inputs()))
             while not stop.is_set():
-                batch = await consumer.getmany(timeout_ms=100, max_records=cfg.max_poll_records)
+                batch = await consumer.getmany(timeout_ms=50, max_records=cfg.max_poll_records)
                 async with self.lock:
                     await self._iteration(batch)
             async with self.lock:
@@ -109,12 +114,43 @@ class DetectorService:
         finally:
             with contextlib.suppress(KafkaError, asyncio.CancelledError):
                 await consumer.stop()
+            if self.cov_consumer is not None:
+                with contextlib.suppress(KafkaError, asyncio.CancelledError):
+                    await self.cov_consumer.stop()
             with contextlib.suppress(KafkaError, asyncio.CancelledError):
                 await self.producer.stop()
             if health is not None:
                 await health.stop()
             self.store.close()
             log.info("detector %s stopped", cfg.instance_id)
+
+    async def _start_coverage(self) -> None:
+        """Every coverage summary of every unit, from the beginning (no group: each instance reads all);
+        read up to the end before joining the group, so restored units start from what was published."""
+        t = self.cfg.topics
+        cov = self.cov_consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.cfg.bootstrap, group_id=None, client_id=f"{self.cfg.instance_id}-coverage",
+            enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=self.cfg.max_poll_records)
+        await cov.start()
+        tps = [TopicPartition(t.coverage, p) for p in sorted(await self._partitions(t.coverage))]
+        cov.assign(tps)
+        await cov.seek_to_beginning(*tps)
+        end = await cov.end_offsets(tps)
+        while [tp for tp in tps if await cov.position(tp) < end[tp]]:
+            self._coverage_batch(await cov.getmany(timeout_ms=200))
+        log.info("coverage: %d summaries' cells read, fronts %s", len(self.cov_book.cells), self.cov_book.fronts)
+
+    def _coverage_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
+        for tp, msgs in batch.items():
+            for m in msgs:
+                try:
+                    summary = decode_summary(m.value)
+                except (ValueError, KeyError, TypeError, IndexError) as exc:
+                    self._reject(tp, m.offset, "bad_coverage_summary", exc)
+                    continue
+                self.cov_book.add(summary)
+                for vu in self.vessel_units.values():
+                    vu.add_coverage(summary)
 
     async def _partitions(self, topic: str) -> set[int]:
         parts: set[int] = await self.producer.partitions_for(topic)
@@ -153,6 +189,7 @@ class DetectorService:
                                                              self.cfg.engine.grace_ms,
                                                              state if tp.topic == t.positions else None,
                                                              self.cfg.margin_m)
+                    unit.catch_up(self.cov_book)
                 unit.add_source(POS if tp.topic == t.positions else STATIC, offset)
             elif tp.topic == t.sat:
                 self.sat_units[p] = SatUnit(p, self.n_cells)
@@ -183,6 +220,8 @@ class DetectorService:
 
     # ---- the loop ------------------------------------------------------------------------------------
     async def _iteration(self, batch: dict[TopicPartition, list[Any]]) -> None:
+        if self.cov_consumer is not None:
+            self._coverage_batch(await self.cov_consumer.getmany(timeout_ms=0))
         now = time.monotonic()
         n_in = 0
         for tp, msgs in batch.items():
@@ -195,8 +234,9 @@ class DetectorService:
         out = Outbox()
         floor = self._global_clock()
         n_done = 0
+        book = self.cov_book
         for vu in self.vessel_units.values():
-            n_done += vu.step(out, floor)
+            n_done += vu.step(out, floor, book.complete_for(vu.src))
         for su in self.sat_units.values():
             n_done += su.step(out)
         for cu in self.cell_units.values():
@@ -301,6 +341,8 @@ class DetectorService:
             self.pending.append(await send(t.by_cell, value, key=key, partition=q))
         if out.cell_records:
             self.metrics.forwarded.inc(len(out.cell_records))
+        for key, value in out.coverage:
+            self.pending.append(await send(t.coverage, value, key=key, partition=0))
         for alert in out.alerts:
             key, headers, value = alert_to_cloudevent(alert)
             self.pending.append(await send(t.alerts, value, key=key, headers=headers))

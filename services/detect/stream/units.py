@@ -25,6 +25,7 @@ from msa.domain import (
     SatelliteDetection,
 )
 from services.detect.stream.cells import DEFAULT_MARGIN_M, cell_id, cell_partition, partitions_near
+from services.detect.stream.coverage import CoverageBook, CoverageOut, CoverageSummary, encode_summary
 from services.detect.stream.engines import CELL_KINDS, VESSEL_KINDS, EngineFactory, EngineLike
 from services.detect.stream.merge import NEVER, EventTimeMerger
 from services.detect.stream.wire import CellRecord, Marker, encode_marker, encode_record
@@ -32,12 +33,14 @@ from services.detect.stream.wire import CellRecord, Marker, encode_marker, encod
 __all__ = ["CellUnit", "Outbox", "SatUnit", "VesselUnit"]
 
 POS, STATIC = "pos", "static"
+_UNSET = object()
 
 
 @dataclass(slots=True)
 class Outbox:
     alerts: list[Alert] = field(default_factory=list)
     cell_records: list[tuple[int, bytes, bytes]] = field(default_factory=list)  # partition, key, value
+    coverage: list[tuple[bytes, bytes]] = field(default_factory=list)  # key, value
 
 
 def _keep(alerts: list[Alert], kinds: frozenset[AlertKind], out: Outbox) -> None:
@@ -68,9 +71,25 @@ class VesselUnit:
         self.merger = EventTimeMerger()
         self.sent: dict[int, tuple[object, set[int]]] = {}  # mmsi → (identity sent, partitions it reached)
         engine_state: bytes | None = None
+        cov: CoverageOut | None = None
         if state is not None:
-            engine_state, self.sent = pickle.loads(state)
+            engine_state, self.sent, cov = pickle.loads(state)
         self.engine = factory(engine_state)
+        self.engine.record_heard()
+        self.cov = cov if cov is not None else CoverageOut(self.src, self.engine.coverage_bucket_ms())
+        self.complete_ms: object = _UNSET  # coverage of the other units is complete before this (None: no limit)
+
+    def add_coverage(self, summary: CoverageSummary) -> None:
+        """Another unit's coverage summary (our own are skipped: our engine heard them itself)."""
+        if summary.src == self.src:
+            return
+        for cx, cy, b, mmsis in summary.cells:
+            self.engine.add_coverage((cx, cy), b, mmsis)
+
+    def catch_up(self, book: CoverageBook) -> None:
+        """A unit (re)assigned: everything the instance has read so far (idempotent merge)."""
+        for (cx, cy, b), mmsis in book.cells.items():
+            self.engine.add_coverage((cx, cy), b, mmsis)
 
     def add_source(self, kind: str, next_offset: int) -> None:
         self.merger.add_source(kind, rank=0 if kind == STATIC else 1, next_offset=next_offset)
@@ -78,7 +97,12 @@ class VesselUnit:
     def push(self, kind: str, ts_ms: int, offset: int, record: Record | None) -> None:
         self.merger.push(kind, ts_ms, offset, record)
 
-    def step(self, out: Outbox, floor_ms: int = NEVER) -> int:
+    def step(self, out: Outbox, floor_ms: int = NEVER, complete_ms: int | None = NEVER) -> int:
+        """Feed the engine what the merge releases; ``complete_ms``: the other units' coverage front
+        (None: no other active unit)."""
+        if complete_ms != self.complete_ms:
+            self.complete_ms = complete_ms
+            _keep(self.engine.set_coverage_complete(complete_ms), VESSEL_KINDS, out)
         n = 0
         for _, _, offset, rec in self.merger.pop_ready():
             n += 1
@@ -88,6 +112,12 @@ class VesselUnit:
             if isinstance(rec, PositionReport) and rec.lon is not None and rec.lat is not None:
                 self._forward(rec, offset, out)
         _keep(_advance(self.engine, self.merger, self.grace_ms, floor_ms), VESSEL_KINDS, out)
+        self.cov.add(self.engine.take_heard())
+        idle = (all(s.idle for s in self.merger.sources.values()) and not self.merger.pending()
+                and not self.engine.buffered())
+        summary = self.cov.summary(self.engine.heard_complete_ms(), idle)
+        if summary is not None:
+            out.coverage.append((self.src.encode(), encode_summary(summary)))
         return n
 
     def _forward(self, rec: PositionReport, offset: int, out: Outbox) -> None:
@@ -111,7 +141,7 @@ class VesselUnit:
         return encode_marker(self.src, self.merger.clock_ms(), idle)
 
     def state(self) -> bytes:
-        return pickle.dumps((self.engine.snapshot(), self.sent), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((self.engine.snapshot(), self.sent, self.cov), protocol=pickle.HIGHEST_PROTOCOL)
 
     def next_offsets(self) -> dict[str, int | None]:
         return {str(k): s.next_offset for k, s in self.merger.sources.items()}

@@ -22,7 +22,7 @@ def write_inputs(tmp_path: Path) -> tuple[Path, Path]:
     ais = tmp_path / "ais.jsonl"
     ais.write_bytes(b"".join(dumps(record_to_dict(r)) + b"\n" for r in recs
                              if not isinstance(r, SatelliteDetection)) + b"not json\n")
-    feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+    feats: list[dict[str, object]] = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
               "properties": {"detection_id": r.detection_id, "detected_at": record_to_dict(r)["ts"],
                              "confidence": r.confidence, "sensor": r.sensor, "scene_id": r.scene_id,
                              "length_m": r.length_m}}

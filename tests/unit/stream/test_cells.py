@@ -61,10 +61,10 @@ def test_partitions_near_covers_each_cell_once(lon: float, lat: float) -> None:
 
 
 def test_owner_is_the_cell_of_the_first_coordinate() -> None:
-    line = {"type": "LineString", "coordinates": [[-5.6, 36.1], [-5.4, 36.1]]}
+    line: dict[str, object] = {"type": "LineString", "coordinates": [[-5.6, 36.1], [-5.4, 36.1]]}
     assert anchor_point(line) == (-5.6, 36.1)
     assert owner_cell(_alert(line)) == "c348:252"
-    poly = {"type": "Polygon", "coordinates": [[[1.0, 2.0], [1.1, 2.0], [1.0, 2.1], [1.0, 2.0]]]}
+    poly: dict[str, object] = {"type": "Polygon", "coordinates": [[[1.0, 2.0], [1.1, 2.0], [1.0, 2.1], [1.0, 2.0]]]}
     assert owner_cell(_alert(poly)) == cell_id(1.0, 2.0)
     assert owner_cell(_alert({"type": "Point", "coordinates": []})) is None
     assert CELL_DEG == 0.5
