@@ -1,15 +1,24 @@
-"""The live map in real Chromium: log in with a token from the URL fragment, a new alert appears live."""
+"""The live map in real Chromium: log in with a token from the URL fragment, a new alert appears live with its
+vessel name, clicking it opens the details and draws the evidence track, acknowledging changes its workflow."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 
+from msa.contracts.codec import record_to_dict
+from msa.domain import Alert, AlertKind, SatelliteDetection, Severity
+from services.api.app import create_app
 from services.api.principal import Role
-from tests.unit.api.builders import alert, token
-from tests.unit.api.live import api_settings, running_api, seed
+from tests.unit.api.builders import T0_MS, alert, token
+from tests.unit.api.live import api_settings, bearer, free_port, running_api, seed
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.integration,
@@ -18,28 +27,142 @@ ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--d
         "--disable-sync", "--no-first-run"]
 
 
-async def test_new_alert_appears_on_the_map(migrated_database_url: str) -> None:
+def _dark_vessel(zone: str) -> tuple[str, Alert]:
+    det = SatelliteDetection(detection_id=f"d-{uuid.uuid4().hex[:10]}", ts_ms=T0_MS + 300_000, lat=36.3,
+                             lon=-3.9, confidence=0.82, sensor="SAR", scene_id="s1", length_m=14.0)
+    a = alert(kind=AlertKind.DARK_VESSEL, zone=zone, mmsi=(280000003,), lon=-3.9, lat=36.3, severity=Severity.MEDIUM,
+              detection_ids=(det.detection_id,), evidence={"detections": [record_to_dict(det)],
+                                                          "detection": record_to_dict(det)})
+    return det.detection_id, a
+
+
+async def test_new_alert_details_track_and_acknowledge(migrated_database_url: str) -> None:
     from playwright.async_api import async_playwright
 
     zone = f"z{uuid.uuid4().hex[:8]}"
-    old, new = alert(zone=zone, mmsi=(280000001,)), alert(zone=zone, mmsi=(280000002,), lon=-5.3, lat=36.1)
-    await seed(migrated_database_url, [old])
+    old = alert(zone=zone, mmsi=(280000001,), kind=AlertKind.DARK_PERIOD, severity=Severity.LOW, lon=-6.5, lat=35.8)
+    det_id, dark = _dark_vessel(zone)
+    new = alert(zone=zone, mmsi=(280000002,), lon=-5.3, lat=36.1, version=3,
+                evidence={"positions": [{"mmsi": 280000002, "ts_ms": T0_MS + i * 60_000, "lat": 36.1 + i * 0.02,
+                                         "lon": -5.3 + i * 0.05, "sog_kn": 38.0 + i} for i in range(5)],
+                          "mean_speed_kn": 40.0, "max_speed_kn": 42.0, "duration_s": 240, "distance_m": 22_000,
+                          "thresholds": {"gofast_min_speed_kn": 25.0}})
+    await seed(migrated_database_url, [old, dark])
     tok = token(Role.OFFICER, (zone,))
     async with running_api(api_settings(migrated_database_url)) as base, async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = await browser.new_page()
+            page = await browser.new_page(viewport={"width": 1500, "height": 900})
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             await page.goto(f"{base}/map#token={tok}")
             await page.wait_for_selector(f'tr[data-alert-id="{old.alert_id}"]', timeout=10_000)
             await page.wait_for_selector('body[data-live="1"]', timeout=10_000)
             assert "#token" not in page.url  # the token is removed from the address bar
+            assert "live" in await page.inner_text("#status")
+            assert await page.locator("#land path.land").count() == 1  # coastlines drawn
+
+            # a new alert arrives on the live feed: row with vessel name, kind label, newest first, marker
             await seed(migrated_database_url, [new])
-            row = await page.wait_for_selector(f'tr[data-alert-id="{new.alert_id}"]', timeout=10_000)
-            assert row is not None and "go_fast" in (await row.inner_text())
-            marker = await page.wait_for_selector(f'circle[data-alert-id="{new.alert_id}"]', state="attached")
-            assert marker is not None and await marker.get_attribute("cx") == "-5.3"
+            row = page.locator(f'tr[data-alert-id="{new.alert_id}"]')
+            await row.wait_for(timeout=10_000)
+            text = await row.inner_text()
+            assert "VESSEL 280000002" in text and "Go-fast boat" in text and "MMSI 280000002" in text
+            assert "2026-01-01 00:00Z" in text and "new" in text
+            first = page.locator("#alerts tr").first
+            assert await first.get_attribute("data-alert-id") == new.alert_id  # newest first
+            assert "fresh" in (await row.get_attribute("class") or "")
+            marker = page.locator(f'#markers [data-alert-id="{new.alert_id}"]')
+            assert await marker.get_attribute("data-lon") == "-5.3"
+            assert await page.inner_text('#counts [data-kind="go_fast"] b') == "1"
+
+            # filters (client side): by kind hides the others, back to all
+            await page.select_option("#fkind", "dark_vessel")
+            assert await row.is_hidden() and await page.locator(f'tr[data-alert-id="{dark.alert_id}"]').is_visible()
+            await page.select_option("#fkind", "")
+            assert await row.is_visible()
+
+            # click: details (summary, evidence figures), track drawn as a line, map zoomed to the alert
+            width_before = float((await page.get_attribute("#map", "viewBox") or "0 0 0 0").split()[2])
+            await row.click()
+            await page.wait_for_selector(f'#detail[data-alert-id="{new.alert_id}"]', timeout=10_000)
+            detail = await page.inner_text("#detail")
+            assert "40 kn" in detail and "42 kn" in detail and "11.9 NM" in detail and "4 min" in detail
+            assert "VESSEL 280000002" in detail and "gofast_min_speed_kn" in await page.inner_html("#detail")
+            track = page.locator("#track")
+            assert await track.get_attribute("data-points") == "5"
+            assert (await track.get_attribute("d") or "").count("L") == 4
+            assert float((await page.get_attribute("#map", "viewBox") or "0 0 0 0").split()[2]) < width_before / 5
+            await page.screenshot(path="/tmp/map-detail.png")
+
+            # acknowledge: If-Match from the ETag; workflow state changes in the panel, the row and the server
+            async with page.expect_request(lambda r: r.url.endswith("/acknowledge")) as req_info:
+                await page.click("#ack")
+            req = await req_info.value
+            assert req.method == "POST" and req.headers.get("if-match") == '"1"'  # the ETag of the version shown
+            await page.wait_for_selector('#detail[data-workflow="acknowledged"]', timeout=10_000)
+            assert "acknowledged" in await row.inner_text()
+            assert await page.is_disabled("#ack")
+            async with httpx.AsyncClient(base_url=base) as client:
+                got = (await client.get(f"/alerts/{new.alert_id}", headers=bearer(tok))).json()
+            assert got["workflow"]["state"] == "acknowledged"
+
+            # a satellite-detection alert: its detection is drawn as a marker
+            await page.click(f'tr[data-alert-id="{dark.alert_id}"]')
+            await page.wait_for_selector(f'#detail[data-alert-id="{dark.alert_id}"]', timeout=10_000)
+            await page.wait_for_selector(f'#dets [data-detection-id="{det_id}"]', state="attached", timeout=5_000)
+            await page.click("#zfit")
+            await page.screenshot(path="/tmp/map-overview.png")
+            assert errors == []
+        finally:
+            await browser.close()
+
+
+@contextlib.asynccontextmanager
+async def _serve(database_url: str, port: int) -> AsyncIterator[str]:
+    """Like ``running_api`` but on a given port, so a test can stop and restart the API behind an open page."""
+    server = uvicorn.Server(uvicorn.Config(create_app(api_settings(database_url)), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on", timeout_graceful_shutdown=1))
+    task = asyncio.create_task(server.serve())
+    for _ in range(250):
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+
+
+async def test_reconnects_with_last_event_id_and_misses_nothing(migrated_database_url: str) -> None:
+    from playwright.async_api import async_playwright
+
+    zone = f"z{uuid.uuid4().hex[:8]}"
+    first = alert(zone=zone, mmsi=(281000001,))
+    during = alert(zone=zone, mmsi=(281000002,), lon=-2.0, lat=36.5)
+    tok = token(Role.OFFICER, (zone,))
+    port = free_port()
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = await browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            async with _serve(migrated_database_url, port) as base:
+                await page.goto(f"{base}/map#token={tok}")
+                await page.wait_for_selector('body[data-live="1"]', timeout=10_000)
+                await seed(migrated_database_url, [first])
+                await page.wait_for_selector(f'tr[data-alert-id="{first.alert_id}"]', timeout=10_000)
+            # the API is down: the page says so and which event it will resume after
+            await page.wait_for_selector("#status.reconnecting", timeout=10_000)
+            status = await page.inner_text("#status")
+            assert "reconnecting" in status and "resume after #" in status
+            await seed(migrated_database_url, [during])  # happens while the page is disconnected
+            async with _serve(migrated_database_url, port):
+                await page.wait_for_selector('body[data-live="1"]', timeout=20_000)
+                row = await page.wait_for_selector(f'tr[data-alert-id="{during.alert_id}"]', timeout=10_000)
+                assert row is not None and "VESSEL 281000002" in await row.inner_text()
             assert errors == []
         finally:
             await browser.close()
