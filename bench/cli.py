@@ -10,6 +10,7 @@ import argparse
 import importlib
 import inspect
 import json
+import logging
 import platform
 import sys
 import time
@@ -53,6 +54,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
         return 2
     RESULTS.mkdir(parents=True, exist_ok=True)
+    for noisy in ("httpx", "aiokafka", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     meta = {"python": platform.python_version(), "machine": platform.machine(), "quick": args.quick,
             "when_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     for name in names:
