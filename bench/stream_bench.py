@@ -1,8 +1,8 @@
 """End-to-end ``msa detector`` on the real broker and database.
 
 * throughput: N synthetic position reports (plus static data) already on Kafka; 1 then 2 detector
-  processes in a fresh group; reports/s = N / (time from the first to the last position consumed, read from
-  the instances' ``/metrics``);
+  processes in a fresh group; reports/s = N / (time from the first position consumed to the first
+  checkpoint after both stages drained, read from the instances' ``/metrics``);
 * latency at a live rate of 2,000 reports/s: reports published paced in wall time (event time runs
   ``SPEEDUP`` × faster so go-fast runs complete within seconds), with go-fast boats among them; latency =
   arrival of an alert version on ``alerts.v1`` − the publication of the report whose event time it carries.
@@ -156,19 +156,21 @@ def _throughput(bootstrap: str, db: str, n_instances: int, records: list[tuple[i
     ports = [base_port + i for i in range(n_instances)]
     procs = [_start(suffix, f"bench-{suffix}", db, port, 120.0, log) for port in ports]
     try:
-        # from the first consumed record (group join excluded) to the first checkpoint that covers the
-        # last one (its alerts acknowledged, its state and offsets committed)
+        # from the first consumed record (group join excluded) to the first checkpoint after every position
+        # was consumed and both stages drained (no lag, nothing waiting in a merge): its alerts acknowledged,
+        # its state and offsets committed
         first = last = None
-        all_in: float | None = None
+        drained: float | None = None
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             got = _consumed(ports, topics.positions)
             now = time.monotonic()
             if got > 0 and first is None:
                 first = (now, got)
-            if got >= n_pos and all_in is None:
-                all_in = _metric(ports, "msa_detector_checkpoints_total")
-            elif all_in is not None and _metric(ports, "msa_detector_checkpoints_total") > all_in:
+            if got >= n_pos and drained is None:
+                if _metric(ports, "msa_detector_lag") == 0 and _metric(ports, "msa_detector_pending") == 0:
+                    drained = _metric(ports, "msa_detector_checkpoints_total")
+            elif drained is not None and _metric(ports, "msa_detector_checkpoints_total") > drained:
                 last = now
                 break
             time.sleep(0.05)

@@ -48,27 +48,34 @@ def cell_id(lon: float, lat: float, cell_deg: float = CELL_DEG) -> str:
     return _name(*_index(lon, lat, cell_deg), cell_deg)
 
 
-def cells_near(lon: float, lat: float, margin_m: float = DEFAULT_MARGIN_M,
-               cell_deg: float = CELL_DEG) -> list[str]:
-    """The fix's own cell first, then the neighbour cells (sorted) whose border is within ``margin_m``."""
+def _near(lon: float, lat: float, margin_m: float, cell_deg: float) -> tuple[int, int, int, int]:
+    """The fix's cell (ix, iy) and which neighbours' borders are within the margin: (dx bits, dy bits),
+    bit 1 = the lower neighbour, bit 2 = the upper one."""
     ix, iy = _index(lon, lat, cell_deg)
     margin_lat_deg = margin_m / METRES_PER_DEG_LAT
     margin_lon_deg = margin_m / (METRES_PER_DEG_LAT * max(math.cos(math.radians(lat)), _MIN_COS))
     x0 = -180.0 + ix * cell_deg
     y0 = -90.0 + iy * cell_deg
-    dxs = [0]
-    if lon - x0 < margin_lon_deg:
-        dxs.append(-1)
-    if x0 + cell_deg - lon < margin_lon_deg:
-        dxs.append(1)
-    dys = [0]
-    if lat - y0 < margin_lat_deg and iy > 0:
-        dys.append(-1)
-    if y0 + cell_deg - lat < margin_lat_deg and (iy + 1) * cell_deg < 180.0:
-        dys.append(1)
+    bx = (1 if lon - x0 < margin_lon_deg else 0) | (2 if x0 + cell_deg - lon < margin_lon_deg else 0)
+    by = ((1 if lat - y0 < margin_lat_deg and iy > 0 else 0)
+          | (2 if y0 + cell_deg - lat < margin_lat_deg and (iy + 1) * cell_deg < 180.0 else 0))
+    return ix, iy, bx, by
+
+
+def _steps(bits: int) -> list[int]:
+    return [0, *([-1] if bits & 1 else []), *([1] if bits & 2 else [])]
+
+
+def _cells(ix: int, iy: int, bx: int, by: int, cell_deg: float) -> list[str]:
     own = _name(ix, iy, cell_deg)
-    others = {_name(ix + dx, iy + dy, cell_deg) for dx in dxs for dy in dys} - {own}
+    others = {_name(ix + dx, iy + dy, cell_deg) for dx in _steps(bx) for dy in _steps(by)} - {own}
     return [own, *sorted(others)]
+
+
+def cells_near(lon: float, lat: float, margin_m: float = DEFAULT_MARGIN_M,
+               cell_deg: float = CELL_DEG) -> list[str]:
+    """The fix's own cell first, then the neighbour cells (sorted) whose border is within ``margin_m``."""
+    return _cells(*_near(lon, lat, margin_m, cell_deg), cell_deg)
 
 
 def cell_partition(cell: str, n_partitions: int) -> int:
@@ -76,12 +83,24 @@ def cell_partition(cell: str, n_partitions: int) -> int:
     return int(murmur2(cell.encode()) & 0x7FFFFFFF) % n_partitions
 
 
+_NEAR_CACHE: dict[tuple[int, int, int, int, int, float], dict[int, str]] = {}
+_NEAR_CACHE_MAX = 1 << 16
+
+
 def partitions_near(lon: float, lat: float, n_partitions: int, margin_m: float = DEFAULT_MARGIN_M,
                     cell_deg: float = CELL_DEG) -> dict[int, str]:
-    """Partition → the first cell (own cell first) mapping to it: a fix is sent once per partition."""
-    out: dict[int, str] = {}
-    for cell in cells_near(lon, lat, margin_m, cell_deg):
-        out.setdefault(cell_partition(cell, n_partitions), cell)
+    """Partition → the first cell (own cell first) mapping to it: a fix is sent once per partition.
+    The result is shared (cached per cell and neighbourhood): do not modify it."""
+    ix, iy, bx, by = _near(lon, lat, margin_m, cell_deg)
+    key = (ix, iy, bx, by, n_partitions, cell_deg)
+    out = _NEAR_CACHE.get(key)
+    if out is None:
+        out = {}
+        for cell in _cells(ix, iy, bx, by, cell_deg):
+            out.setdefault(cell_partition(cell, n_partitions), cell)
+        if len(_NEAR_CACHE) >= _NEAR_CACHE_MAX:
+            _NEAR_CACHE.clear()
+        _NEAR_CACHE[key] = out
     return out
 
 

@@ -20,19 +20,19 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import KafkaError
 
 from msa.contracts.cloudevents import alert_to_cloudevent
-from msa.contracts.codec import loads, record_from_dict
 from msa.domain import Record
 from msa.kafka import ensure_topics, make_producer
 from services.detect.stream.checkpoint import Checkpoint, CheckpointStore
 from services.detect.stream.config import DetectorConfig
 from services.detect.stream.coverage import CoverageBook, decode_summary
 from services.detect.stream.engines import EngineFactory
+from services.detect.stream.fastcodec import decode_input
 from services.detect.stream.health import HealthServer
 from services.detect.stream.merge import NEVER
 from services.detect.stream.metrics import DetectorMetrics
 from services.detect.stream.units import POS, STATIC, CellUnit, Outbox, SatUnit, VesselUnit
 from services.detect.stream.watchdog import Watchdog
-from services.detect.stream.wire import decode
+from services.detect.stream.wire import MAX_BATCH, Marker, decode_many, encode_batch
 
 __all__ = ["DetectorService"]
 
@@ -67,6 +67,7 @@ class DetectorService:
         self.fetched_next: dict[TopicPartition, int] = {}
         self.assigned = False
         self.since_checkpoint = 0
+        self.backlog = 0  # 2: behind by a poll's worth since the last checkpoint; 1: its stage-2 tail to go
         self.last_checkpoint_s = time.monotonic()
         self.last_marker_s = self.last_refresh_s = 0.0
         self.sent_markers: dict[str, bytes] = {}
@@ -209,6 +210,8 @@ class DetectorService:
             t = self.cfg.topics
             for tp in revoked:
                 log.info("revoked %s[%d]", tp.topic, tp.partition)
+                with contextlib.suppress(KeyError):  # no stale lag for a partition another instance now reads
+                    self.metrics.lag.remove(tp.topic, str(tp.partition))
                 self.fetched_next.pop(tp, None)
                 self.last_record_s.pop(tp, None)
                 if tp.topic in (t.positions, t.static):
@@ -256,9 +259,17 @@ class DetectorService:
             log.warning("watchdog: %d records of lag and no progress for %.0f s", lag,
                         now - self.watchdog.last_progress_s)
         self.metrics.ready.set(1 if self.readiness()[0] else 0)
+        merging = self._merging()
+        self.metrics.pending.set(merging)
         due = now - self.last_checkpoint_s >= self.cfg.checkpoint_interval_s
         busy = bool(self.since_checkpoint or self.pending)
-        if self.since_checkpoint >= self.cfg.checkpoint_records or (due and busy):
+        # a backlog (a replay after a restart, a burst) just drained: make it durable now rather than at the
+        # next interval (live traffic never builds a poll's worth of lag, so this adds no checkpoints there)
+        # (then once more for the cell records that stage 1 produced meanwhile)
+        if lag >= self.cfg.max_poll_records:
+            self.backlog = 2
+        caught_up = self.backlog > 0 and lag == 0 and n_in == 0 and busy and not merging
+        if self.since_checkpoint >= self.cfg.checkpoint_records or (due and busy) or caught_up:
             await self.checkpoint("periodic")
 
     def _route(self, tp: TopicPartition, msgs: list[Any]) -> None:
@@ -270,10 +281,16 @@ class DetectorService:
                 return
             for m in msgs:
                 try:
-                    cu.push(m.offset, decode(m.value))
+                    got = decode_many(m.value)
                 except (ValueError, KeyError, TypeError) as exc:
                     self._reject(tp, m.offset, "bad_cell_record", exc)
                     cu.push(m.offset, None)
+                    continue
+                if isinstance(got, Marker):
+                    cu.push(m.offset, got)
+                else:
+                    for item in got:
+                        cu.push(m.offset, item)
             return
         if tp.topic == t.sat:
             su = self.sat_units.get(tp.partition)
@@ -294,7 +311,7 @@ class DetectorService:
 
     def _decode(self, tp: TopicPartition, m: Any) -> Record | None:
         try:
-            return record_from_dict(loads(m.value))
+            return decode_input(m.value)
         except (ValueError, KeyError, TypeError) as exc:
             self._reject(tp, m.offset, "bad_record", exc)
             return None
@@ -326,6 +343,11 @@ class DetectorService:
                 vu.merger.set_idle(kind, idle)
         return total_lag
 
+    def _merging(self) -> int:
+        """Records waiting in the units' event-time merges."""
+        units: list[VesselUnit | CellUnit] = [*self.vessel_units.values(), *self.cell_units.values()]
+        return sum(u.merger.pending() for u in units)
+
     def _global_clock(self) -> int:
         """Min over the active vessel units (idle ones excluded) − grace: silent vessels time out."""
         clocks = [vu.merger.clock_ms() for vu in self.vessel_units.values()
@@ -337,10 +359,15 @@ class DetectorService:
     async def _emit(self, out: Outbox) -> None:
         t = self.cfg.topics
         send = self.producer.send
-        for q, key, value in out.cell_records:
-            self.pending.append(await send(t.by_cell, value, key=key, partition=q))
-        if out.cell_records:
-            self.metrics.forwarded.inc(len(out.cell_records))
+        n_items = 0
+        for (src, q), items in out.cells.items():
+            n_items += len(items)
+            key = src.encode()
+            for i in range(0, len(items), MAX_BATCH):
+                value = encode_batch(src, items[i:i + MAX_BATCH])
+                self.pending.append(await send(t.by_cell, value, key=key, partition=q))
+        if n_items:
+            self.metrics.forwarded.inc(n_items)
         for key, value in out.coverage:
             self.pending.append(await send(t.coverage, value, key=key, partition=0))
         for alert in out.alerts:
@@ -392,6 +419,7 @@ class DetectorService:
             self.metrics.state_bytes.labels(stage).set(n)
         self.metrics.checkpoints.inc()
         self.since_checkpoint = 0
+        self.backlog = max(0, self.backlog - 1)
         self.last_checkpoint_s = time.monotonic()
         log.debug("checkpoint (%s): %d partitions, %s", why, len(rows), state_bytes)
         if self.consumer is not None and rows:

@@ -23,12 +23,13 @@ from msa.domain import (
     PositionReport,
     Record,
     SatelliteDetection,
+    StaticVesselData,
 )
 from services.detect.stream.cells import DEFAULT_MARGIN_M, cell_id, cell_partition, partitions_near
 from services.detect.stream.coverage import CoverageBook, CoverageOut, CoverageSummary, encode_summary
 from services.detect.stream.engines import CELL_KINDS, VESSEL_KINDS, EngineFactory, EngineLike
 from services.detect.stream.merge import NEVER, EventTimeMerger
-from services.detect.stream.wire import CellRecord, Marker, encode_marker, encode_record
+from services.detect.stream.wire import CellRecord, Marker, encode_item, encode_marker
 
 __all__ = ["CellUnit", "Outbox", "SatUnit", "VesselUnit"]
 
@@ -39,7 +40,8 @@ _UNSET = object()
 @dataclass(slots=True)
 class Outbox:
     alerts: list[Alert] = field(default_factory=list)
-    cell_records: list[tuple[int, bytes, bytes]] = field(default_factory=list)  # partition, key, value
+    # (source unit, cell partition) → batch items (``wire.encode_item``), in the source's order
+    cells: dict[tuple[str, int], list[bytes]] = field(default_factory=dict)
     coverage: list[tuple[bytes, bytes]] = field(default_factory=list)  # key, value
 
 
@@ -78,6 +80,9 @@ class VesselUnit:
         self.engine.record_heard()
         self.cov = cov if cov is not None else CoverageOut(self.src, self.engine.coverage_bucket_ms())
         self.complete_ms: object = _UNSET  # coverage of the other units is complete before this (None: no limit)
+        # MMSIs whose identity was compared with ``sent`` since their last static record (not state: after a
+        # restore every vessel is compared again once)
+        self.checked: set[int] = set()
 
     def add_coverage(self, summary: CoverageSummary) -> None:
         """Another unit's coverage summary (our own are skipped: our engine heard them itself)."""
@@ -109,8 +114,11 @@ class VesselUnit:
             if rec is None:
                 continue
             _keep(self.engine.process(rec), VESSEL_KINDS, out)
-            if isinstance(rec, PositionReport) and rec.lon is not None and rec.lat is not None:
-                self._forward(rec, offset, out)
+            if type(rec) is PositionReport:
+                if rec.lon is not None and rec.lat is not None:
+                    self._forward(rec, offset, out)
+            elif isinstance(rec, StaticVesselData):
+                self.checked.discard(rec.mmsi)
         _keep(_advance(self.engine, self.merger, self.grace_ms, floor_ms), VESSEL_KINDS, out)
         self.cov.add(self.engine.take_heard())
         idle = (all(s.idle for s in self.merger.sources.values()) and not self.merger.pending()
@@ -121,20 +129,32 @@ class VesselUnit:
         return n
 
     def _forward(self, rec: PositionReport, offset: int, out: Outbox) -> None:
+        """The fix to every cell partition near it, preceded by the vessel's identity the first time it
+        reaches a partition (or when it changed)."""
         targets = partitions_near(float(rec.lon), float(rec.lat), self.n_cells, self.margin_m)  # type: ignore[arg-type]
-        ident = self.engine.identity(rec.mmsi, rec.ts_ms)
-        value = encode_record(self.src, offset, 1, rec)
-        if ident is not None:
-            key_ident = (ident.name, ident.call_sign, ident.imo, ident.ship_type, ident.length_m)
-            prev = self.sent.get(rec.mmsi)
-            if prev is None or prev[0] != key_ident:
-                prev = self.sent[rec.mmsi] = (key_ident, set())
-            for q, cell in targets.items():
-                if q not in prev[1]:
-                    prev[1].add(q)
-                    out.cell_records.append((q, cell.encode(), encode_record(self.src, offset, 0, ident)))
-        for q, cell in targets.items():
-            out.cell_records.append((q, cell.encode(), value))
+        mmsi = rec.mmsi
+        prev = self.sent.get(mmsi)
+        if mmsi not in self.checked or (prev is not None and not prev[1].issuperset(targets)):
+            ident = self.engine.identity(mmsi, rec.ts_ms)
+            self.checked.add(mmsi)
+            if ident is not None:
+                key_ident = (ident.name, ident.call_sign, ident.imo, ident.ship_type, ident.length_m)
+                if prev is None or prev[0] != key_ident:
+                    prev = self.sent[mmsi] = (key_ident, set())
+                item = encode_item(offset, 0, ident)
+                for q in targets:
+                    if q not in prev[1]:
+                        prev[1].add(q)
+                        out.cells.setdefault((self.src, q), []).append(item)
+        value = encode_item(offset, 1, rec)
+        cells = out.cells
+        for q in targets:
+            key = (self.src, q)
+            batch = cells.get(key)
+            if batch is None:
+                cells[key] = [value]
+            else:
+                batch.append(value)
 
     def marker(self) -> bytes:
         idle = all(s.idle for s in self.merger.sources.values())
@@ -165,9 +185,8 @@ class SatUnit:
         for _, _, offset, rec in self.merger.pop_ready():
             n += 1
             if isinstance(rec, SatelliteDetection):
-                cell = cell_id(rec.lon, rec.lat)
-                out.cell_records.append((cell_partition(cell, self.n_cells), cell.encode(),
-                                         encode_record(self.src, offset, 0, rec)))
+                q = cell_partition(cell_id(rec.lon, rec.lat), self.n_cells)
+                out.cells.setdefault((self.src, q), []).append(encode_item(offset, 0, rec))
         return n
 
     def marker(self) -> bytes:
