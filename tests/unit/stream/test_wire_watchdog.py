@@ -34,3 +34,11 @@ def test_watchdog() -> None:
     assert not w.check(13.0, lag=100)
     assert not w.check(100.0, lag=0)  # nothing to do is not stuck
     assert not w.check(105.0, lag=5)
+
+
+def test_watchdog_does_not_count_start_up_as_a_stall() -> None:
+    w = Watchdog(stuck_after_s=10.0)
+    # the first check long after the epoch, with lag: the clock starts now, not at 0
+    assert not w.check(5000.0, lag=100)
+    assert not w.check(5009.0, lag=100)
+    assert w.check(5011.0, lag=100)
