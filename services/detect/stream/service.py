@@ -257,7 +257,7 @@ class DetectorService:
             self.watchdog.progress(now)
         if self.watchdog.check(now, lag) and n_in == 0:
             log.warning("watchdog: %d records of lag and no progress for %.0f s", lag,
-                        now - self.watchdog.last_progress_s)
+                        now - (self.watchdog.last_progress_s or now))
         self.metrics.ready.set(1 if self.readiness()[0] else 0)
         merging = self._merging()
         self.metrics.pending.set(merging)
