@@ -129,8 +129,9 @@ def postgres_up(layout: PostgresLayout, timeout_s: float = 60.0) -> str:
         layout.log_file.touch()
         pw = pwd.getpwnam(RUN_AS)
         os.chown(layout.log_file, pw.pw_uid, pw.pw_gid)
+    # check=False: pg_ctl also fails when another `up` started the server a moment earlier; readiness decides
     subprocess.run(_as_owner([str(PG_BIN / "pg_ctl"), "-D", str(layout.data), "-l", str(layout.log_file),
-                              "-w", "-t", str(int(timeout_s)), "start"]), check=True, stdout=subprocess.DEVNULL)
+                              "-w", "-t", str(int(timeout_s)), "start"]), check=False, stdout=subprocess.DEVNULL)
     if not wait_port("127.0.0.1", layout.port, timeout_s):
         raise RuntimeError(f"PostgreSQL did not become ready; see {layout.log_file}")
     _bootstrap_database(layout)

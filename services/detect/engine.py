@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import pickle
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 from geo.geodesy import KN_PER_MPS, approx_distance_m, haversine_m, speed_kn
 from geo.ports import PortIndex
@@ -28,7 +28,15 @@ from services.detect.params import DetectionParams, ParamSet
 from services.detect.rendezvous import Cell, RendezvousDetector
 from services.detect.track import IdentityBook, VesselState, nominal_interval_s
 
-__all__ = ["Engine"]
+__all__ = ["ENGINE_ROLES", "Engine", "EngineRole"]
+
+# Which detectors an engine runs. "all": every kind (offline). "vessel" (streaming stage 1, by MMSI): go-fast
+# and dark period only (with their coverage bookkeeping); no rendezvous, no satellite matching. "pairs"
+# (streaming stage 2, by spatial cell): rendezvous, dark vessel and dark rendezvous only; no go-fast, no dark
+# period, no coverage. The track filter (duplicates, glitches, jumps), the speed used by rendezvous and the
+# last-fix/loiter state read by satellite matching are the same in every role.
+EngineRole = Literal["all", "vessel", "pairs"]
+ENGINE_ROLES: tuple[EngineRole, ...] = ("all", "vessel", "pairs")
 
 _SNAPSHOT_VERSION = 1
 _NEVER = -(2**62)
@@ -43,7 +51,12 @@ _Hot = tuple[DetectionParams, float, float, float, float, float, float]
 class Engine:
     def __init__(self, zones: ZoneIndex, ports: PortIndex, params: ParamSet, grace_ms: int,
                  scan_interval_ms: int = 60_000, retention_ms: int = 48 * 3_600_000,
-                 pair_owner: Callable[[Cell], bool] | None = None) -> None:
+                 pair_owner: Callable[[Cell], bool] | None = None, role: EngineRole = "all") -> None:
+        if role not in ENGINE_ROLES:
+            raise ValueError(f"unknown engine role {role!r} (one of {', '.join(ENGINE_ROLES)})")
+        self.role = role
+        self._vessel_kinds = role != "pairs"  # go-fast, dark period, coverage
+        self._pair_kinds = role != "vessel"  # rendezvous, satellite matching
         self.ctx = DetectContext(zones, ports, params, AlertBook(), IdentityBook())
         self.grace_ms = grace_ms
         self.scan_interval_ms = scan_interval_ms
@@ -100,14 +113,16 @@ class Engine:
             if ts < self.watermark:
                 self._count("late_beyond_grace")
                 vs = self.vessels.get(rec.mmsi)
-                return [] if vs is None else dark_period.on_late_fix(vs, ts, self.watermark, self.ctx)
+                if vs is None or not self._vessel_kinds:
+                    return []
+                return dark_period.on_late_fix(vs, ts, self.watermark, self.ctx)
             heapq.heappush(self._heap, (ts, 0, rec.mmsi, rec.lat, rec.lon, self._seq, rec))
         elif isinstance(rec, StaticVesselData):
             self._count("static")
             out: list[Alert] = []
             if self.ctx.identities.update(rec):
                 vs = self.vessels.get(rec.mmsi)
-                if vs is not None:
+                if vs is not None and self._vessel_kinds:
                     out += go_fast.on_identity(vs, max(self.watermark, ts), self.ctx)
             if ts > self.max_ts:
                 self.max_ts = ts
@@ -229,7 +244,8 @@ class Engine:
                         out += alerts
                 elif item[1] == 2:
                     self._count("detections")
-                    self.sat.on_detection(item[-1], self.vessels, self.counters)
+                    if self._pair_kinds:
+                        self.sat.on_detection(item[-1], self.vessels, self.counters)
                 else:
                     self._count("scenes")
             self._events_since_scan += n
@@ -285,42 +301,46 @@ class Engine:
                 vs.glitch = None
             speed = go_fast.fix_speed_kn(sog, implied, dt_s, p)
         out: list[Alert] = []
-        if vs.dark is not None or (last_ts >= 0 and ts - last_ts >= self._min_dark_ms):
-            out += dark_period.on_fix(vs, ts, lon, lat, sog, ctx, self.coverage, self.counters)
-            self.sat.early.pop(mmsi, None)
-        # reporting regularity (dark_period.update_regularity, inlined: this runs for every report)
-        nominal_s = nominal_interval_s(r.ais_class, sog, r.nav_status)
-        if last_ts >= 0:
-            interval_s = min(dt_s, self._regular_cap_s)
-            if vs.n_reports <= 1:
-                vs.ewma_interval_s, vs.ewma_nominal_s = interval_s, nominal_s
-            else:
-                vs.ewma_interval_s += 0.2 * (interval_s - vs.ewma_interval_s)
-                vs.ewma_nominal_s += 0.2 * (nominal_s - vs.ewma_nominal_s)
+        vessel_kinds = self._vessel_kinds
+        if vessel_kinds:
+            if vs.dark is not None or (last_ts >= 0 and ts - last_ts >= self._min_dark_ms):
+                out += dark_period.on_fix(vs, ts, lon, lat, sog, ctx, self.coverage, self.counters)
+                self.sat.early.pop(mmsi, None)
+            # reporting regularity (dark_period.update_regularity, inlined: this runs for every report)
+            nominal_s = nominal_interval_s(r.ais_class, sog, r.nav_status)
+            if last_ts >= 0:
+                interval_s = min(dt_s, self._regular_cap_s)
+                if vs.n_reports <= 1:
+                    vs.ewma_interval_s, vs.ewma_nominal_s = interval_s, nominal_s
+                else:
+                    vs.ewma_interval_s += 0.2 * (interval_s - vs.ewma_interval_s)
+                    vs.ewma_nominal_s += 0.2 * (nominal_s - vs.ewma_nominal_s)
         vs.n_reports += 1
         if speed is not None:
-            if speed <= loiter_max_kn:
+            if speed <= loiter_max_kn:  # loitering: go-fast profile and dark rendezvous
                 if vs.loiter_start_ts < 0 or vs.last_sog > loiter_max_kn or ts - vs.loiter_last_ts > fix_gap_ms:
                     vs.loiter_start_ts = ts
                 vs.loiter_last_ts = ts
-            if vs.gofast is not None or speed >= gate_kn:
+            if vessel_kinds and (vs.gofast is not None or speed >= gate_kn):
                 out += go_fast.on_fix(vs, ts, lon, lat, speed, dist_m, zone, p, ctx)
         elif vs.gofast is not None:
             out += go_fast.on_fix(vs, ts, lon, lat, speed, dist_m, zone, p, ctx)
-        if (zone is not None and speed is not None and 0.0 <= speed <= rv_max_kn
-                and ctx.ports.distance_to_nearest_m(lon, lat) >= rv_port_m):
-            out += self.rendezvous.on_fix(mmsi, ts, lon, lat, speed, zone)
-        elif self.rendezvous.has(mmsi):
-            out += self.rendezvous.remove(mmsi, ts)
-        cov = self.coverage
-        key = cov.key_of(ts, lon, lat)
-        if key != vs.cov_key:
-            vs.cov_key = key
-            cov.heard(mmsi, ts, lon, lat)
-            if self._heard_log is not None:
-                self._heard_log.append((*cell_of(lon, lat), ts // cov.bucket_ms, mmsi))
-        if self.sat.watch:
-            self.sat.on_fix(mmsi, ts, lon, lat)
+        if self._pair_kinds:
+            if (zone is not None and speed is not None and 0.0 <= speed <= rv_max_kn
+                    and ctx.ports.distance_to_nearest_m(lon, lat) >= rv_port_m):
+                out += self.rendezvous.on_fix(mmsi, ts, lon, lat, speed, zone)
+            elif self.rendezvous.has(mmsi):
+                out += self.rendezvous.remove(mmsi, ts)
+            if self.sat.watch:
+                self.sat.on_fix(mmsi, ts, lon, lat)
+        if vessel_kinds:
+            cov = self.coverage
+            key = cov.key_of(ts, lon, lat)
+            if key != vs.cov_key:
+                vs.cov_key = key
+                cov.heard(mmsi, ts, lon, lat)
+                if self._heard_log is not None:
+                    self._heard_log.append((*cell_of(lon, lat), ts // cov.bucket_ms, mmsi))
         vs.last_ts, vs.last_lon, vs.last_lat, vs.last_zone = ts, lon, lat, zone
         vs.last_sog = sog if sog is not None else (speed if speed is not None else -1.0)
         cog = r.cog_deg
@@ -339,7 +359,7 @@ class Engine:
             if d >= 0 and (due < 0 or d < due):
                 due = d
 
-        for vs in self.vessels.values():
+        for vs in self.vessels.values() if self._vessel_kinds else ():
             run = vs.gofast
             if isinstance(run, go_fast.Run):
                 out += go_fast.on_silence(vs, now, ctx)
@@ -352,12 +372,15 @@ class Engine:
             if not was_open and isinstance(vs.dark, dark_period.Gap) and vs.dark.opened:
                 for ev in self.sat.early.pop(vs.mmsi, []):
                     out += dark_period.add_detection(vs, ev, now, ctx)
-        alerts, d = self.rendezvous.on_scan(now)
-        out += alerts
-        later(d + 1 if d >= 0 else -1)
-        alerts, d = self.sat.on_scan(now, self.vessels)
-        out += alerts
-        later(d)
+        if self._pair_kinds:
+            alerts, d = self.rendezvous.on_scan(now)
+            out += alerts
+            later(d + 1 if d >= 0 else -1)
+            alerts, d = self.sat.on_scan(now, self.vessels)
+            out += alerts
+            later(d)
+            if not self._vessel_kinds:  # detections matched to silent vessels only feed dark periods
+                self.sat.early.clear()
         if now >= self._next_housekeeping:
             self._housekeeping(now)
         self._due = due
@@ -368,8 +391,9 @@ class Engine:
         self._next_housekeeping = now + _HOUSEKEEPING_MS
         self.ctx.book.prune(now - self.retention_ms)
         self.coverage.prune(now - 2 * self._max_dark_ms)
+        keep_open = self._vessel_kinds  # (a "pairs" engine restored from an older checkpoint may hold some)
         idle = [m for m, vs in self.vessels.items() if vs.last_ts < now - self.retention_ms
-                and vs.gofast is None and vs.dark is None]
+                and not (keep_open and (vs.gofast is not None or vs.dark is not None))]
         for m in idle:
             del self.vessels[m]
             self.rendezvous.remove(m, -1)

@@ -1,7 +1,9 @@
 """The engine as the streaming units see it: a small protocol, and the adapter over ``services.detect``.
 
 Stage 1 (by MMSI) keeps the per-vessel alert kinds, stage 2 (by spatial cell) the pair and satellite kinds;
-stage 2 only evaluates rendezvous pairs whose centroid lies in a cell it owns (``set_owner``).
+stage 2 only evaluates rendezvous pairs whose centroid lies in a cell it owns (``set_owner``). Each stage's
+engine runs only its own detectors (``Engine(role="vessel")`` / ``Engine(role="pairs")``): the alerts of the
+other kinds would be discarded anyway.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from msa.domain import Alert, AlertKind, Record, StaticVesselData
+
+if TYPE_CHECKING:
+    from services.detect.engine import EngineRole
 
 __all__ = ["CELL_KINDS", "VESSEL_KINDS", "DetectEngine", "EngineFactory", "EngineLike", "EngineSettings"]
 
@@ -37,7 +42,8 @@ class EngineLike(Protocol):
     def coverage_bucket_ms(self) -> int: ...
 
 
-EngineFactory = Callable[[bytes | None], EngineLike]  # state bytes (or None) → engine
+# (state bytes or None, role: "vessel" for stage 1, "pairs" for stage 2) → engine
+EngineFactory = Callable[[bytes | None, "EngineRole"], EngineLike]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +62,8 @@ class EngineSettings:
         params = ParamSet.build(zones, load_params_file(self.params_path) if self.params_path else None)
         grace_ms = self.grace_ms
 
-        def make(state: bytes | None) -> EngineLike:
-            return DetectEngine(zones, ports, params, grace_ms, state)
+        def make(state: bytes | None, role: EngineRole = "all") -> EngineLike:
+            return DetectEngine(zones, ports, params, grace_ms, state, role)
 
         return make
 
@@ -66,13 +72,13 @@ class DetectEngine:
     """``services.detect.engine.Engine`` plus what the stream needs (identity export, pair ownership)."""
 
     def __init__(self, zones: object, ports: object, params: object, grace_ms: int,
-                 state: bytes | None) -> None:
+                 state: bytes | None, role: EngineRole = "all") -> None:
         from services.detect.engine import Engine
 
         if state is None:
-            self.engine = Engine(zones, ports, params, grace_ms)  # type: ignore[arg-type]
+            self.engine = Engine(zones, ports, params, grace_ms, role=role)  # type: ignore[arg-type]
         else:
-            self.engine = Engine.restore(state, zones, ports, params, grace_ms)  # type: ignore[arg-type]
+            self.engine = Engine.restore(state, zones, ports, params, grace_ms, role=role)  # type: ignore[arg-type]
         self._owns: Callable[[float, float], bool] | None = None
 
     def process(self, rec: Record) -> list[Alert]:

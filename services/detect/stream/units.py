@@ -76,7 +76,7 @@ class VesselUnit:
         cov: CoverageOut | None = None
         if state is not None:
             engine_state, self.sent, cov = pickle.loads(state)
-        self.engine = factory(engine_state)
+        self.engine = factory(engine_state, "vessel")
         self.engine.record_heard()
         self.cov = cov if cov is not None else CoverageOut(self.src, self.engine.coverage_bucket_ms())
         self.complete_ms: object = _UNSET  # coverage of the other units is complete before this (None: no limit)
@@ -209,7 +209,7 @@ class CellUnit:
         engine_state: bytes | None = None
         if state is not None:
             engine_state, self.done, fronts = pickle.loads(state)
-        self.engine = factory(engine_state)
+        self.engine = factory(engine_state, "pairs")
         n = n_cell_partitions
         self.engine.set_owner(lambda lon, lat: cell_partition(cell_id(lon, lat), n) == partition)
         for rank, src in enumerate(sorted(sources)):
