@@ -431,6 +431,8 @@ class DetectorService:
         self._watermark_delay()
 
     def _watermark_delay(self) -> None:
+        # Operations metric only (how far event time lags behind the wall clock); the engine and the merge
+        # never see this clock: detection runs on event time from the data.
         now_ms = time.time() * 1000.0
         for stage, units in (("vessel", self.vessel_units.values()), ("cell", self.cell_units.values())):
             clocks = [u.merger.clock_ms() for u in units if u.merger.clock_ms() > NEVER]
