@@ -69,17 +69,23 @@ async def wait_for_broker(bootstrap: str, timeout_s: float = 60.0) -> None:
             await admin.close()
 
 
+def _configs(spec: TopicSpec) -> dict[str, str]:
+    configs: dict[str, str] = {}
+    if spec.compacted:
+        configs["cleanup.policy"] = "compact"
+    if spec.retention_ms is not None:
+        configs["retention.ms"] = str(spec.retention_ms)
+    return configs
+
+
 async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec] = ALL_TOPICS) -> list[str]:
     """Create missing topics (idempotent). Returns the names created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        new = [
-            NewTopic(name=s.name, num_partitions=s.partitions, replication_factor=1,
-                     topic_configs={"cleanup.policy": "compact"} if s.compacted else {})
-            for s in specs if s.name not in existing
-        ]
+        new = [NewTopic(name=s.name, num_partitions=s.partitions, replication_factor=1, topic_configs=_configs(s))
+               for s in specs if s.name not in existing]
         if new:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(new)

@@ -1,4 +1,8 @@
-"""Versioned topic names. A breaking change to a payload gets a new ``.vN`` topic, never an edit."""
+"""Versioned topic names. A breaking change to a payload gets a new ``.vN`` topic, never an edit.
+
+These are the contract topics (partners read or write them). The detector's own derived topics are in
+``services.detect.stream.topics``.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ AIS_STATIC = "ais.static.v1"
 AIS_OTHER = "ais.other.v1"
 AIS_REJECTS = "ais.rejects.v1"
 SAT_DETECTIONS = "sat.detections.v1"
-POSITIONS_BY_CELL = "detect.positions-by-cell.v1"
 ALERTS = "alerts.v1"
 PARTNER_PREFIX = "alerts.v1.partner."
 
@@ -24,6 +27,7 @@ class TopicSpec:
     payload: str  # name of the JSON Schema in schemas/
     description: str
     compacted: bool = False
+    retention_ms: int | None = None  # None: the broker's default
 
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
@@ -37,8 +41,6 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
               "Input that could not become data: reason, source and raw text."),
     TopicSpec(SAT_DETECTIONS, 3, "scene_id", "satellite",
               "Satellite vessel detections and scene footprints."),
-    TopicSpec(POSITIONS_BY_CELL, 6, "spatial cell id", "position",
-              "Derived: positions re-keyed by spatial cell (and neighbour cells) for rendezvous."),
     TopicSpec(ALERTS, 6, "alert_id", "alert",
               "Alerts as CloudEvents (binary mode); data is a GeoJSON Feature."),
 )

@@ -10,24 +10,57 @@ Detections and vessels of one scene are paired one-to-one, nearest first, within
   * a **dark_rendezvous** if a loitering AIS vessel (≤ ``loiter_max_speed_kn`` for
     ≥ ``sat_loiter_min_duration_s``) is within ``sat_dark_rendezvous_m`` (1 km);
   * otherwise a **dark_vessel**.
+
+Split by vessel (the streaming detector's stage 1 holds only its own MMSIs): at the scan that resolves a
+scene, each engine turns its own candidates into a ``ScenePart`` (their estimated positions at the
+detection time), keeping only those that can change the outcome — every one within ``sat_match_radius_m``
+or ``sat_dark_rendezvous_m`` of a detection (one-to-one pairing, loiterers), its 3 nearest per detection
+(``nearest_ais``), every silent vessel within ``dark_sat_match_radius_m`` (dark-period evidence). Resolving
+over the parts of every engine then gives what one engine holding every vessel gives. Offline, an engine
+resolves with its own part at once; streaming (``exchange``), it publishes the part and resolves when every
+other unit's part is in (``resolve_awaiting``). Each engine then applies what concerns it: dark-period
+evidence for its own vessels, the dark vessel / dark rendezvous alert if it owns the detection (``owns``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from geo.geodesy import MPS_PER_KN, destination_point, haversine_m, interpolate_position
-from msa.domain import Alert, AlertKind, JsonDict, SatelliteDetection, Severity, format_ts
+from msa.domain import Alert, AlertKind, JsonDict, SatelliteDetection, Severity, VesselIdentity, format_ts
 from services.detect import dark_period
 from services.detect.alerts import AlertDraft, point_geometry
 from services.detect.context import DetectContext
 from services.detect.track import VesselState
 
-__all__ = ["Candidate", "PendingScene", "SatMatcher"]
+__all__ = ["Candidate", "PendingScene", "SatMatcher", "SceneCandidate", "SceneKey", "ScenePart"]
 
 _SNAP_CELL_DEG = 0.5
+_NEAREST = 3  # nearest AIS vessels listed on a dark-vessel alert
+
+SceneKey = tuple[int, str]  # (detection time ms, scene id)
+
+
+class SceneCandidate(NamedTuple):
+    """Where AIS says one vessel was at a scene's time (``method``: interpolated, dead_reckoned, last_fix)."""
+
+    mmsi: int
+    lon: float
+    lat: float
+    method: str
+    dark: bool  # silent (a dark-period candidate), not a match candidate
+    loiter_s: float
+    identity: VesselIdentity | None  # for the dark-rendezvous alert that may name it (None when dark)
+
+
+class ScenePart(NamedTuple):
+    """One engine's contribution to resolving a scene: the detections it knows and its candidates."""
+
+    key: SceneKey
+    detections: tuple[SatelliteDetection, ...]
+    candidates: tuple[SceneCandidate, ...]
 
 
 class Candidate:
@@ -86,21 +119,32 @@ def _det_evidence(d: SatelliteDetection) -> JsonDict:
 
 
 class SatMatcher:
-    __slots__ = ("_snap", "_snap_ts", "ctx", "early", "pending", "watch")
+    __slots__ = ("_r_dark_m", "_r_near_m", "_snap", "_snap_ts", "awaiting", "ctx", "early", "exchange", "owns",
+                 "parts_out", "pending", "watch")
 
     def __init__(self, ctx: DetectContext) -> None:
         self.ctx = ctx
-        self.pending: dict[tuple[int, str], PendingScene] = {}
-        self.watch: dict[int, list[tuple[int, str]]] = {}
+        self.pending: dict[SceneKey, PendingScene] = {}
+        self.watch: dict[int, list[SceneKey]] = {}
         self.early: dict[int, list[JsonDict]] = {}  # detections matched to a silent vessel before its gap opened
+        self.exchange = False  # streaming: resolve only with every unit's part (resolve_awaiting)
+        self.owns: Callable[[SatelliteDetection], bool] | None = None  # None: every detection is ours
+        self.awaiting: dict[SceneKey, ScenePart] = {}  # own parts of scenes waiting for the others'
+        self.parts_out: list[ScenePart] = []  # own parts not yet taken by the caller (to publish)
         self._snap_ts = -1
         self._snap: dict[tuple[int, int], list[VesselState]] = {}
+        every = [ctx.params.default, *(ctx.params.for_zone(z) for z in ctx.zones.zones)]
+        self._r_near_m = max(max(p.sat_match_radius_m, p.sat_dark_rendezvous_m) for p in every)
+        self._r_dark_m = max(p.dark_sat_match_radius_m for p in every)
 
     def __getstate__(self) -> dict[str, object]:
-        return {"pending": self.pending, "watch": self.watch, "early": self.early}
+        return {"pending": self.pending, "watch": self.watch, "early": self.early, "awaiting": self.awaiting,
+                "parts_out": self.parts_out}
 
     def restore_state(self, state: Mapping[str, Any]) -> None:
         self.pending, self.watch, self.early = state["pending"], state["watch"], state["early"]
+        self.awaiting = state.get("awaiting", {})
+        self.parts_out = state.get("parts_out", [])
         self._snap_ts = -1
         self._snap = {}
 
@@ -176,6 +220,7 @@ class SatMatcher:
             del self.watch[mmsi]
 
     def on_scan(self, now: int, vessels: Mapping[int, VesselState]) -> tuple[list[Alert], int]:
+        """Scenes due: resolve them (offline) or publish their parts and wait (``exchange``)."""
         out: list[Alert] = []
         due = -1
         for key in sorted(self.pending):
@@ -184,30 +229,77 @@ class SatMatcher:
                 due = scene.due_ms if due < 0 else min(due, scene.due_ms)
                 continue
             del self.pending[key]
-            out += self._resolve(scene, vessels, now)
+            part = self.part(key, scene)
+            if self.exchange:
+                self.awaiting[key] = part
+                self.parts_out.append(part)
+            else:
+                out += self._resolve([part], vessels, now)
         if not self.pending:
             self.watch.clear()
         return out, due
 
-    def _resolve(self, scene: PendingScene, vessels: Mapping[int, VesselState], now: int) -> list[Alert]:
+    def resolve_awaiting(self, others: Mapping[SceneKey, Sequence[ScenePart]], vessels: Mapping[int, VesselState],
+                         now: int) -> list[Alert]:
+        """Resolve every awaiting scene with the other units' parts (``now``: the scan that made it due)."""
+        out: list[Alert] = []
+        for key in sorted(self.awaiting):
+            own = self.awaiting.pop(key)
+            out += self._resolve([own, *(p for p in others.get(key, ()) if p is not own)], vessels, now)
+        return out
+
+    def part(self, key: SceneKey, scene: PendingScene) -> ScenePart:
+        """This engine's candidates that can change the outcome, with their positions at the scene time."""
         t = scene.ts
-        dets = sorted(scene.dets, key=lambda d: d.detection_id)
-        p0 = self.ctx.params.default
+        dets = tuple(sorted(scene.dets, key=lambda d: d.detection_id))
+        max_age_s = self.ctx.params.default.sat_max_fix_age_s
         est: dict[int, tuple[float, float, str]] = {}
         for mmsi in sorted(scene.cands):
-            c = scene.cands[mmsi]
-            pos = c.position_at(t, p0.sat_max_fix_age_s)
+            pos = scene.cands[mmsi].position_at(t, max_age_s)
             if pos is not None:
                 est[mmsi] = pos
+        keep: set[int] = set()
+        for d in dets:
+            near: list[tuple[float, int]] = []
+            for mmsi, (lon, lat, _) in est.items():
+                m = haversine_m(d.lon, d.lat, lon, lat)
+                if scene.cands[mmsi].dark:
+                    if m <= self._r_dark_m:
+                        keep.add(mmsi)
+                else:
+                    near.append((m, mmsi))
+                    if m <= self._r_near_m:
+                        keep.add(mmsi)
+            near.sort()
+            keep.update(mmsi for _, mmsi in near[:_NEAREST])
+        cands = []
+        for mmsi in sorted(keep):
+            c = scene.cands[mmsi]
+            lon, lat, method = est[mmsi]
+            ident = None if c.dark else self.ctx.identities.identity(mmsi)
+            cands.append(SceneCandidate(mmsi, lon, lat, method, c.dark, c.loiter_s, ident))
+        return ScenePart(key, dets, tuple(cands))
+
+    def _resolve(self, parts: Sequence[ScenePart], vessels: Mapping[int, VesselState], now: int) -> list[Alert]:
+        by_id: dict[str, SatelliteDetection] = {}
+        cands: dict[int, SceneCandidate] = {}
+        for part in parts:
+            for det in part.detections:
+                by_id.setdefault(det.detection_id, det)
+            for c in part.candidates:
+                cands.setdefault(c.mmsi, c)
+        own = {c.mmsi for c in parts[0].candidates} if parts else set()
+        dets = [by_id[k] for k in sorted(by_id)]
         dist: dict[tuple[str, int], float] = {}
         options: list[tuple[float, str, int]] = []
         for d in dets:
-            for mmsi, (lon, lat, _) in est.items():
-                if scene.cands[mmsi].dark:
+            radius_m = self.ctx.params.for_zone(self.ctx.zones.zone_at(d.lon, d.lat)).sat_match_radius_m
+            for mmsi, c in cands.items():
+                if c.dark:
                     continue
-                m = haversine_m(d.lon, d.lat, lon, lat)
+                m = haversine_m(d.lon, d.lat, c.lon, c.lat)
                 dist[(d.detection_id, mmsi)] = m
-                if m <= self.ctx.params.for_zone(self.ctx.zones.zone_at(d.lon, d.lat)).sat_match_radius_m:
+                if m <= radius_m:
                     options.append((m, d.detection_id, mmsi))
         options.sort()
         matched_det: set[str] = set()
@@ -219,10 +311,10 @@ class SatMatcher:
         out: list[Alert] = []
         for d in dets:
             if d.detection_id not in matched_det:
-                out += self._unmatched(d, scene, est, dist, vessels, now)
+                out += self._unmatched(d, cands, own, dist, vessels, now)
         return out
 
-    def _unmatched(self, d: SatelliteDetection, scene: PendingScene, est: dict[int, tuple[float, float, str]],
+    def _unmatched(self, d: SatelliteDetection, cands: Mapping[int, SceneCandidate], own: set[int],
                    dist: dict[tuple[str, int], float], vessels: Mapping[int, VesselState],
                    now: int) -> list[Alert]:
         zone = self.ctx.zones.zone_at(d.lon, d.lat)
@@ -230,28 +322,34 @@ class SatMatcher:
             return []
         p = self.ctx.params.for_zone(zone)
         ev = _det_evidence(d)
-        dark_hits = sorted((haversine_m(d.lon, d.lat, lon, lat), mmsi) for mmsi, (lon, lat, _) in est.items()
-                           if scene.cands[mmsi].dark)
+        dark_hits = sorted((haversine_m(d.lon, d.lat, c.lon, c.lat), mmsi) for mmsi, c in cands.items() if c.dark)
         if dark_hits and dark_hits[0][0] <= p.dark_sat_match_radius_m:
             mmsi = dark_hits[0][1]
+            if mmsi not in own:  # another unit's vessel: that unit attaches the evidence
+                return []
             vs = vessels.get(mmsi)
-            ev = {**ev, "distance_m": round(dark_hits[0][0]), "method": est[mmsi][2]}
+            ev = {**ev, "distance_m": round(dark_hits[0][0]), "method": cands[mmsi].method}
             if vs is not None and vs.dark is not None:
                 return dark_period.add_detection(vs, ev, now, self.ctx)
             self.early.setdefault(mmsi, []).append(ev)
             return []
+        if self.owns is not None and not self.owns(d):
+            return []
         near = sorted((m, mmsi) for (did, mmsi), m in dist.items() if did == d.detection_id)
-        nearest = [{"mmsi": mmsi, "distance_m": round(m), "method": est[mmsi][2]} for m, mmsi in near[:3]]
+        nearest = [{"mmsi": mmsi, "distance_m": round(m), "method": cands[mmsi].method}
+                   for m, mmsi in near[:_NEAREST]]
         loiterers = [(m, mmsi) for m, mmsi in near
-                     if m <= p.sat_dark_rendezvous_m and scene.cands[mmsi].loiter_s >= p.sat_loiter_min_duration_s]
+                     if m <= p.sat_dark_rendezvous_m and cands[mmsi].loiter_s >= p.sat_loiter_min_duration_s]
         evidence: dict[str, Any] = {"detection": ev, "nearest_ais": nearest, "thresholds": p.subset("sat_")}
         if loiterers:
             m, mmsi = loiterers[0]
-            evidence["loitering_s"] = round(scene.cands[mmsi].loiter_s)
+            evidence["loitering_s"] = round(cands[mmsi].loiter_s)
+            ident = cands[mmsi].identity
             draft = AlertDraft(
                 kind=AlertKind.DARK_RENDEZVOUS, mmsi=(mmsi,), start_ms=d.ts_ms, zone=zone.name, closed=False,
                 end_ms=d.ts_ms, updated_ms=now, severity=Severity.HIGH, score=min(1.0, 0.5 + d.confidence / 2),
-                geometry=point_geometry(d.lon, d.lat), vessels=(self.ctx.identities.identity(mmsi),),
+                geometry=point_geometry(d.lon, d.lat),
+                vessels=(ident if ident is not None else self.ctx.identities.identity(mmsi),),
                 detection_ids=(d.detection_id,), extra_id=d.detection_id, evidence=evidence,
                 summary=f"unidentified vessel {m:.0f} m from loitering {mmsi} in {zone.name} ({d.sensor})")
         else:

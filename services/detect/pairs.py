@@ -10,7 +10,7 @@ __all__ = ["Pair"]
 class Pair:
     """A series of meetings of two vessels (one alert); ``m_start < 0`` between meetings."""
 
-    __slots__ = ("alert_id", "c_first", "c_last", "c_series", "closest_m", "last_a", "last_b", "m_last",
+    __slots__ = ("alert_id", "c_first", "c_last", "c_series", "closest_m", "foreign", "last_a", "last_b", "m_last",
                  "m_start", "meetings", "series_start", "sogs_a", "sogs_b", "zone")
 
     def __init__(self, ts: int, zone: str, centroid: tuple[float, float]) -> None:
@@ -19,6 +19,7 @@ class Pair:
         self.alert_id: str | None = None
         self.c_series = centroid
         self.meetings: list[tuple[int, int]] = []  # finished meetings of the series (start, end)
+        self.foreign = False  # followed, but another partition owns and publishes it (streaming stage 2)
         self.begin(ts, centroid)
 
     def begin(self, ts: int, centroid: tuple[float, float]) -> None:
@@ -34,6 +35,7 @@ class Pair:
         return {k: getattr(self, k) for k in self.__slots__}
 
     def __setstate__(self, state: dict[str, object]) -> None:
+        self.foreign = False  # absent from states written before it existed
         for k, v in state.items():
             setattr(self, k, v)
 

@@ -13,7 +13,9 @@ anchorage (the caller only feeds such fixes). Meetings of the same pair less tha
 
 Candidate pairs come from a spatial grid of slow vessels (cells of 0.02°, neighbours 3 × 3), visited in
 MMSI order so the output is deterministic. The detector is self-contained so it can also run on a
-stream re-keyed by spatial cell: pass ``owns`` to evaluate only pairs whose midpoint lies in owned cells.
+stream re-keyed by spatial cell: with ``owns``, a pair series whose centroid at its first close approach lies
+in a cell not owned is still followed (the same state machine as in the owning partition, which sees the
+same fixes) but never published, so a meeting that drifts over a cell border stays one alert.
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable
+from typing import NamedTuple
 
 from geo.geodesy import haversine_m, mean_lon_deg, speed_kn
 from msa.domain import Alert, AlertKind, Severity, format_ts
 from services.detect.alerts import AlertDraft, point_geometry
 from services.detect.context import DetectContext
 from services.detect.pairs import Pair
+from services.detect.track import VesselStatic
 
-__all__ = ["CELL_DEG", "Pair", "RendezvousDetector", "cell_of"]
+__all__ = ["CELL_DEG", "IdentityChange", "Pair", "RendezvousDetector", "RendezvousInput", "cell_of"]
 
 CELL_DEG = 0.02
 _SOG_CAP = 64
@@ -36,6 +40,30 @@ _STALE_GRID_MS = 3 * 3_600_000
 
 Cell = tuple[int, int]
 Fix = tuple[int, float, float, float]  # ts_ms, lon, lat, speed_kn
+
+
+class RendezvousInput(NamedTuple):
+    """What the detector needs of one accepted fix (after the track filter): a candidate fix, or, with
+    ``speed_kn`` None, the end of the vessel's candidacy (fast, in port or outside every zone). The streaming
+    detector's stage 1 emits these (``Engine.take_rendezvous_inputs``); its stage 2 (per spatial cell) feeds
+    them to ``on_input``."""
+
+    mmsi: int
+    ts_ms: int
+    lon: float
+    lat: float
+    speed_kn: float | None
+    zone: str | None
+    identity: VesselStatic | None = None  # stage 1: the vessel's identity when the fix was handled
+
+
+class IdentityChange(NamedTuple):
+    """Stage 1 learnt new static data for a vessel at event time ``ts_ms`` (the rendezvous stage needs it to
+    name the vessels of its alerts)."""
+
+    mmsi: int
+    ts_ms: int
+    identity: VesselStatic
 
 
 def cell_of(lon: float, lat: float) -> Cell:
@@ -71,6 +99,12 @@ class RendezvousDetector:
         self._pairs_of = state["pairs_of"]  # type: ignore[assignment]
 
     # ---- input ---------------------------------------------------------------------------------------
+    def on_input(self, r: RendezvousInput) -> list[Alert]:
+        """A fix as the track filter passed it on: ``on_fix`` for a candidate, else ``remove``."""
+        if r.speed_kn is None:
+            return self.remove(r.mmsi, r.ts_ms)
+        return self.on_fix(r.mmsi, r.ts_ms, r.lon, r.lat, r.speed_kn, r.zone)
+
     def has(self, mmsi: int) -> bool:
         """The vessel is in the grid or has a pair (so ``remove`` has something to do)."""
         return mmsi in self._where or mmsi in self._pairs_of
@@ -125,8 +159,6 @@ class RendezvousDetector:
             if d > p.rv_max_distance_m:
                 continue
             centroid = (mean_lon_deg(lon, olon), (lat + olat) / 2.0)
-            if self.owns is not None and not self.owns(cell_of(*centroid)):
-                continue
             close.add(other)
             out += self._close(mmsi, (ts, lon, lat, speed), other, (ots, olon, olat, ospeed), d, centroid, zone)
         for key in sorted(self._pairs_of.get(mmsi, ())):
@@ -138,6 +170,13 @@ class RendezvousDetector:
             if ofix is not None and ts - ofix[0] <= p.rv_max_fix_age_s * 1000.0:
                 out += self._end_meeting(key, pair, ts)  # both seen, not together any more
         return out
+
+    def _new_pair(self, key: tuple[int, int], ts: int, zone: str, centroid: tuple[float, float]) -> Pair:
+        pair = self.pairs[key] = Pair(ts, zone, centroid)
+        pair.foreign = self.owns is not None and not self.owns(cell_of(*centroid))
+        self._pairs_of.setdefault(key[0], set()).add(key)
+        self._pairs_of.setdefault(key[1], set()).add(key)
+        return pair
 
     def _fix_of(self, mmsi: int) -> Fix | None:
         cell = self._where.get(mmsi)
@@ -153,9 +192,7 @@ class RendezvousDetector:
         if pair is None:
             if zone is None:
                 return []
-            pair = self.pairs[key] = Pair(ts, zone, centroid)
-            self._pairs_of.setdefault(key[0], set()).add(key)
-            self._pairs_of.setdefault(key[1], set()).add(key)
+            pair = self._new_pair(key, ts, zone, centroid)
         elif not pair.active:
             pair.begin(ts, centroid)  # a new meeting of a series still within the merge window
         else:
@@ -169,9 +206,7 @@ class RendezvousDetector:
                 if key not in self.pairs:
                     if zone is None:
                         return out
-                    pair = self.pairs[key] = Pair(ts, zone, centroid)
-                    self._pairs_of.setdefault(key[0], set()).add(key)
-                    self._pairs_of.setdefault(key[1], set()).add(key)
+                    pair = self._new_pair(key, ts, zone, centroid)
                 else:
                     pair.begin(ts, centroid)
         pair.m_last = ts
@@ -248,6 +283,8 @@ class RendezvousDetector:
             vessels=(self.ctx.identities.identity(key[0]), self.ctx.identities.identity(key[1])),
             summary=f"{key[0]} and {key[1]} together in {pair.zone}", evidence=evidence)
         pair.alert_id = draft.alert_id
+        if pair.foreign:  # another partition owns this series and publishes it
+            return []
         a = self.ctx.book.publish(draft)
         return [] if a is None else [a]
 

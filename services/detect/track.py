@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from geo.mid import flag_from_mmsi
 from msa.domain import StaticVesselData, VesselIdentity
 
-__all__ = ["IdentityBook", "VesselState", "nominal_interval_s"]
+__all__ = ["IdentityBook", "VesselState", "VesselStatic", "nominal_interval_s"]
 
 
 def nominal_interval_s(ais_class: str, sog_kn: float | None, nav_status: int | None) -> float:
@@ -36,7 +36,7 @@ class VesselState:
     __slots__ = (
         "cov_key", "dark", "dark_closed", "ewma_interval_s", "ewma_nominal_s", "glitch", "gofast",
         "gofast_closed_id", "last_cog", "last_lat", "last_lon", "last_sog", "last_ts", "last_zone",
-        "loiter_last_ts", "loiter_start_ts", "mmsi", "n_reports",
+        "loiter_last_ts", "loiter_start_ts", "mmsi", "n_reports", "rv",
     )
 
     def __init__(self, mmsi: int) -> None:
@@ -58,11 +58,13 @@ class VesselState:
         self.dark: object | None = None  # dark_period.Gap while the vessel is silent past its threshold
         self.dark_closed: tuple[str, int, int, str] | None = None  # (alert_id, start, end, zone) last closed
         self.cov_key = -1  # coverage (cell, bucket) last recorded for this vessel
+        self.rv = False  # the last fix passed on to the rendezvous stage was a candidate (streaming stage 1)
 
     def __getstate__(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.__slots__}
 
     def __setstate__(self, state: dict[str, object]) -> None:
+        self.rv = False  # absent from snapshots written before it existed
         for k, v in state.items():
             setattr(self, k, v)
 
@@ -74,7 +76,9 @@ class VesselState:
 
 
 @dataclass(frozen=True, slots=True)
-class _Static:
+class VesselStatic:
+    """A vessel's static data merged so far (immutable: a change is a new object)."""
+
     name: str | None = None
     call_sign: str | None = None
     imo: int | None = None
@@ -88,13 +92,13 @@ class IdentityBook:
     __slots__ = ("_by_mmsi",)
 
     def __init__(self) -> None:
-        self._by_mmsi: dict[int, _Static] = {}
+        self._by_mmsi: dict[int, VesselStatic] = {}
 
     def update(self, s: StaticVesselData) -> bool:
         """Merge; returns True when something changed."""
-        old = self._by_mmsi.get(s.mmsi) or _Static()
+        old = self._by_mmsi.get(s.mmsi) or VesselStatic()
         length = s.length_m if s.length_m else old.length_m
-        new = _Static(
+        new = VesselStatic(
             name=(s.name or "").strip() or old.name, call_sign=(s.call_sign or "").strip() or old.call_sign,
             imo=s.imo or old.imo, ship_type=s.ship_type if s.ship_type else old.ship_type, length_m=length)
         if new == old and s.mmsi in self._by_mmsi:
@@ -106,6 +110,13 @@ class IdentityBook:
         """Static data has been seen for this MMSI."""
         return mmsi in self._by_mmsi
 
+    def static(self, mmsi: int) -> VesselStatic | None:
+        return self._by_mmsi.get(mmsi)
+
+    def set(self, mmsi: int, static: VesselStatic) -> None:
+        """Take a merged identity as it is (another stage merged it)."""
+        self._by_mmsi[mmsi] = static
+
     def ship_type(self, mmsi: int) -> int | None:
         s = self._by_mmsi.get(mmsi)
         return None if s is None else s.ship_type
@@ -115,6 +126,6 @@ class IdentityBook:
         return None if s is None else s.length_m
 
     def identity(self, mmsi: int) -> VesselIdentity:
-        s = self._by_mmsi.get(mmsi) or _Static()
+        s = self._by_mmsi.get(mmsi) or VesselStatic()
         return VesselIdentity(mmsi=mmsi, name=s.name, call_sign=s.call_sign, imo=s.imo,
                               flag=flag_from_mmsi(mmsi), ship_type=s.ship_type, length_m=s.length_m)

@@ -1,4 +1,4 @@
-"""Coverage exchange between the stage-1 units (topic ``detect.coverage.v1``), so that dark-period coverage
+"""Coverage exchange between the stage-1 units (on topic ``detect.exchange.v1``), so that dark-period coverage
 is judged on every vessel heard, as offline, and not only on the vessels of one MMSI partition.
 
 Each vessel unit publishes, per 10-min bucket, which MMSIs its engine heard in which 0.2° coverage cell
@@ -11,7 +11,7 @@ it waits for exactly the data it needs, never for more, and the result does not 
 A unit whose inputs are idle and whose engine has handled everything publishes all its buckets and
 ``idle``; the others stop waiting for it (as idle partitions stop holding the event-time clock).
 
-Wire format (JSON, key = the source unit ``p<n>``): ``{"src": "p3", "done": <ms>, "idle": false,
+Wire format (JSON, key = the source unit ``p<n>``): ``{"t": "cov", "src": "p3", "done": <ms>, "idle": false,
 "cells": [[cx, cy, bucket, [mmsi, …]], …]}``. Merging is idempotent: a restarted unit re-publishes safely.
 """
 
@@ -24,7 +24,8 @@ from msa.contracts.codec import dumps, loads
 from services.detect.coverage import MAX_PER_BUCKET
 from services.detect.stream.merge import NEVER
 
-__all__ = ["CoverageBook", "CoverageOut", "CoverageSummary", "decode_summary", "encode_summary"]
+__all__ = ["CoverageBook", "CoverageOut", "CoverageSummary", "decode_summary", "encode_summary", "summary_from_dict",
+           "summary_to_dict"]
 
 CellBucket = tuple[int, int, int]  # cell x, cell y, bucket
 
@@ -37,18 +38,25 @@ class CoverageSummary:
     cells: tuple[tuple[int, int, int, tuple[int, ...]], ...]
 
 
-def encode_summary(s: CoverageSummary) -> bytes:
-    return dumps({"src": s.src, "done": s.done_ms, "idle": s.idle,
-                  "cells": [[cx, cy, b, list(m)] for cx, cy, b, m in s.cells]})
+def summary_to_dict(s: CoverageSummary) -> dict[str, Any]:
+    return {"t": "cov", "src": s.src, "done": s.done_ms, "idle": s.idle,
+            "cells": [[cx, cy, b, list(m)] for cx, cy, b, m in s.cells]}
 
 
-def decode_summary(value: bytes) -> CoverageSummary:
+def summary_from_dict(d: Any) -> CoverageSummary:
     """Raises ``ValueError``/``KeyError``/``TypeError`` on a malformed value (the caller counts a reject)."""
-    d: Any = loads(value)
     if not isinstance(d, dict):
         raise TypeError("not an object")
     cells = tuple((int(c[0]), int(c[1]), int(c[2]), tuple(int(m) for m in c[3])) for c in d["cells"])
     return CoverageSummary(str(d["src"]), int(d["done"]), bool(d["idle"]), cells)
+
+
+def encode_summary(s: CoverageSummary) -> bytes:
+    return dumps(summary_to_dict(s))
+
+
+def decode_summary(value: bytes) -> CoverageSummary:
+    return summary_from_dict(loads(value))
 
 
 def _merge(into: dict[CellBucket, set[int]], key: CellBucket, mmsis: Any) -> None:

@@ -1,35 +1,36 @@
 """The engine as the streaming units see it: a small protocol, and the adapter over ``services.detect``.
 
-Stage 1 (by MMSI) keeps the per-vessel alert kinds, stage 2 (by spatial cell) the pair and satellite kinds;
-stage 2 only evaluates rendezvous pairs whose centroid lies in a cell it owns (``set_owner``). Each stage's
-engine runs only its own detectors (``Engine(role="vessel")`` / ``Engine(role="pairs")``): the alerts of the
-other kinds would be discarded anyway.
+Stage 1 (by MMSI, ``Engine(role="vessel")``) raises go-fast, dark-period, dark-vessel and dark-rendezvous
+alerts and passes rendezvous inputs on; stage 2 (by spatial cell, ``Engine(role="pairs")``, no grace: its
+inputs arrive merged in event-time order) raises rendezvous alerts for the pairs whose centroid lies in a
+cell it owns (``set_owner``).
 """
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from msa.domain import Alert, AlertKind, Record, StaticVesselData
+from msa.domain import Alert, AlertKind, Record, SatelliteDetection
 
 if TYPE_CHECKING:
+    from services.detect.dark_vessel import SceneKey, ScenePart
     from services.detect.engine import EngineRole
+    from services.detect.rendezvous import IdentityChange, RendezvousInput
 
 __all__ = ["CELL_KINDS", "VESSEL_KINDS", "DetectEngine", "EngineFactory", "EngineLike", "EngineSettings"]
 
-VESSEL_KINDS = frozenset({AlertKind.GO_FAST, AlertKind.DARK_PERIOD})
-CELL_KINDS = frozenset({AlertKind.RENDEZVOUS, AlertKind.DARK_VESSEL, AlertKind.DARK_RENDEZVOUS})
+VESSEL_KINDS = frozenset({AlertKind.GO_FAST, AlertKind.DARK_PERIOD, AlertKind.DARK_VESSEL,
+                          AlertKind.DARK_RENDEZVOUS})
+CELL_KINDS = frozenset({AlertKind.RENDEZVOUS})
 
 
 class EngineLike(Protocol):
-    def process(self, rec: Record) -> list[Alert]: ...
+    def process(self, rec: Record | RendezvousInput | IdentityChange) -> list[Alert]: ...
     def advance_watermark(self, wm_ms: int) -> list[Alert]: ...
     def snapshot(self) -> bytes: ...
-    def identity(self, mmsi: int, ts_ms: int) -> StaticVesselData | None: ...
     def set_owner(self, owns: Callable[[float, float], bool]) -> None: ...
     def stats(self) -> dict[str, int]: ...
     # coverage exchange between vessel units (see ``coverage.py``)
@@ -40,6 +41,13 @@ class EngineLike(Protocol):
     def heard_complete_ms(self) -> int: ...
     def buffered(self) -> int: ...
     def coverage_bucket_ms(self) -> int: ...
+    # stage 1 → stage 2, and the scene exchange between stage-1 units
+    def front_ms(self) -> int: ...
+    def take_rendezvous_inputs(self) -> list[RendezvousInput | IdentityChange]: ...
+    def enable_scene_exchange(self, owns_detection: Callable[[SatelliteDetection], bool]) -> None: ...
+    def take_scene_parts(self) -> list[ScenePart]: ...
+    def awaiting_scenes(self) -> tuple[int, list[SceneKey]] | None: ...
+    def resolve_scenes(self, others: dict[SceneKey, list[ScenePart]]) -> list[Alert]: ...
 
 
 # (state bytes or None, role: "vessel" for stage 1, "pairs" for stage 2) → engine
@@ -63,13 +71,14 @@ class EngineSettings:
         grace_ms = self.grace_ms
 
         def make(state: bytes | None, role: EngineRole = "all") -> EngineLike:
-            return DetectEngine(zones, ports, params, grace_ms, state, role)
+            return DetectEngine(zones, ports, params, 0 if role == "pairs" else grace_ms, state, role)
 
         return make
 
 
 class DetectEngine:
-    """``services.detect.engine.Engine`` plus what the stream needs (identity export, pair ownership)."""
+    """``services.detect.engine.Engine`` plus what the stream needs (pair ownership by cell).
+    Raises ``ValueError`` for a state it cannot restore (another version, another role)."""
 
     def __init__(self, zones: object, ports: object, params: object, grace_ms: int,
                  state: bytes | None, role: EngineRole = "all") -> None:
@@ -81,7 +90,7 @@ class DetectEngine:
             self.engine = Engine.restore(state, zones, ports, params, grace_ms, role=role)  # type: ignore[arg-type]
         self._owns: Callable[[float, float], bool] | None = None
 
-    def process(self, rec: Record) -> list[Alert]:
+    def process(self, rec: Record | RendezvousInput | IdentityChange) -> list[Alert]:
         return self.engine.process(rec)
 
     def advance_watermark(self, wm_ms: int) -> list[Alert]:
@@ -114,12 +123,23 @@ class DetectEngine:
     def coverage_bucket_ms(self) -> int:
         return self.engine.coverage.bucket_ms
 
-    def identity(self, mmsi: int, ts_ms: int) -> StaticVesselData | None:
-        if not self.engine.identity_known(mmsi):
-            return None
-        v = self.engine.ctx.identities.identity(mmsi)
-        return StaticVesselData(mmsi=mmsi, ts_ms=ts_ms, msg_type=5, source="detector", name=v.name,
-                                call_sign=v.call_sign, imo=v.imo, ship_type=v.ship_type, length_m=v.length_m)
+    def front_ms(self) -> int:
+        return self.engine.front_ms()
+
+    def take_rendezvous_inputs(self) -> list[RendezvousInput | IdentityChange]:
+        return self.engine.take_rendezvous_inputs()
+
+    def enable_scene_exchange(self, owns_detection: Callable[[SatelliteDetection], bool]) -> None:
+        self.engine.enable_scene_exchange(owns_detection)
+
+    def take_scene_parts(self) -> list[ScenePart]:
+        return self.engine.take_scene_parts()
+
+    def awaiting_scenes(self) -> tuple[int, list[SceneKey]] | None:
+        return self.engine.awaiting_scenes()
+
+    def resolve_scenes(self, others: dict[SceneKey, list[ScenePart]]) -> list[Alert]:
+        return self.engine.resolve_scenes(others)
 
     def set_owner(self, owns: Callable[[float, float], bool]) -> None:
         from services.detect import rendezvous
@@ -131,12 +151,3 @@ class DetectEngine:
 
         self._owns = owns
         self.engine.set_pair_owner(owns_cell)
-
-
-def dumps_state(engine_state: bytes, adapter_state: object) -> bytes:
-    return pickle.dumps((engine_state, adapter_state), protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def loads_state(data: bytes) -> tuple[bytes, object]:
-    engine_state, adapter_state = pickle.loads(data)
-    return engine_state, adapter_state

@@ -1,9 +1,8 @@
-"""Fast decoding of the records the detector reads most: positions (input topic and by-cell items).
+"""Fast decoding of the records the detector reads most: positions of the input topic.
 
 ``decode_input`` gives exactly ``record_from_dict(loads(value))`` (tested), without the generic path for the
 common case: a ``position`` with a ``…SS[.mmm]Z`` timestamp and known enum values; anything else goes through
-the codec (which also raises the same errors on bad input). ``position_row``/``position_from_row``: a
-compact positional form of a ``PositionReport`` for the by-cell topic (JSON array, exact round trip).
+the codec (which also raises the same errors on bad input).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import orjson
 from msa.contracts.codec import record_from_dict
 from msa.domain import AisClass, PositionReport, Record, TimeSource, parse_ts
 
-__all__ = ["decode_input", "fast_ts", "position_from_row", "position_row"]
+__all__ = ["decode_input", "fast_ts"]
 
 _AIS_CLASS = {str(c): c for c in AisClass}
 _TIME_SOURCE = {str(t): t for t in TimeSource}
@@ -55,20 +54,3 @@ def decode_input(value: bytes) -> Record:
     if not isinstance(d, dict):
         raise TypeError("not an object")
     return record_from_dict(d)
-
-
-def position_row(r: PositionReport) -> list[Any]:
-    return [r.mmsi, r.ts_ms, r.lat, r.lon, r.sog_kn, r.cog_deg, r.heading_deg, r.nav_status, r.msg_type,
-            str(r.ais_class), r.source, str(r.time_source), r.pos_accuracy, r.utc_second]
-
-
-def position_from_row(row: list[Any]) -> PositionReport:
-    """Inverse of ``position_row``; raises ``ValueError``/``KeyError``/``TypeError`` on a malformed row."""
-    if len(row) != 14:
-        raise ValueError(f"position row of {len(row)} fields")
-    (mmsi, ts_ms, lat, lon, sog, cog, heading, nav, msg_type, ais_class, source, time_source, acc,
-     utc_second) = row
-    return PositionReport(mmsi=int(mmsi), ts_ms=int(ts_ms), lat=lat, lon=lon, sog_kn=sog, cog_deg=cog,
-                          heading_deg=heading, nav_status=nav, msg_type=int(msg_type),
-                          ais_class=_AIS_CLASS[ais_class], source=source, time_source=_TIME_SOURCE[time_source],
-                          pos_accuracy=acc, utc_second=utc_second)

@@ -1,10 +1,12 @@
 """The Kafka/PostgreSQL edge of ``msa detector``: consume, feed the units, produce, checkpoint.
 
 One consumer (group ``--group``, range assignor so ``ais.positions`` p and ``ais.static`` p stay together)
-reads the inputs of both stages; one idempotent producer (``acks=all``) writes alerts, cell records and
-watermark markers. A checkpoint (every N records or T seconds, on revoke and on shutdown) is: wait for every
-produced record's ack → write all units' state and next offsets in ONE PostgreSQL transaction → commit the
-same offsets to Kafka (monitoring only; PostgreSQL is the truth on restart).
+reads the group's share of the positions, static data and cell records; two more consumers (no group) read
+the whole exchange topic and the whole satellite topic, which every stage-1 unit needs. One idempotent
+producer (``acks=all``) writes alerts, cell records, markers and exchange messages. A checkpoint (every N
+records or T seconds, on revoke and on shutdown) is: wait for every produced record's ack → write all units'
+state and next offsets in ONE PostgreSQL transaction → commit the same offsets to Kafka (monitoring only;
+PostgreSQL is the truth on restart).
 """
 
 from __future__ import annotations
@@ -24,15 +26,19 @@ from msa.domain import Record
 from msa.kafka import ensure_topics, make_producer
 from services.detect.stream.checkpoint import Checkpoint, CheckpointStore
 from services.detect.stream.config import DetectorConfig
-from services.detect.stream.coverage import CoverageBook, decode_summary
+from services.detect.stream.coverage import CoverageSummary
 from services.detect.stream.engines import EngineFactory
+from services.detect.stream.exchange import ExchangeBook, Message, encode
+from services.detect.stream.exchange import decode as decode_exchange
 from services.detect.stream.fastcodec import decode_input
 from services.detect.stream.health import HealthServer
 from services.detect.stream.merge import NEVER
 from services.detect.stream.metrics import DetectorMetrics
-from services.detect.stream.units import POS, STATIC, CellUnit, Outbox, SatUnit, VesselUnit
+from services.detect.stream.satfeed import SatFeed, sat_source
+from services.detect.stream.units import POS, STATIC, CellUnit, IncompatibleStateError, Outbox, VesselUnit
 from services.detect.stream.watchdog import Watchdog
-from services.detect.stream.wire import MAX_BATCH, Marker, decode_many, encode_batch
+from services.detect.stream.wire import MAX_BATCH, Marker, encode_batch
+from services.detect.stream.wire import decode as decode_cell
 
 __all__ = ["DetectorService"]
 
@@ -58,7 +64,6 @@ class DetectorService:
         self.metrics = metrics or DetectorMetrics()
         self.store = CheckpointStore(config.database_url, config.group, config.instance_id)
         self.vessel_units: dict[int, VesselUnit] = {}
-        self.sat_units: dict[int, SatUnit] = {}
         self.cell_units: dict[int, CellUnit] = {}
         self.lock = asyncio.Lock()
         self.pending: list[asyncio.Future[Any]] = []
@@ -74,10 +79,14 @@ class DetectorService:
         self.consumer: AIOKafkaConsumer | None = None
         self.producer: Any = None
         self.n_cells = 0
-        self.cell_sources: list[str] = []
+        self.n_units = 0
         self.processed = 0
-        self.cov_consumer: AIOKafkaConsumer | None = None
-        self.cov_book = CoverageBook([])
+        self.ex_consumer: AIOKafkaConsumer | None = None
+        self.sat_consumer: AIOKafkaConsumer | None = None
+        self.book = ExchangeBook([])
+        self.feed = SatFeed([])
+        self.sat_last_s: dict[int, float] = {}  # wall clock of the last satellite record read, per partition
+        self.sat_next: dict[int, int] = {}  # next satellite offset to read, per partition
 
     # ---- lifecycle -----------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -98,14 +107,14 @@ class DetectorService:
         )
         await consumer.start()
         try:
-            n_pos = len(consumer.partitions_for_topic(t.positions) or await self._partitions(t.positions))
-            n_sat = len(consumer.partitions_for_topic(t.sat) or await self._partitions(t.sat))
-            self.n_cells = len(consumer.partitions_for_topic(t.by_cell) or await self._partitions(t.by_cell))
-            self.cell_sources = [f"p{i}" for i in range(n_pos)] + [f"s{i}" for i in range(n_sat)]
-            self.cov_book = CoverageBook([f"p{i}" for i in range(n_pos)])
-            await self._start_coverage()
-            consumer.subscribe(topics=list(t.inputs()), listener=_Listener(self))
-            log.info("detector %s in group %s: %s", cfg.instance_id, cfg.group, ", ".join(t.inputs()))
+            self.n_units = len(await self._partitions(t.positions))
+            self.n_cells = len(await self._partitions(t.by_cell))
+            self.book = ExchangeBook([f"p{i}" for i in range(self.n_units)])
+            await self._start_exchange()
+            await self._start_sat()
+            consumer.subscribe(topics=list(t.group_inputs()), listener=_Listener(self))
+            log.info("detector %s in group %s: %s (+ %s, %s read whole)", cfg.instance_id, cfg.group,
+                     ", ".join(t.group_inputs()), t.sat, t.exchange)
             while not stop.is_set():
                 batch = await consumer.getmany(timeout_ms=50, max_records=cfg.max_poll_records)
                 async with self.lock:
@@ -113,11 +122,10 @@ class DetectorService:
             async with self.lock:
                 await self.checkpoint("shutdown")
         finally:
-            with contextlib.suppress(KafkaError, asyncio.CancelledError):
-                await consumer.stop()
-            if self.cov_consumer is not None:
-                with contextlib.suppress(KafkaError, asyncio.CancelledError):
-                    await self.cov_consumer.stop()
+            for c in (consumer, self.ex_consumer, self.sat_consumer):
+                if c is not None:
+                    with contextlib.suppress(KafkaError, asyncio.CancelledError):
+                        await c.stop()
             with contextlib.suppress(KafkaError, asyncio.CancelledError):
                 await self.producer.stop()
             if health is not None:
@@ -125,33 +133,75 @@ class DetectorService:
             self.store.close()
             log.info("detector %s stopped", cfg.instance_id)
 
-    async def _start_coverage(self) -> None:
-        """Every coverage summary of every unit, from the beginning (no group: each instance reads all);
-        read up to the end before joining the group, so restored units start from what was published."""
-        t = self.cfg.topics
-        cov = self.cov_consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.cfg.bootstrap, group_id=None, client_id=f"{self.cfg.instance_id}-coverage",
-            enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=self.cfg.max_poll_records)
-        await cov.start()
-        tps = [TopicPartition(t.coverage, p) for p in sorted(await self._partitions(t.coverage))]
-        cov.assign(tps)
-        await cov.seek_to_beginning(*tps)
-        end = await cov.end_offsets(tps)
-        while [tp for tp in tps if await cov.position(tp) < end[tp]]:
-            self._coverage_batch(await cov.getmany(timeout_ms=200))
-        log.info("coverage: %d summaries' cells read, fronts %s", len(self.cov_book.cells), self.cov_book.fronts)
+    async def _whole_topic(self, topic: str, name: str) -> tuple[AIOKafkaConsumer, list[TopicPartition]]:
+        c = AIOKafkaConsumer(bootstrap_servers=self.cfg.bootstrap, group_id=None,
+                             client_id=f"{self.cfg.instance_id}-{name}", enable_auto_commit=False,
+                             auto_offset_reset="earliest", max_poll_records=self.cfg.max_poll_records)
+        await c.start()
+        tps = [TopicPartition(topic, p) for p in sorted(await self._partitions(topic))]
+        c.assign(tps)
+        await c.seek_to_beginning(*tps)
+        return c, tps
 
-    def _coverage_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
+    async def _read_to_end(self, c: AIOKafkaConsumer, tps: list[TopicPartition], on_batch: Any) -> None:
+        end = await c.end_offsets(tps)
+        while [tp for tp in tps if await c.position(tp) < end[tp]]:
+            on_batch(await c.getmany(timeout_ms=200))
+
+    async def _start_exchange(self) -> None:
+        """Everything the units have told each other, from the beginning (no group: each instance reads all);
+        read up to the end before joining the group, so restored units start from what was published."""
+        self.ex_consumer, tps = await self._whole_topic(self.cfg.topics.exchange, "exchange")
+        await self._read_to_end(self.ex_consumer, tps, self._exchange_batch)
+        log.info("exchange: %d coverage cells, %d scenes, clocks of %s", len(self.book.coverage.cells),
+                 len(self.book.parts), ", ".join(sorted(self.book.clocks)) or "no unit")
+
+    async def _start_sat(self) -> None:
+        """Every satellite detection (each stage-1 unit judges every scene against its own vessels)."""
+        self.sat_consumer, tps = await self._whole_topic(self.cfg.topics.sat, "sat")
+        self.feed = SatFeed([tp.partition for tp in tps])
+        now = time.monotonic()
+        self.sat_last_s = {tp.partition: now for tp in tps}
+        await self._read_to_end(self.sat_consumer, tps, self._sat_batch)
+        for tp in tps:
+            self.sat_next[tp.partition] = await self.sat_consumer.position(tp)
+        log.info("satellite: %d records kept", sum(len(p.items) for p in self.feed.parts.values()))
+
+    def _exchange_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
         for tp, msgs in batch.items():
+            self.metrics.records.labels(tp.topic).inc(len(msgs))
             for m in msgs:
                 try:
-                    summary = decode_summary(m.value)
+                    msg = decode_exchange(m.value)
                 except (ValueError, KeyError, TypeError, IndexError) as exc:
-                    self._reject(tp, m.offset, "bad_coverage_summary", exc)
+                    self._reject(tp, m.offset, "bad_exchange_message", exc)
                     continue
-                self.cov_book.add(summary)
+                self._learn(msg)
+
+    def _learn(self, msg: Message) -> None:
+        """An exchange message (read back, or just produced by a unit of this instance)."""
+        self.book.add(msg)
+        if isinstance(msg, CoverageSummary):
+            for vu in self.vessel_units.values():
+                vu.add_coverage(msg)
+
+    def _sat_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
+        now = time.monotonic()
+        for tp, msgs in batch.items():
+            if not msgs:
+                continue
+            self.metrics.records.labels(tp.topic).inc(len(msgs))
+            self.sat_last_s[tp.partition] = now
+            self.sat_next[tp.partition] = msgs[-1].offset + 1
+            src = sat_source(tp.partition)
+            for m in msgs:
+                rec = self._decode(tp, m)
+                ts = rec.ts_ms if rec is not None else self.feed.max_ts
+                if not self.feed.add(tp.partition, m.offset, ts, rec):
+                    continue
                 for vu in self.vessel_units.values():
-                    vu.add_coverage(summary)
+                    vu.push_sat(src, ts, m.offset, rec)
+        self.feed.prune()
 
     async def _partitions(self, topic: str) -> set[int]:
         parts: set[int] = await self.producer.partitions_for(topic)
@@ -173,35 +223,65 @@ class DetectorService:
         assert self.consumer is not None
         t = self.cfg.topics
         rows = await asyncio.to_thread(self.store.load, [(tp.topic, tp.partition) for tp in assigned])
-        fresh = [tp for tp in assigned if (tp.topic, tp.partition) not in rows]
-        begin = await self.consumer.beginning_offsets(fresh) if fresh else {}
+        begin = await self.consumer.beginning_offsets(list(assigned)) if assigned else {}
+        rebuilt: set[int] = set()  # vessel partitions whose checkpoint another version wrote: from their start
         for tp in sorted(assigned, key=lambda x: (x.topic != t.positions, x.topic, x.partition)):
             row = rows.get((tp.topic, tp.partition))
             offset = row.next_offset if row is not None else begin[tp]
             state = row.state if row is not None else None
+            p = tp.partition
+            how = "fresh" if row is None else f"restored {len(state or b'')} B of state"
+            if tp.topic == t.positions:
+                unit = self._vessel_unit(p, state)
+                if unit is None:
+                    rebuilt.add(p)
+                    offset, how = begin[tp], "rebuilt from the start (checkpoint of another version)"
+                    unit = self._vessel_unit(p, None)
+                    assert unit is not None
+                unit.add_source(POS, offset)
+            elif tp.topic == t.static:
+                unit = self.vessel_units.get(p) or self._vessel_unit(p, None)
+                assert unit is not None
+                if p in rebuilt:
+                    offset, how = begin[tp], "from the start, with its positions partition"
+                unit.add_source(STATIC, offset)
+            elif tp.topic == t.by_cell:
+                cell = self._cell_unit(p, offset, state)
+                if cell is None:
+                    offset, how = begin[tp], "rebuilt from the start (checkpoint of another version)"
+                    cell = self._cell_unit(p, offset, None)
+                    assert cell is not None
+                self.cell_units[p] = cell
             self.consumer.seek(tp, offset)
             self.fetched_next[tp] = offset
             self.last_record_s[tp] = time.monotonic()
-            p = tp.partition
-            if tp.topic in (t.positions, t.static):
-                unit = self.vessel_units.get(p)
-                if unit is None:
-                    unit = self.vessel_units[p] = VesselUnit(p, self.factory, self.n_cells,
-                                                             self.cfg.engine.grace_ms,
-                                                             state if tp.topic == t.positions else None,
-                                                             self.cfg.margin_m)
-                    unit.catch_up(self.cov_book)
-                unit.add_source(POS if tp.topic == t.positions else STATIC, offset)
-            elif tp.topic == t.sat:
-                self.sat_units[p] = SatUnit(p, self.n_cells)
-                self.sat_units[p].add_source(offset)
-            elif tp.topic == t.by_cell:
-                self.cell_units[p] = CellUnit(p, self.factory, self.cell_sources, self.cfg.engine.grace_ms,
-                                              self.n_cells, offset, state)
-            log.info("assigned %s[%d]@%d (%s)", tp.topic, p, offset,
-                     "fresh" if row is None else f"restored {len(state or b'')} B of state")
+            log.info("assigned %s[%d]@%d (%s)", tp.topic, p, offset, how)
         self.assigned = True
         self.metrics.ready.set(1)
+
+    def _vessel_unit(self, p: int, state: bytes | None) -> VesselUnit | None:
+        """A stage-1 unit, restored from ``state`` (None if that state is another version's), caught up
+        with the exchange and the satellite detections this instance has read."""
+        try:
+            unit = VesselUnit(p, self.factory, self.n_cells, self.cfg.engine.grace_ms, state, self.cfg.margin_m,
+                              self.n_units)
+        except IncompatibleStateError as exc:
+            log.warning("positions partition %d: %s", p, exc)
+            return None
+        unit.catch_up(self.book.coverage)
+        for k in sorted(self.feed.parts):
+            nxt = unit.add_sat_source(k)
+            for ts, offset, rec in self.feed.since(k, nxt):
+                unit.push_sat(sat_source(k), ts, offset, rec)
+        self.vessel_units[p] = unit
+        return unit
+
+    def _cell_unit(self, p: int, offset: int, state: bytes | None) -> CellUnit | None:
+        try:
+            return CellUnit(p, self.factory, [f"p{i}" for i in range(self.n_units)], self.n_cells, offset, state)
+        except IncompatibleStateError as exc:
+            log.warning("cell partition %d: %s", p, exc)
+            return None
 
     async def on_revoked(self, revoked: set[TopicPartition]) -> None:
         async with self.lock:
@@ -216,15 +296,14 @@ class DetectorService:
                 self.last_record_s.pop(tp, None)
                 if tp.topic in (t.positions, t.static):
                     self.vessel_units.pop(tp.partition, None)
-                elif tp.topic == t.sat:
-                    self.sat_units.pop(tp.partition, None)
                 elif tp.topic == t.by_cell:
                     self.cell_units.pop(tp.partition, None)
 
     # ---- the loop ------------------------------------------------------------------------------------
     async def _iteration(self, batch: dict[TopicPartition, list[Any]]) -> None:
-        if self.cov_consumer is not None:
-            self._coverage_batch(await self.cov_consumer.getmany(timeout_ms=0))
+        assert self.ex_consumer is not None and self.sat_consumer is not None
+        self._exchange_batch(await self.ex_consumer.getmany(timeout_ms=0))
+        self._sat_batch(await self.sat_consumer.getmany(timeout_ms=0))
         now = time.monotonic()
         n_in = 0
         for tp, msgs in batch.items():
@@ -235,13 +314,15 @@ class DetectorService:
                 self.fetched_next[tp] = msgs[-1].offset + 1
         lag = self._update_idle(now)
         out = Outbox()
-        floor = self._global_clock()
+        local = {vu.src: vu.live_clock() for vu in self.vessel_units.values()}
+        floor = self.book.floor_ms(self.cfg.engine.grace_ms, local)
         n_done = 0
-        book = self.cov_book
-        for vu in self.vessel_units.values():
-            n_done += vu.step(out, floor, book.complete_for(vu.src))
-        for su in self.sat_units.values():
-            n_done += su.step(out)
+        for p in sorted(self.vessel_units):
+            vu = self.vessel_units[p]
+            mark = len(out.exchange)
+            n_done += vu.step(out, floor, self.book.coverage.complete_for(vu.src), self.book)
+            for msg in out.exchange[mark:]:  # the other local units need not wait for the round trip
+                self._learn(msg)
         for cu in self.cell_units.values():
             n_done += cu.step(out)
         await self._emit(out)
@@ -281,33 +362,25 @@ class DetectorService:
                 return
             for m in msgs:
                 try:
-                    got = decode_many(m.value)
+                    got = decode_cell(m.value)
                 except (ValueError, KeyError, TypeError) as exc:
                     self._reject(tp, m.offset, "bad_cell_record", exc)
-                    cu.push(m.offset, None)
+                    cu.push_reject(m.offset)
                     continue
                 if isinstance(got, Marker):
-                    cu.push(m.offset, got)
+                    cu.push_marker(m.offset, got)
                 else:
-                    for item in got:
-                        cu.push(m.offset, item)
-            return
-        if tp.topic == t.sat:
-            su = self.sat_units.get(tp.partition)
-            for m in msgs:
-                rec = self._decode(tp, m)
-                if su is not None:
-                    src = su.merger.sources["sat"]
-                    su.push(rec.ts_ms if rec is not None else max(src.frontier_ms, 0), m.offset, rec)
+                    cu.push_batch(m.offset, *got)
             return
         vu = self.vessel_units.get(tp.partition)
         if vu is None:
             return
         kind = POS if tp.topic == t.positions else STATIC
         src = vu.merger.sources[kind]
+        push = vu.merger.push
         for m in msgs:
             rec = self._decode(tp, m)
-            vu.push(kind, rec.ts_ms if rec is not None else max(src.frontier_ms, 0), m.offset, rec)
+            push(kind, rec.ts_ms if rec is not None else max(src.frontier_ms, 0), m.offset, rec)
 
     def _decode(self, tp: TopicPartition, m: Any) -> Record | None:
         try:
@@ -321,7 +394,7 @@ class DetectorService:
         log.warning("reject %s[%d]@%d: %s (%s)", tp.topic, tp.partition, offset, reason, exc)
 
     def _update_idle(self, now: float) -> int:
-        assert self.consumer is not None
+        assert self.consumer is not None and self.sat_consumer is not None
         t = self.cfg.topics
         total_lag = 0
         for tp, nxt in self.fetched_next.items():
@@ -332,29 +405,25 @@ class DetectorService:
             if tp.topic == t.by_cell:
                 continue  # cell sources go idle by their markers
             idle = lag == 0 and now - self.last_record_s.get(tp, now) >= self.cfg.idle_timeout_s
-            if tp.topic == t.sat:
-                su = self.sat_units.get(tp.partition)
-                if su is not None and not su.merger.sources["sat"].queue:
-                    su.merger.set_idle("sat", idle)
-                continue
             vu = self.vessel_units.get(tp.partition)
             kind = POS if tp.topic == t.positions else STATIC
             if vu is not None and kind in vu.merger.sources and not vu.merger.sources[kind].queue:
                 vu.merger.set_idle(kind, idle)
+        for p, last_s in self.sat_last_s.items():
+            hw = self.sat_consumer.highwater(TopicPartition(t.sat, p))
+            lag = 0 if hw is None else max(0, hw - self.sat_next.get(p, 0))
+            idle = lag == 0 and now - last_s >= self.cfg.idle_timeout_s
+            src = sat_source(p)
+            for vu in self.vessel_units.values():
+                s = vu.merger.sources.get(src)
+                if s is not None and not s.queue:
+                    vu.merger.set_idle(src, idle)
         return total_lag
 
     def _merging(self) -> int:
         """Records waiting in the units' event-time merges."""
         units: list[VesselUnit | CellUnit] = [*self.vessel_units.values(), *self.cell_units.values()]
         return sum(u.merger.pending() for u in units)
-
-    def _global_clock(self) -> int:
-        """Min over the active vessel units (idle ones excluded) − grace: silent vessels time out."""
-        clocks = [vu.merger.clock_ms() for vu in self.vessel_units.values()
-                  if not all(s.idle for s in vu.merger.sources.values())]
-        if not clocks or min(clocks) <= NEVER:
-            return NEVER
-        return min(clocks) - self.cfg.engine.grace_ms
 
     async def _emit(self, out: Outbox) -> None:
         t = self.cfg.topics
@@ -368,8 +437,8 @@ class DetectorService:
                 self.pending.append(await send(t.by_cell, value, key=key, partition=q))
         if n_items:
             self.metrics.forwarded.inc(n_items)
-        for key, value in out.coverage:
-            self.pending.append(await send(t.coverage, value, key=key, partition=0))
+        for msg in out.exchange:
+            self.pending.append(await send(t.exchange, encode(msg), key=msg.src.encode(), partition=0))
         for alert in out.alerts:
             key, headers, value = alert_to_cloudevent(alert)
             self.pending.append(await send(t.alerts, value, key=key, headers=headers))
@@ -380,8 +449,7 @@ class DetectorService:
     async def _markers(self, force: bool) -> None:
         """Watermark markers of the stage-1 units to every cell partition, when they changed."""
         t = self.cfg.topics
-        units: list[VesselUnit | SatUnit] = [*self.vessel_units.values(), *self.sat_units.values()]
-        for unit in units:
+        for unit in self.vessel_units.values():
             value = unit.marker()
             if not force and self.sent_markers.get(unit.src) == value:
                 continue
@@ -406,10 +474,6 @@ class DetectorService:
                 rows.append(Checkpoint(t.positions, p, int(offs[POS] or 0), state))
             if offs.get(STATIC) is not None:
                 rows.append(Checkpoint(t.static, p, int(offs[STATIC] or 0), None))
-        for p, su in self.sat_units.items():
-            off = su.next_offsets()["sat"]
-            if off is not None:
-                rows.append(Checkpoint(t.sat, p, off, None))
         for p, cu in self.cell_units.items():
             state = cu.state()
             state_bytes["cell"] += len(state)

@@ -1,4 +1,9 @@
-"""Topics the detector reads and writes; a suffix gives tests (and parallel deployments) their own."""
+"""Topics the detector reads and writes; a suffix gives tests (and parallel deployments) their own.
+
+Two of them are the detector's own (internal, like changelogs; not partner contracts, so not in
+``msa.contracts.topics``): ``detect.positions-by-cell.v2`` (stage 1 → stage 2, ``wire.py``) and
+``detect.exchange.v1`` (between stage-1 units, ``exchange.py``).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,18 @@ from dataclasses import dataclass, replace
 
 from msa.contracts import topics as t
 
-__all__ = ["COVERAGE", "COVERAGE_SPEC", "StreamTopics"]
+__all__ = ["BY_CELL", "BY_CELL_SPEC", "EXCHANGE", "EXCHANGE_SPEC", "StreamTopics"]
 
-COVERAGE = "detect.coverage.v1"
-# internal to the detector (like a changelog): not a partner contract, so not in msa.contracts.topics
-COVERAGE_SPEC = t.TopicSpec(COVERAGE, 1, "source unit (p<n>)", "coverage",
-                            "Derived: per-unit reception coverage summaries (0.2° cell, 10-min bucket, MMSIs), "
-                            "read by every stage-1 unit of every detector instance.")
+BY_CELL = "detect.positions-by-cell.v2"
+BY_CELL_SPEC = t.TopicSpec(BY_CELL, 6, "source unit (p<n>) or ~wm", "rendezvous inputs",
+                           "Derived: the fixes the rendezvous detector can use, re-keyed by spatial cell (each to "
+                           "its own cell's partition and to those of the neighbour cells within 5 km).")
+EXCHANGE = "detect.exchange.v1"
+# every instance reads it whole at start: 48 h is ≥ 2 × the longest dark-period coverage look-back
+EXCHANGE_SPEC = t.TopicSpec(EXCHANGE, 1, "source unit (p<n>)", "exchange",
+                            "Derived: what the stage-1 units tell each other (reception coverage, progress "
+                            "clocks, satellite scene parts), read whole by every detector instance.",
+                            retention_ms=48 * 3_600_000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,22 +30,24 @@ class StreamTopics:
     positions: str = t.AIS_POSITIONS
     static: str = t.AIS_STATIC
     sat: str = t.SAT_DETECTIONS
-    by_cell: str = t.POSITIONS_BY_CELL
+    by_cell: str = BY_CELL
     alerts: str = t.ALERTS
-    coverage: str = COVERAGE
+    exchange: str = EXCHANGE
 
     @classmethod
     def with_suffix(cls, suffix: str) -> StreamTopics:
         d = cls()
         return cls(*(f"{name}{suffix}" for name in (d.positions, d.static, d.sat, d.by_cell, d.alerts,
-                                                    d.coverage)))
+                                                    d.exchange)))
 
-    def inputs(self) -> tuple[str, str, str, str]:
-        return (self.positions, self.static, self.sat, self.by_cell)
+    def group_inputs(self) -> tuple[str, str, str]:
+        """Topics shared out by the consumer group (the satellite and exchange topics are read whole)."""
+        return (self.positions, self.static, self.by_cell)
 
     def specs(self) -> list[t.TopicSpec]:
         by_name = {s.name: s for s in t.ALL_TOPICS}
         defaults = StreamTopics()
-        pairs = zip((defaults.positions, defaults.static, defaults.sat, defaults.by_cell, defaults.alerts),
-                    (self.positions, self.static, self.sat, self.by_cell, self.alerts), strict=True)
-        return [*(replace(by_name[d], name=n) for d, n in pairs), replace(COVERAGE_SPEC, name=self.coverage)]
+        pairs = zip((defaults.positions, defaults.static, defaults.sat, defaults.alerts),
+                    (self.positions, self.static, self.sat, self.alerts), strict=True)
+        return [*(replace(by_name[d], name=n) for d, n in pairs), replace(BY_CELL_SPEC, name=self.by_cell),
+                replace(EXCHANGE_SPEC, name=self.exchange)]

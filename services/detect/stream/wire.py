@@ -1,16 +1,21 @@
-"""Records of the derived topic ``detect.positions-by-cell.v1``.
+"""Records of the derived topic ``detect.positions-by-cell.v2``: what stage 1 passes on to the rendezvous stage.
 
-Three kinds of value, all JSON:
+Two kinds of value, both JSON:
 
-* batch, key = source unit: ``{"src": "p3", "b": [[o, i, item], …]}`` — records re-published by one source
-  unit (``p<n>`` a positions partition, ``s<n>`` a satellite partition) to this partition in one step, in
-  order, each with its position in that source (offset ``o`` in the source partition, sub-index ``i``), so a
-  cell partition drops what a restarted source re-publishes (anything at or before the last ``(o, i)`` it
-  processed from that source). ``item`` is a position as a 14-field array (``fastcodec.position_row``) or any
-  other record as an object (``record_to_dict``);
-* single record (older form, still read): ``{"src": "p3", "o": 1234, "i": 1, "r": <record_to_dict>}``;
-* watermark marker, key = ``~wm``: ``{"src": "p3", "wm": <event ms>, "idle": false}`` — the source has
-  published everything earlier than ``wm`` to this partition; ``idle`` sources do not hold the cell clock.
+* batch, key = source unit (``p<n>``): ``{"src": "p3", "b": [item, …]}`` — what one stage-1 unit passed on to
+  this partition in one step, in event-time order. An item is
+  - a rendezvous input ``[ts_ms, mmsi, lon, lat, speed_kn | null, zone | null]`` (``speed_kn`` null: the vessel
+    is no candidate any more), with the vessel's identity ``{"name", "call_sign", "imo", "ship_type",
+    "length_m"}`` as a 7th field on its first input to this partition;
+  - an identity change ``[ts_ms, mmsi, {identity}]``, stamped with stage 1's front when it learnt it (everything
+    earlier was passed on before, everything later after).
+  Within a source, items are strictly ordered by their position ``(ts_ms, 0 change | 1 input, mmsi, 0 | 1)``:
+  a cell unit drops anything at or before the last position it processed from that source, so a restarted
+  stage-1 unit can re-publish without effect;
+* watermark marker, key = ``~wm``: ``{"src": "p3", "wm": <event ms>, "idle": false}`` — the source has passed on
+  everything earlier than ``wm``; ``idle`` sources do not hold the cell clock.
+
+``v1`` of the topic carried every fix (14-field position rows); its stage 2 re-ran the track filter.
 """
 
 from __future__ import annotations
@@ -20,23 +25,20 @@ from typing import Any
 
 import orjson
 
-from msa.contracts.codec import dumps, loads, record_from_dict, record_to_dict
-from msa.domain import PositionReport, Record
-from services.detect.stream.fastcodec import position_from_row, position_row
+from services.detect.rendezvous import IdentityChange, RendezvousInput
+from services.detect.track import VesselStatic
 
-__all__ = ["MARKER_KEY", "MAX_BATCH", "CellRecord", "Marker", "decode", "decode_many", "encode_batch",
-           "encode_item", "encode_marker", "encode_record"]
+__all__ = ["MARKER_KEY", "MAX_BATCH", "CellItem", "Marker", "Position", "decode", "encode_batch",
+           "encode_identity", "encode_input", "encode_marker"]
 
 MARKER_KEY = b"~wm"
-MAX_BATCH = 500  # items per batch value (~170 kB of positions, well under the 1 MB message limit)
+MAX_BATCH = 1000  # items per batch value (~60 kB, well under the 1 MB message limit)
 
-
-@dataclass(frozen=True, slots=True)
-class CellRecord:
-    src: str
-    offset: int
-    sub: int
-    record: Record
+CellItem = RendezvousInput | IdentityChange
+Position = tuple[int, int, int, int]  # (ts_ms, 0 identity change | 1 input, mmsi, 0 identity | 1 input)
+_IDENTITY_FIELDS = ("name", "call_sign", "imo", "ship_type", "length_m")
+_IDENTITY_TYPES: dict[str, tuple[type, ...]] = {"name": (str,), "call_sign": (str,), "imo": (int,),
+                                               "ship_type": (int,), "length_m": (float, int)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +48,19 @@ class Marker:
     idle: bool
 
 
-def encode_record(src: str, offset: int, sub: int, record: Record) -> bytes:
-    return dumps({"src": src, "o": offset, "i": sub, "r": record_to_dict(record)})
+def _identity(s: VesselStatic) -> dict[str, Any]:
+    return {k: getattr(s, k) for k in _IDENTITY_FIELDS}
 
 
-def encode_item(offset: int, sub: int, record: Record) -> bytes:
-    """One batch item (join items with ``encode_batch``)."""
-    if type(record) is PositionReport:
-        return orjson.dumps([offset, sub, position_row(record)])
-    return orjson.dumps([offset, sub, record_to_dict(record)], option=orjson.OPT_SORT_KEYS)
+def encode_input(r: RendezvousInput, with_identity: bool = False) -> bytes:
+    """A rendezvous input; ``with_identity``: the vessel's identity (``r.identity``) rides along."""
+    if not with_identity or r.identity is None:
+        return orjson.dumps((r.ts_ms, r.mmsi, r.lon, r.lat, r.speed_kn, r.zone))
+    return orjson.dumps((r.ts_ms, r.mmsi, r.lon, r.lat, r.speed_kn, r.zone, _identity(r.identity)))
+
+
+def encode_identity(c: IdentityChange) -> bytes:
+    return orjson.dumps([c.ts_ms, c.mmsi, _identity(c.identity)])
 
 
 def encode_batch(src: str, items: list[bytes]) -> bytes:
@@ -62,32 +68,66 @@ def encode_batch(src: str, items: list[bytes]) -> bytes:
 
 
 def encode_marker(src: str, wm_ms: int, idle: bool) -> bytes:
-    return dumps({"src": src, "wm": wm_ms, "idle": idle})
+    return orjson.dumps({"src": src, "wm": wm_ms, "idle": idle})
 
 
-def _item_record(item: Any) -> Record:
-    return position_from_row(item) if isinstance(item, list) else record_from_dict(item)
+def _num(x: Any) -> float:
+    if type(x) is float:
+        return x
+    if type(x) is int:
+        return float(x)
+    raise TypeError(f"not a number: {x!r}")
 
 
-def decode_many(value: bytes) -> list[CellRecord] | Marker:
-    """A batch (or a single record) as its records, or a marker. Raises ``ValueError``/``KeyError``/
-    ``TypeError`` on a malformed value (the caller counts a reject)."""
-    d: Any = loads(value)
-    if not isinstance(d, dict):
+def _static(ts: int, mmsi: int, ident: Any) -> IdentityChange:
+    if type(ident) is not dict:
+        raise TypeError("an identity is an object")
+    fields = {k: ident.get(k) for k in _IDENTITY_FIELDS}
+    for k, v in fields.items():
+        if v is not None and type(v) not in _IDENTITY_TYPES[k]:
+            raise TypeError(f"identity {k} of type {type(v).__name__}")
+    if fields["length_m"] is not None:
+        fields["length_m"] = float(fields["length_m"])
+    return IdentityChange(mmsi, ts, VesselStatic(**fields))
+
+
+def _items(row: Any, out: list[tuple[Position, CellItem]]) -> None:
+    if type(row) is not list or len(row) not in (3, 6, 7):
+        raise TypeError("an item is an array of 3, 6 or 7 fields")
+    ts, mmsi = row[0], row[1]
+    if type(ts) is not int or type(mmsi) is not int:
+        raise TypeError("ts_ms and mmsi are integers")
+    if len(row) == 3:
+        out.append(((ts, 0, mmsi, 0), _static(ts, mmsi, row[2])))
+        return
+    lon, lat, speed, zone = row[2:6]
+    if zone is not None and type(zone) is not str:
+        raise TypeError("zone is a string or null")
+    r = RendezvousInput(mmsi, ts, _num(lon), _num(lat), None if speed is None else _num(speed), zone)
+    if len(row) == 7:
+        out.append(((ts, 1, mmsi, 0), _static(ts, mmsi, row[6])))
+    out.append(((ts, 1, mmsi, 1), r))
+
+
+def decode(value: bytes) -> tuple[str, list[tuple[Position, CellItem]]] | Marker:
+    """A batch as (source, [(position, item)]) — an input with an identity gives the identity first — or a
+    marker. Raises ``ValueError``/``KeyError``/``TypeError`` on a malformed value (the caller counts a reject;
+    a batch is taken or rejected whole)."""
+    d: Any = orjson.loads(value)
+    if type(d) is not dict:
         raise TypeError("not an object")
-    src = str(d["src"])
+    src = d["src"]
+    if type(src) is not str:
+        raise TypeError("src is a string")
     if "wm" in d:
-        return Marker(src, int(d["wm"]), bool(d.get("idle", False)))
-    if "b" in d:
-        return [CellRecord(src, int(o), int(i), _item_record(item)) for o, i, item in d["b"]]
-    return [CellRecord(src, int(d["o"]), int(d["i"]), record_from_dict(d["r"]))]
-
-
-def decode(value: bytes) -> CellRecord | Marker:
-    """A single record or a marker (a batch of one record also decodes to its record)."""
-    got = decode_many(value)
-    if isinstance(got, Marker):
-        return got
-    if len(got) != 1:
-        raise ValueError(f"a batch of {len(got)} records")
-    return got[0]
+        wm = d["wm"]
+        if type(wm) is not int:
+            raise TypeError("wm is an integer")
+        return Marker(src, wm, bool(d.get("idle", False)))
+    items = d["b"]
+    if type(items) is not list:
+        raise TypeError("b is an array")
+    out: list[tuple[Position, CellItem]] = []
+    for row in items:
+        _items(row, out)
+    return src, out

@@ -1,10 +1,13 @@
-"""A small mixed scenario built from the builders: one of each alert kind plus decoys."""
+"""Small mixed scenarios built from the builders: one of each alert kind plus decoys; a dark period seen by
+satellite."""
 
 from __future__ import annotations
 
 from geo.geodesy import MPS_PER_KN, destination_point
 from msa.domain import Record
 from tests.unit.detect.builders import ALBORAN, ALGECIRAS_ANCHORAGE, OFFSHORE, detection, end_of, static, track
+
+SILENT = 224300001
 
 
 def mini_scenario() -> list[Record]:
@@ -29,3 +32,20 @@ def mini_scenario() -> list[Record]:
     lon, lat = destination_point(OFFSHORE[1], OFFSHORE[0], 90.0, 1.0 * MPS_PER_KN * 1200)
     recs += [detection("scene1-ais", 1200, lat, lon), detection("scene1-dark", 1200, lat - 0.3, lon + 0.2)]
     return recs
+
+
+def dark_with_sightings() -> list[Record]:
+    """A vessel silent 2.6 h in the Alboran Sea (threshold 1 h) with neighbours heard all along; SAR sees it
+    50 min into the silence (before its gap opens: kept and attached when it does) and again after 1.5 h."""
+    lat, lon = ALBORAN
+    before = track(SILENT, 0, 1800, 10, lat, lon, sog_kn=6.0, cog_deg=90.0)
+    recs: list[Record] = [static(SILENT, -600, ship_type=70, length_m=60.0, name="SILENT"), *before]
+    for i, dlat in enumerate((0.03, -0.03, -0.01)):
+        recs += track(224200001 + i, 0, 12_000, 60, lat + dlat, lon + 0.05 * (i == 2), sog_kn=0.5)
+    last = before[-1]
+    assert last.lat is not None and last.lon is not None
+    for det_id, after_s in (("early", 3000), ("seen", 5400)):
+        x, y = destination_point(last.lon, last.lat, 90.0, 6.0 * MPS_PER_KN * after_s)
+        recs.append(detection(det_id, 1800 + after_s, y, x, scene=f"scene-{det_id}"))
+    x, y = destination_point(last.lon, last.lat, 90.0, 6.0 * MPS_PER_KN * 5400)
+    return recs + track(SILENT, 11_000, 11_600, 10, y, x + 0.05, sog_kn=6.0, cog_deg=90.0)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from msa.domain import Alert, PositionReport
 from services.detect.coverage import MAX_PER_BUCKET, CoverageGrid
 from services.detect.offline import final_alerts
-from services.detect.stream.coverage import CoverageBook, CoverageOut, decode_summary, encode_summary
+from services.detect.stream.coverage import CoverageBook, CoverageOut, CoverageSummary, decode_summary, encode_summary
 from services.detect.stream.engines import EngineSettings
 from services.detect.stream.units import POS, Outbox, VesselUnit
 from tests.unit.detect.builders import ALBORAN, run, track
@@ -49,10 +49,12 @@ def stream(parts: list[list[PositionReport]], exchange: bool, seed: int) -> list
                 out = Outbox()
                 u.step(out, complete_ms=book.complete_for(u.src) if exchange else None)
                 versions.extend(out.alerts)
-                for _, value in out.coverage:
+                for msg in out.exchange:
+                    if not isinstance(msg, CoverageSummary):
+                        continue
                     moved = True
                     if exchange:
-                        summary = decode_summary(value)
+                        summary = decode_summary(encode_summary(msg))
                         book.add(summary)
                         for other in units:
                             other.add_coverage(summary)

@@ -1,5 +1,5 @@
-"""The detector's fast decoders equal the codec (any position, any timestamp form); by-cell batches
-round-trip exactly; malformed batches raise."""
+"""The detector's fast input decoder equals the codec (any position, any timestamp form); malformed input
+raises."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from msa.contracts.codec import dumps, record_from_dict, record_to_dict
 from msa.domain import AisClass, PositionReport, SatelliteDetection, StaticVesselData, TimeSource, parse_ts
 from services.detect.stream.fastcodec import decode_input, fast_ts
-from services.detect.stream.wire import CellRecord, Marker, decode_many, encode_batch, encode_item
 
 _floats = st.one_of(st.none(), st.floats(-180.0, 180.0, allow_nan=False), st.integers(-90, 90))
 positions = st.builds(
@@ -23,11 +22,9 @@ positions = st.builds(
 
 
 @given(positions)
-def test_decode_input_equals_codec_and_batches_round_trip(rec: PositionReport) -> None:
+def test_decode_input_equals_codec(rec: PositionReport) -> None:
     value = dumps(record_to_dict(rec))
     assert decode_input(value) == record_from_dict(record_to_dict(rec))
-    got = decode_many(encode_batch("p1", [encode_item(7, 1, rec), encode_item(8, 0, rec)]))
-    assert got == [CellRecord("p1", 7, 1, rec), CellRecord("p1", 8, 0, rec)]
 
 
 @given(st.integers(0, 4_000_000_000_000), st.sampled_from(["{}Z", "{}.{:03d}Z", "{}+00:00", "{}.{:06d}Z"]))
@@ -44,24 +41,14 @@ def test_other_records_go_through_the_codec() -> None:
     det = SatelliteDetection(detection_id="d1", ts_ms=2_000, lat=36.0, lon=-5.0, confidence=0.9, sensor="s1",
                              scene_id="sc")
     assert decode_input(dumps(record_to_dict(st_rec))) == st_rec
-    assert decode_many(encode_batch("s0", [encode_item(3, 0, det), encode_item(4, 0, st_rec)])) == [
-        CellRecord("s0", 3, 0, det), CellRecord("s0", 4, 0, st_rec)]
-    assert decode_many(b'{"src":"p0","wm":5,"idle":true}') == Marker("p0", 5, True)
+    assert decode_input(dumps(record_to_dict(det))) == det
 
 
 BAD = [b"[1]", b"nope", b'{"kind": "position", "mmsi": 1}', b'{"kind": "position", "ts": "x", "mmsi": 1}',
        b'{"kind": "position", "ts": "2025-01-01T00:00:00Z", "mmsi": 1, "ais_class": "Q"}']
-BAD_BATCHES = [b'{"src":"p0","b":[[1,0,[1,2]]]}', b'{"src":"p0","b":[[1,0,{"kind":"?"}]]}',
-               b'{"src":"p0","b":[[1,0,[1,2,3,4,5,6,7,8,9,"Q","",  "csv",null,null]]]}', b'{"b":[]}']
 
 
 @pytest.mark.parametrize("value", BAD)
 def test_malformed_inputs_raise(value: bytes) -> None:
     with pytest.raises((ValueError, KeyError, TypeError)):
         decode_input(value)
-
-
-@pytest.mark.parametrize("value", BAD_BATCHES)
-def test_malformed_batches_raise(value: bytes) -> None:
-    with pytest.raises((ValueError, KeyError, TypeError)):
-        decode_many(value)

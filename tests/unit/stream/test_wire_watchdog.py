@@ -1,22 +1,62 @@
-"""By-cell wire records round-trip; malformed values raise; the watchdog needs lag and no progress."""
+"""By-cell wire records (stage 1 → stage 2) round-trip exactly and in order; malformed values raise whole;
+the watchdog needs lag and no progress."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from msa.domain import PositionReport
+from services.detect.rendezvous import IdentityChange, RendezvousInput
 from services.detect.stream.watchdog import Watchdog
-from services.detect.stream.wire import CellRecord, Marker, decode, encode_marker, encode_record
+from services.detect.stream.wire import Marker, decode, encode_batch, encode_identity, encode_input, encode_marker
+from services.detect.track import VesselStatic
+
+_coord = st.floats(-180.0, 180.0, allow_nan=False)
+_ts = st.integers(0, 4_000_000_000_000)
+_mmsi = st.integers(1, 999_999_999)
+statics = st.builds(VesselStatic, name=st.one_of(st.none(), st.text(max_size=20)),
+                    call_sign=st.one_of(st.none(), st.text(max_size=7)),
+                    imo=st.one_of(st.none(), st.integers(1, 9_999_999)),
+                    ship_type=st.one_of(st.none(), st.integers(0, 99)),
+                    length_m=st.one_of(st.none(), st.floats(0.0, 500.0)))
+inputs = st.builds(RendezvousInput, mmsi=_mmsi, ts_ms=_ts, lon=_coord, lat=st.floats(-90.0, 90.0, allow_nan=False),
+                   speed_kn=st.one_of(st.none(), st.floats(0.0, 80.0)), zone=st.one_of(st.none(), st.text(max_size=20)),
+                   identity=st.one_of(st.none(), statics))
+changes = st.builds(IdentityChange, mmsi=_mmsi, ts_ms=_ts, identity=statics)
 
 
-def test_record_and_marker_round_trip() -> None:
-    rec = PositionReport(mmsi=224000001, ts_ms=1_700_000_000_000, lat=36.1, lon=-5.4, sog_kn=2.5)
-    got = decode(encode_record("p3", 42, 1, rec))
-    assert got == CellRecord("p3", 42, 1, rec)
-    assert decode(encode_marker("s0", 123, True)) == Marker("s0", 123, True)
+@given(st.lists(st.tuples(st.one_of(inputs, changes), st.booleans()), max_size=20))
+def test_batches_round_trip_exactly(items: list[tuple[RendezvousInput | IdentityChange, bool]]) -> None:
+    encoded = [encode_input(i, attach) if isinstance(i, RendezvousInput) else encode_identity(i) for i, attach in items]
+    src, got = decode(encode_batch("p3", encoded))
+    want: list[RendezvousInput | IdentityChange] = []
+    for i, attach in items:
+        if isinstance(i, RendezvousInput):
+            if attach and i.identity is not None:
+                want.append(IdentityChange(i.mmsi, i.ts_ms, i.identity))
+            want.append(i._replace(identity=None))  # the identity travels as its own item
+        else:
+            want.append(i)
+    assert src == "p3" and [item for _, item in got] == want
 
 
-BAD = [b"[]", b"{}", b'{"src": "p1", "o": 1, "i": 0, "r": {"kind": "?"}}', b"nope"]
+def test_positions_put_identity_changes_first_and_an_attached_identity_before_its_input() -> None:
+    ident = VesselStatic(name="X")
+    r = RendezvousInput(224000001, 1_000, -5.4, 36.1, 2.5, "Strait", ident)
+    other = RendezvousInput(224000000, 1_000, -5.4, 36.1, 2.5, "Strait")
+    _, got = decode(encode_batch("p0", [encode_identity(IdentityChange(224000009, 1_000, ident)),
+                                        encode_input(other), encode_input(r, True)]))
+    positions = [pos for pos, _ in got]
+    assert positions == sorted(positions) and len(set(positions)) == 4
+    assert decode(encode_marker("p0", 123, True)) == Marker("p0", 123, True)
+
+
+BAD = [b"[]", b"{}", b"nope", b'{"src": 3, "b": []}', b'{"src": "p1", "b": {}}', b'{"src": "p1", "wm": "x"}',
+       b'{"src": "p1", "b": [[1, 2, 3]]}', b'{"src": "p1", "b": [[1.5, 2, 0.0, 0.0, null, null]]}',
+       b'{"src": "p1", "b": [[1, 2, "x", 0.0, null, null]]}', b'{"src": "p1", "b": [[1, 2, 0.0, 0.0, null, 7]]}',
+       b'{"src": "p1", "b": [[1, 2, {"imo": "IMO123"}]]}', b'{"src": "p1", "b": [[1, 2, 0.0, 0.0, null, null, 5]]}',
+       b'{"src": "p1", "b": [[1, 2, 0.0, 0.0, 1.0, "z"], [1, 2, 3]]}']  # one bad item rejects the batch
 
 
 @pytest.mark.parametrize("value", BAD)
