@@ -23,6 +23,9 @@ __all__ = ["DEFAULT_PORTS_PATH", "Port", "PortFileError", "PortIndex", "load_por
 
 DEFAULT_PORTS_PATH = Path(__file__).resolve().parent / "data" / "ports.geojson"
 _CELL_DEG = 0.5
+_BOUND_CELL_DEG = 0.01  # ``farther_than``: distance bounds per cell of about 1 km
+_BOUND_MARGIN_M = 200.0  # slack for polygon distances, which are not exactly a metric
+_BOUND_CACHE_MAX = 1 << 20
 
 
 class PortFileError(ValueError):
@@ -51,12 +54,13 @@ class Port:
 class PortIndex:
     """Nearest-port queries within ``search_radius_m``; beyond it the distance is ``inf``."""
 
-    __slots__ = ("_grid", "ports", "search_radius_m")
+    __slots__ = ("_bounds", "_grid", "ports", "search_radius_m")
 
     def __init__(self, ports: Iterable[Port], search_radius_m: float = 50_000.0) -> None:
         self.ports: tuple[Port, ...] = tuple(sorted(ports, key=lambda p: (p.name, p.lon, p.lat)))
         self.search_radius_m = search_radius_m
         self._grid: dict[tuple[int, int], list[Port]] = {}
+        self._bounds: dict[tuple[int, int], tuple[float, float]] = {}
         for p in self.ports:
             reach_m = p.radius_m + search_radius_m
             dlat = reach_m / METRES_PER_DEG_LAT
@@ -80,6 +84,37 @@ class PortIndex:
     def distance_to_nearest_m(self, lon: float, lat: float) -> float:
         """Metres to the edge of the nearest port/anchorage (0 inside one, inf beyond the search radius)."""
         return self.nearest(lon, lat)[1]
+
+    def farther_than(self, lon: float, lat: float, dist_m: float) -> bool:
+        """``distance_to_nearest_m(lon, lat) >= dist_m``, answered from bounds of the ~1 km cell around the
+        point when they decide it (most of the sea), else measured."""
+        key = (math.floor(lon / _BOUND_CELL_DEG), math.floor(lat / _BOUND_CELL_DEG))
+        bounds = self._bounds.get(key)
+        if bounds is None:
+            bounds = self._cell_bounds(key)
+        low, high = bounds
+        if low >= dist_m:
+            return True
+        if high < dist_m:
+            return False
+        return self.nearest(lon, lat)[1] >= dist_m
+
+    def _cell_bounds(self, key: tuple[int, int]) -> tuple[float, float]:
+        """Lower and upper bounds of the distance to the nearest port from any point of a cell (the triangle
+        inequality around its centre)."""
+        x0, y0 = key[0] * _BOUND_CELL_DEG, key[1] * _BOUND_CELL_DEG
+        cx, cy = x0 + _BOUND_CELL_DEG / 2, y0 + _BOUND_CELL_DEG / 2
+        half_m = max(haversine_m(cx, cy, x, y) for x in (x0, x0 + _BOUND_CELL_DEG)
+                     for y in (y0, y0 + _BOUND_CELL_DEG)) + _BOUND_MARGIN_M
+        centre_m = self.nearest(cx, cy)[1]
+        if math.isinf(centre_m):
+            bounds = (self.search_radius_m - half_m, math.inf)
+        else:
+            bounds = (centre_m - half_m, centre_m + half_m)
+        if len(self._bounds) >= _BOUND_CACHE_MAX:
+            self._bounds.clear()
+        self._bounds[key] = bounds
+        return bounds
 
     def in_exclusion(self, lon: float, lat: float) -> bool:
         """Inside a port or anchorage area."""

@@ -79,6 +79,13 @@ class PositionReport:
     def has_position(self) -> bool:
         return self.lat is not None and self.lon is not None
 
+    def __reduce__(self) -> tuple[type[PositionReport], tuple[object, ...]]:
+        # checkpoints hold many of these (the grace period's worth): a plain tuple pickles ~3× faster than
+        # the dataclass default (``fields()`` on every object)
+        return (PositionReport, (self.mmsi, self.ts_ms, self.lat, self.lon, self.sog_kn, self.cog_deg,
+                                 self.heading_deg, self.nav_status, self.msg_type, self.ais_class, self.source,
+                                 self.time_source, self.pos_accuracy, self.utc_second))
+
 
 @dataclass(frozen=True, slots=True)
 class StaticVesselData:

@@ -53,6 +53,7 @@ _STATE_ATTRS = ("vessels", "counters", "coverage", "watermark", "max_ts", "_heap
                 "_events_since_scan", "_next_housekeeping", "_n_records", "_n_positions", "_barrier", "_rv_out")
 # per zone, the parameters the per-report path reads (a tuple: cheaper than attribute lookups)
 _Hot = tuple[DetectionParams, float, float, float, float, float, float]
+_rv_input = RendezvousInput._make  # (all fields given: cheaper than the keyword-aware constructor)
 
 
 class Engine:
@@ -437,14 +438,14 @@ class Engine:
         elif vs.gofast is not None:
             out += go_fast.on_fix(vs, ts, lon, lat, speed, dist_m, zone, p, ctx)
         candidate = (zone is not None and speed is not None and 0.0 <= speed <= rv_max_kn
-                     and ctx.ports.distance_to_nearest_m(lon, lat) >= rv_port_m)
+                     and ctx.ports.farther_than(lon, lat, rv_port_m))
         if self._rv_direct:
             if candidate:
                 out += self.rendezvous.on_fix(mmsi, ts, lon, lat, speed, zone)  # type: ignore[arg-type]
             elif self.rendezvous.has(mmsi):
                 out += self.rendezvous.remove(mmsi, ts)
         elif candidate:
-            self._rv_out.append(RendezvousInput(mmsi, ts, lon, lat, speed, zone, ctx.identities.static(mmsi)))
+            self._rv_out.append(_rv_input((mmsi, ts, lon, lat, speed, zone, ctx.identities.static(mmsi))))
             vs.rv = True
         elif vs.rv:  # no candidate any more: the rendezvous stage ends its meetings (remove)
             self._rv_out.append(RendezvousInput(mmsi, ts, lon, lat, None, zone))

@@ -93,3 +93,25 @@ def test_alert_round_trips_and_serialises_deterministically() -> None:
     d = alert_to_dict(alert)
     assert alert_from_dict(loads(dumps(d))) == alert
     assert dumps(alert_to_dict(make_alert())) == dumps(d)
+
+
+_opt_float = st.one_of(st.none(), st.floats(allow_nan=False))
+_positions = st.builds(
+    PositionReport, mmsi=st.integers(0, 999_999_999), ts_ms=st.integers(0, 4_102_444_800_000), lat=_opt_float,
+    lon=_opt_float, sog_kn=_opt_float, cog_deg=_opt_float, heading_deg=st.one_of(st.none(), st.integers(0, 511)),
+    nav_status=st.one_of(st.none(), st.integers(0, 15)), msg_type=st.integers(1, 27),
+    ais_class=st.sampled_from(list(AisClass)), source=st.text(max_size=8),
+    time_source=st.sampled_from(list(TimeSource)),
+    pos_accuracy=st.one_of(st.none(), st.booleans()), utc_second=st.one_of(st.none(), st.integers(0, 59)))
+
+
+@given(_positions)
+def test_a_position_pickles_to_an_equal_position(rec: PositionReport) -> None:
+    import dataclasses
+    import pickle
+
+    back = pickle.loads(pickle.dumps(rec, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == rec and type(back) is PositionReport
+    assert [f.name for f in dataclasses.fields(PositionReport)] == [  # the order __reduce__ relies on
+        "mmsi", "ts_ms", "lat", "lon", "sog_kn", "cog_deg", "heading_deg", "nav_status", "msg_type", "ais_class",
+        "source", "time_source", "pos_accuracy", "utc_second"]

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="watermark grace period: at least the feed's disorder (default 120 s)")
     p.add_argument("--idle-timeout-s", type=float, default=5.0,
                    help="a caught-up partition silent this long stops holding the clock (default 5 s)")
-    p.add_argument("--checkpoint-records", type=int, default=50_000, help="checkpoint every N input records")
+    p.add_argument("--checkpoint-records", type=int, default=250_000, help="checkpoint every N input records")
     p.add_argument("--checkpoint-interval-s", type=float, default=5.0, help="…or every T seconds")
     p.add_argument("--stuck-after-s", type=float, default=60.0,
                    help="watchdog: lag without progress this long → not ready")

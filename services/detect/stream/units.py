@@ -29,7 +29,7 @@ from services.detect.stream.engines import EngineFactory
 from services.detect.stream.exchange import ExchangeBook, Message, ScenePartMsg, UnitClock
 from services.detect.stream.merge import NEVER, EventTimeMerger
 from services.detect.stream.satfeed import sat_source
-from services.detect.stream.wire import CellItem, Marker, Position, encode_identity, encode_input, encode_marker
+from services.detect.stream.wire import CellItem, Marker, Position, Row, encode_marker, identity_row, input_row
 from services.detect.track import VesselStatic
 
 __all__ = ["POS", "STATE_FORMAT", "STATIC", "CellUnit", "IncompatibleStateError", "Outbox", "VesselUnit",
@@ -48,8 +48,8 @@ class IncompatibleStateError(ValueError):
 @dataclass(slots=True)
 class Outbox:
     alerts: list[Alert] = field(default_factory=list)
-    # (source unit, cell partition) → batch items (``wire.encode_*``), in the source's order
-    cells: dict[tuple[str, int], list[bytes]] = field(default_factory=dict)
+    # (source unit, cell partition) → batch items (``wire.*_row``), in the source's order
+    cells: dict[tuple[str, int], list[Row]] = field(default_factory=dict)
     exchange: list[Message] = field(default_factory=list)  # to detect.exchange.v1, in order
 
 
@@ -225,7 +225,7 @@ class VesselUnit:
                 key = _identity_key(r.identity)
                 if sent is not None and sent[1] and sent[0] != key:
                     self.sent[mmsi] = (key, sent[1])
-                    value = encode_identity(r)
+                    value = identity_row(r)
                     for q in sorted(sent[1]):
                         cells.setdefault((src, q), []).append(value)
                 continue
@@ -240,7 +240,7 @@ class VesselUnit:
                 self.rv_parts[mmsi] = set(near)
             if not targets:
                 continue
-            value = encode_input(r)
+            value = input_row(r)
             sent = self.sent.get(mmsi)
             for q in targets:
                 item = value
@@ -249,7 +249,7 @@ class VesselUnit:
                     sent = self.sent[mmsi] = (None if r.identity is None else _identity_key(r.identity), reached)
                     reached.add(q)
                     if r.identity is not None:
-                        item = encode_input(r, with_identity=True)
+                        item = input_row(r, with_identity=True)
                 batch = cells.get((src, q))
                 if batch is None:
                     cells[(src, q)] = [item]

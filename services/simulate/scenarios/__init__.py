@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from services.simulate.context import ScenarioContext
 from services.simulate.model import World, merge_worlds
-from services.simulate.scenarios.dark import atlantic_dark, strait_dark
+from services.simulate.scenarios.dark import atlantic_dark, dark_sar, strait_dark
 from services.simulate.scenarios.decoys import anchorage, coverage_gap, ferries, glitch, tug_tow
 from services.simulate.scenarios.gofast import alboran_gofast, algarve_gofast
 from services.simulate.scenarios.rendezvous import offshore_rendezvous
@@ -32,6 +32,7 @@ SCENARIOS: dict[str, tuple[int, Builder]] = {
     "tug_tow": (10, tug_tow),
     "coverage_gap": (11, coverage_gap),
     "glitch": (12, glitch),
+    "dark_sar": (13, dark_sar),
 }
 
 DURATION_H: dict[str, float] = {"atlantic_dark": 7.0, "offshore_rendezvous": 7.0, "coverage_gap": 7.5,

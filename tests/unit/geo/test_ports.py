@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from geo.anchorages import infer_anchorages
 from geo.ports import Port, PortIndex, load_ports
 
@@ -47,3 +50,10 @@ def test_five_vessels_sitting_still_make_an_anchorage() -> None:
 def test_four_vessels_or_moving_ones_do_not() -> None:
     assert infer_anchorages([(m, -9.5, 38.4, 0.1) for m in range(4)]) == []
     assert infer_anchorages([(m, -9.5, 38.4, 6.0) for m in range(10)]) == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.floats(-10.0, 0.0), st.floats(35.0, 40.0), st.sampled_from([0.0, 2000.0, 5000.0, 20_000.0]))
+def test_farther_than_agrees_with_the_measured_distance(lon: float, lat: float, dist_m: float) -> None:
+    """The cell bounds only decide what measuring would decide (Iberia and Morocco: many ports and polygons)."""
+    assert PORTS.farther_than(lon, lat, dist_m) == (PORTS.distance_to_nearest_m(lon, lat) >= dist_m)

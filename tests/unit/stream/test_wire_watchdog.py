@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from services.detect.rendezvous import IdentityChange, RendezvousInput
 from services.detect.stream.watchdog import Watchdog
-from services.detect.stream.wire import Marker, decode, encode_batch, encode_identity, encode_input, encode_marker
+from services.detect.stream.wire import Marker, decode, encode_batch, encode_marker, identity_row, input_row
 from services.detect.track import VesselStatic
 
 _coord = st.floats(-180.0, 180.0, allow_nan=False)
@@ -28,7 +28,7 @@ changes = st.builds(IdentityChange, mmsi=_mmsi, ts_ms=_ts, identity=statics)
 
 @given(st.lists(st.tuples(st.one_of(inputs, changes), st.booleans()), max_size=20))
 def test_batches_round_trip_exactly(items: list[tuple[RendezvousInput | IdentityChange, bool]]) -> None:
-    encoded = [encode_input(i, attach) if isinstance(i, RendezvousInput) else encode_identity(i) for i, attach in items]
+    encoded = [input_row(i, attach) if isinstance(i, RendezvousInput) else identity_row(i) for i, attach in items]
     src, got = decode(encode_batch("p3", encoded))
     want: list[RendezvousInput | IdentityChange] = []
     for i, attach in items:
@@ -45,8 +45,8 @@ def test_positions_put_identity_changes_first_and_an_attached_identity_before_it
     ident = VesselStatic(name="X")
     r = RendezvousInput(224000001, 1_000, -5.4, 36.1, 2.5, "Strait", ident)
     other = RendezvousInput(224000000, 1_000, -5.4, 36.1, 2.5, "Strait")
-    _, got = decode(encode_batch("p0", [encode_identity(IdentityChange(224000009, 1_000, ident)),
-                                        encode_input(other), encode_input(r, True)]))
+    _, got = decode(encode_batch("p0", [identity_row(IdentityChange(224000009, 1_000, ident)),
+                                        input_row(other), input_row(r, True)]))
     positions = [pos for pos, _ in got]
     assert positions == sorted(positions) and len(set(positions)) == 4
     assert decode(encode_marker("p0", 123, True)) == Marker("p0", 123, True)
