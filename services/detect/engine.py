@@ -132,10 +132,11 @@ class Engine:
             heapq.heappush(self._heap, (ts, 0, rec.mmsi, rec.lat, rec.lon, self._seq, rec))
         elif isinstance(rec, StaticVesselData):  # applies at its event time, like a position
             self._count("static")
-            if ts < self.watermark:
-                self._count("late_static")  # late, but an identity is worth having: from now on
-                return self._on_static(rec, self.watermark)
-            heapq.heappush(self._heap, (ts, -1, rec.mmsi, 0.0, 0.0, self._seq, rec))
+            at = ts
+            if ts < self.watermark:  # late, but an identity is worth having: from the watermark on, in order
+                self._count("late_static")
+                at = self.watermark
+            heapq.heappush(self._heap, (at, -1, rec.mmsi, 0.0, 0.0, self._seq, rec))
         elif isinstance(rec, SatelliteDetection | SceneFootprint):
             if isinstance(rec, SatelliteDetection) and not (-90.0 <= rec.lat <= 90.0 and -180.0 <= rec.lon <= 180.0
                                                             and 0.0 <= rec.confidence <= 1.0):
@@ -171,11 +172,11 @@ class Engine:
             heapq.heappush(self._heap, (ts, 0, rec.mmsi, rec.lat, rec.lon, self._seq, rec))
         elif type(rec) is IdentityChange or isinstance(rec, StaticVesselData):
             self._count("static")
-            if ts < self.watermark:
+            at = ts
+            if ts < self.watermark:  # late: from the watermark on, in order
                 self._count("late_static")
-                self._identity_update(rec)
-                return []
-            heapq.heappush(self._heap, (ts, -1, rec.mmsi, 0.0, 0.0, self._seq, rec))
+                at = self.watermark
+            heapq.heappush(self._heap, (at, -1, rec.mmsi, 0.0, 0.0, self._seq, rec))
         else:
             self._count("other")
             return []

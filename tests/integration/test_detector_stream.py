@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import random
 import signal
 import subprocess
@@ -179,7 +180,7 @@ def _matches(want: dict[str, dict[str, Any]]) -> Any:
 
 
 @pytest.mark.parametrize(("scenario", "instances"), [
-    ("all", 1), ("all", 2), ("dark_sar", 2), ("offshore_rendezvous", 2),
+    ("all", 1), ("all", 2), ("dark_sar", 2), ("offshore_rendezvous", 2), ("offshore_rendezvous", 1),
 ])
 async def test_equivalence_with_offline(scenario: str, instances: int, scenario_dir: Path,
                                         detectors: Detectors, kafka_bootstrap: str) -> None:
@@ -227,3 +228,27 @@ async def test_rebalance_second_instance_joins_and_leaves(scenario_dir: Path, de
     await collect(kafka_bootstrap, f"alerts.v1{detectors.suffix}", sink, _matches(want))
     assert_same(sink.final(), want, detectors.logs())
     assert not sink.conflicts
+
+
+async def test_checkpoints_of_another_version_are_rebuilt_from_the_start(scenario_dir: Path, detectors: Detectors,
+                                                                        kafka_bootstrap: str) -> None:
+    """Old-format states (an upgrade) for every positions and cell partition, at offsets past the data: the
+    detector does not trust them, replays those partitions from their start and gives the offline alerts."""
+    from services.detect.stream.checkpoint import Checkpoint, CheckpointStore
+
+    scenario = prepared(scenario_dir, "offshore_rendezvous")
+    want = offline_alerts(scenario)
+    replay(scenario, detectors.suffix)
+    store = CheckpointStore(detectors.database_url, detectors.group)
+    try:
+        old = pickle.dumps(("engine v1", {}, None))
+        store.save([*(Checkpoint(f"ais.positions.v1{detectors.suffix}", p, 10**6, old) for p in range(6)),
+                    *(Checkpoint(f"ais.static.v1{detectors.suffix}", p, 10**6, None) for p in range(6)),
+                    *(Checkpoint(f"detect.positions-by-cell.v2{detectors.suffix}", p, 10**6, old) for p in range(6))])
+    finally:
+        store.close()
+    detectors.start("d0")
+    sink = Sink()
+    await collect(kafka_bootstrap, f"alerts.v1{detectors.suffix}", sink, _matches(want))
+    assert_same(sink.final(), want, detectors.logs())
+    assert "rebuilt from the start" in detectors.logs()

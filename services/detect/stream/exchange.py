@@ -148,15 +148,19 @@ class ExchangeBook:
         c = self.clocks.get(src)
         return NEVER if c is None else c.front_ms
 
-    def scenes_ready(self, src: str, keys: list[SceneKey], scan_ms: int) -> bool:
-        """Every other unit has sent its part of each scene, or a front past ``scan_ms`` (nothing to send)."""
+    def waiting_for(self, src: str, keys: list[SceneKey], scan_ms: int) -> list[str]:
+        """The other units that have neither sent their part of each scene nor a front past ``scan_ms``."""
+        missing = []
         for other in self.units:
             if other == src or self.front_of(other) >= scan_ms:
                 continue
-            for key in keys:
-                if other not in self.parts.get(key, {}):
-                    return False
-        return True
+            if any(other not in self.parts.get(key, {}) for key in keys):
+                missing.append(other)
+        return missing
+
+    def scenes_ready(self, src: str, keys: list[SceneKey], scan_ms: int) -> bool:
+        """Every other unit has sent its part of each scene, or a front past ``scan_ms`` (nothing to send)."""
+        return not self.waiting_for(src, keys, scan_ms)
 
     def others_parts(self, src: str, keys: list[SceneKey]) -> dict[SceneKey, list[ScenePart]]:
         return {key: [p for s, p in sorted(self.parts.get(key, {}).items()) if s != src] for key in keys}

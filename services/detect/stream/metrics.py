@@ -19,6 +19,8 @@ class DetectorMetrics:
                               ["kind", "status"], registry=r)
         self.forwarded = Counter("msa_detector_forwarded", "Records re-published by spatial cell", registry=r)
         self.duplicates = Counter("msa_detector_duplicates", "Replayed cell records dropped", registry=r)
+        self.redelivered = Counter("msa_detector_redelivered", "Input records the consumer delivered twice, dropped",
+                                   registry=r)
         self.checkpoints = Counter("msa_detector_checkpoints", "Checkpoints committed", registry=r)
         self.lag = Gauge("msa_detector_lag", "Records behind the end of the partition",
                          ["topic", "partition"],
@@ -29,5 +31,7 @@ class DetectorMetrics:
         self.state_bytes = Gauge("msa_detector_state_bytes", "Size of the last checkpointed state, by stage",
                                  ["stage"], registry=r)
         self.pending = Gauge("msa_detector_pending", "Records waiting in the event-time merge", registry=r)
+        self.scene_waits = Gauge("msa_detector_scene_waits",
+                                 "Stage-1 units waiting at a satellite scene for the other units' parts", registry=r)
         self.ready = Gauge("msa_detector_ready", "1 when the detector is assigned and making progress",
                            registry=r)

@@ -87,6 +87,7 @@ class DetectorService:
         self.feed = SatFeed([])
         self.sat_last_s: dict[int, float] = {}  # wall clock of the last satellite record read, per partition
         self.sat_next: dict[int, int] = {}  # next satellite offset to read, per partition
+        self.wait_since: dict[int, tuple[int, float]] = {}  # vessel partition → (scene scan time, wall clock)
 
     # ---- lifecycle -----------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -307,11 +308,18 @@ class DetectorService:
         now = time.monotonic()
         n_in = 0
         for tp, msgs in batch.items():
-            if msgs:
-                self._route(tp, msgs)
-                n_in += len(msgs)
-                self.last_record_s[tp] = now
-                self.fetched_next[tp] = msgs[-1].offset + 1
+            nxt = self.fetched_next.get(tp)
+            if not msgs or nxt is None:  # (a partition revoked while the poll ran)
+                continue
+            if msgs[0].offset < nxt:  # delivered again (a fetch that raced the seek on assignment): once only
+                self.metrics.redelivered.inc(sum(1 for m in msgs if m.offset < nxt))
+                msgs = [m for m in msgs if m.offset >= nxt]
+                if not msgs:
+                    continue
+            self._route(tp, msgs)
+            n_in += len(msgs)
+            self.last_record_s[tp] = now
+            self.fetched_next[tp] = msgs[-1].offset + 1
         lag = self._update_idle(now)
         out = Outbox()
         local = {vu.src: vu.live_clock() for vu in self.vessel_units.values()}
@@ -342,6 +350,7 @@ class DetectorService:
         self.metrics.ready.set(1 if self.readiness()[0] else 0)
         merging = self._merging()
         self.metrics.pending.set(merging)
+        self._scene_waits(now)
         due = now - self.last_checkpoint_s >= self.cfg.checkpoint_interval_s
         busy = bool(self.since_checkpoint or self.pending)
         # a backlog (a replay after a restart, a burst) just drained: make it durable now rather than at the
@@ -360,6 +369,7 @@ class DetectorService:
             cu = self.cell_units.get(tp.partition)
             if cu is None:
                 return
+            before = cu.duplicates
             for m in msgs:
                 try:
                     got = decode_cell(m.value)
@@ -371,6 +381,8 @@ class DetectorService:
                     cu.push_marker(m.offset, got)
                 else:
                     cu.push_batch(m.offset, *got)
+            if cu.duplicates > before:
+                self.metrics.duplicates.inc(cu.duplicates - before)
             return
         vu = self.vessel_units.get(tp.partition)
         if vu is None:
@@ -398,13 +410,14 @@ class DetectorService:
         t = self.cfg.topics
         total_lag = 0
         for tp, nxt in self.fetched_next.items():
-            hw = self.consumer.highwater(tp)
+            hw = self.consumer.highwater(tp)  # None until the first fetch of the partition answered
             lag = max(0, hw - nxt) if hw is not None else 0
             total_lag += lag
             self.metrics.lag.labels(tp.topic, str(tp.partition)).set(lag)
             if tp.topic == t.by_cell:
                 continue  # cell sources go idle by their markers
-            idle = lag == 0 and now - self.last_record_s.get(tp, now) >= self.cfg.idle_timeout_s
+            idle = (hw is not None and lag == 0
+                    and now - self.last_record_s.get(tp, now) >= self.cfg.idle_timeout_s)
             vu = self.vessel_units.get(tp.partition)
             kind = POS if tp.topic == t.positions else STATIC
             if vu is not None and kind in vu.merger.sources and not vu.merger.sources[kind].queue:
@@ -412,13 +425,33 @@ class DetectorService:
         for p, last_s in self.sat_last_s.items():
             hw = self.sat_consumer.highwater(TopicPartition(t.sat, p))
             lag = 0 if hw is None else max(0, hw - self.sat_next.get(p, 0))
-            idle = lag == 0 and now - last_s >= self.cfg.idle_timeout_s
+            idle = hw is not None and lag == 0 and now - last_s >= self.cfg.idle_timeout_s
             src = sat_source(p)
             for vu in self.vessel_units.values():
                 s = vu.merger.sources.get(src)
                 if s is not None and not s.queue:
                     vu.merger.set_idle(src, idle)
         return total_lag
+
+    def _scene_waits(self, now: float) -> None:
+        """Units held at a satellite scene: a gauge, and a warning naming the units they wait for when that
+        lasts (a partition nobody consumes, an instance that cannot keep up)."""
+        waiting = 0
+        for p, vu in self.vessel_units.items():
+            at = vu.engine.awaiting_scenes()
+            if at is None:
+                self.wait_since.pop(p, None)
+                continue
+            waiting += 1
+            since = self.wait_since.setdefault(p, (at[0], now))
+            if since[0] != at[0]:
+                self.wait_since[p] = since = (at[0], now)
+            if now - since[1] >= self.cfg.stuck_after_s:
+                log.warning("%s waits %.0f s at the satellite scene(s) %s for the parts of %s", vu.src,
+                            now - since[1], ", ".join(f"{sid}@{ts}" for ts, sid in at[1]),
+                            ", ".join(self.book.waiting_for(vu.src, at[1], at[0])) or "nobody (next step)")
+                self.wait_since[p] = (at[0], now)  # again after another stuck_after_s
+        self.metrics.scene_waits.set(waiting)
 
     def _merging(self) -> int:
         """Records waiting in the units' event-time merges."""

@@ -18,7 +18,7 @@ from services.detect.engine import Engine, EngineRole
 from services.detect.offline import record_sort_key
 from services.detect.params import ParamSet
 from services.detect.rendezvous import IdentityChange, RendezvousInput
-from tests.unit.detect.builders import OFFSHORE, ports, static, track, zones
+from tests.unit.detect.builders import OFFSHORE, T0, ports, static, track, zones
 from tests.unit.detect.scenario import mini_scenario
 
 GRACE_MS = 60_000
@@ -158,3 +158,19 @@ def test_a_snapshot_does_not_restore_in_another_role() -> None:
 def test_an_unknown_role_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown engine role"):
         engine("bogus")  # type: ignore[arg-type]
+
+
+def test_late_static_data_applies_from_the_watermark_on_after_what_is_buffered() -> None:
+    """Records held back (here by the coverage horizon) are handled before a late static record takes effect:
+    event-time order is kept whatever the arrival."""
+    eng = engine("vessel")
+    eng.set_coverage_complete(T0 - 3_600_000)  # nothing is handled yet
+    out = [a for r in track(224000001, 0, 900, 10, 36.0, -3.5, sog_kn=42.0, cog_deg=0.0) for a in eng.process(r)]
+    wm = eng.watermark
+    assert wm > T0 and not out
+    out += eng.process(static(224000001, 0, ship_type=40, length_m=35.0))  # a declared HSC, late
+    assert eng.stats()["late_static"] == 1
+    out += eng.set_coverage_complete(None) + eng.finish()
+    assert [a.status for a in out if a.kind == AlertKind.GO_FAST][-1] == "retracted"
+    assert any(a.status == "open" for a in out)  # raised first: the identity was not known before wm
+    assert out[-1].updated_ms == wm
