@@ -4,8 +4,10 @@
   processes in a fresh group; reports/s = N / (time from the first position consumed to the first
   checkpoint after both stages drained, read from the instances' ``/metrics``);
 * latency at a live rate of 2,000 reports/s: reports published paced in wall time (event time runs
-  ``SPEEDUP`` × faster so go-fast runs complete within seconds), with go-fast boats among them; latency =
-  arrival of an alert version on ``alerts.v1`` − the publication of the report whose event time it carries.
+  ``SPEEDUP`` × faster so that go-fast runs and meetings complete within the run), with go-fast boats (stage-1
+  alerts) and pairs of vessels meeting (rendezvous: stage-2 alerts, through the by-cell topic) among them;
+  latency = arrival of an alert version on ``alerts.v1`` − the publication of the report whose event time it
+  carries.
 """
 
 from __future__ import annotations
@@ -29,24 +31,29 @@ __all__ = ["run"]
 
 REPO = Path(__file__).resolve().parents[1]
 T0_MS = 1_735_689_600_000
-SPEEDUP = 30.0
+SPEEDUP = 60.0
+# where the latency run's pairs meet: Alboran Sea, > 5 km from any port or anchorage
+MEETINGS = ((36.0, -3.0), (35.9, -4.0), (36.2, -2.5), (35.8, -3.5), (36.1, -4.5), (35.7, -2.6))
 
 
-def _records(n_vessels: int, step_s: float, n_steps: int,
-             fast_every: int = 25) -> list[tuple[int, int, bytes]]:
+def _records(n_vessels: int, step_s: float, n_steps: int, fast_every: int = 25,
+             meetings: int = 0) -> list[tuple[int, int, bytes]]:
     """(mmsi, ts_ms, value) sorted by time: slow traffic in the Alboran Sea, every ``fast_every``-th a
-    35 kn boat (go-fast)."""
+    35 kn boat (go-fast); ``meetings`` pairs of vessels 150 m apart at 1 kn (rendezvous after 30 min)."""
     from msa.contracts.codec import dumps, record_to_dict
     from msa.domain import PositionReport, StaticVesselData, TimeSource
 
     rng = random.Random(1)
     out: list[tuple[int, int, bytes]] = []
-    for v in range(n_vessels):
+    placed = [(MEETINGS[i // 2][0] + 0.00135 * (i % 2), MEETINGS[i // 2][1]) for i in range(2 * meetings)]
+    for v in range(n_vessels + len(placed)):
         mmsi = 224_100_000 + v
-        fast = v % fast_every == 0
+        fast = v % fast_every == 0 and v < n_vessels
         sog = 35.0 if fast else rng.uniform(0.0, 14.0)
         cog = rng.uniform(0, 360)
         lon, lat = rng.uniform(-4.8, -2.2), rng.uniform(35.6, 36.3)
+        if v >= n_vessels:  # one of a meeting pair
+            (lat, lon), sog, cog = placed[v - n_vessels], 1.0, 90.0
         st = StaticVesselData(mmsi=mmsi, ts_ms=T0_MS, name=f"BENCH {v}", length_m=12.0 if fast else 90.0,
                               ship_type=37 if fast else 70, time_source=TimeSource.TAG_BLOCK)
         out.append((mmsi, T0_MS, dumps(record_to_dict(st))))
@@ -194,11 +201,11 @@ async def _latency(bootstrap: str, db: str, rate: int, seconds: float, log: Path
     await ensure_topics(bootstrap, topics.specs())
     step_s = 10.0
     n_vessels = int(rate * step_s / SPEEDUP)
-    recs = _records(n_vessels, step_s, int(seconds * SPEEDUP / step_s) + 2)
+    recs = _records(n_vessels, step_s, int(seconds * SPEEDUP / step_s) + 2, meetings=len(MEETINGS))
     proc = _start(suffix, f"lat-{suffix}", db, port, 0.5, log)
     sent: dict[int, list[tuple[int, Any]]] = {}  # mmsi → (event ms, send future → broker metadata)
-    alerts: list[tuple[tuple[int, ...], int, int]] = []  # (mmsis, updated event ms, Kafka timestamp ms)
-    lat_ms: list[float] = []
+    alerts: list[tuple[str, tuple[int, ...], int, int]] = []  # (kind, mmsis, updated event ms, Kafka ts ms)
+    lat_ms: dict[str, list[float]] = {}
     consumer = AIOKafkaConsumer(topics.alerts, bootstrap_servers=bootstrap, auto_offset_reset="latest")
     await consumer.start()
     producer = make_producer(bootstrap, linger_ms=1)
@@ -210,7 +217,7 @@ async def _latency(bootstrap: str, db: str, rate: int, seconds: float, log: Path
             for msgs in batch.values():
                 for m in msgs:
                     a = alert_from_cloudevent(list(m.headers), m.value)
-                    alerts.append((a.mmsi, a.updated_ms, m.timestamp))
+                    alerts.append((str(a.kind), a.mmsi, a.updated_ms, m.timestamp))
 
     reader = asyncio.create_task(read_alerts())
     try:
@@ -241,20 +248,27 @@ async def _latency(bootstrap: str, db: str, rate: int, seconds: float, log: Path
         _stop([proc])
     # latency of an alert version = its timestamp on alerts.v1 − the Kafka timestamp of the report that
     # completed it (the report of one of its vessels with the alert's event time, else the latest before)
-    for mmsis, updated, alert_ts in alerts:
-        for mmsi in mmsis:
-            cands = [(ts, fut) for ts, fut in sent.get(mmsi, []) if ts <= updated]
-            if cands:
-                md = cands[-1][1].result()
-                lat_ms.append(float(alert_ts - md.timestamp))
-                break
-    lat_ms.sort()
-    def q(f: float) -> float | None:
-        return round(lat_ms[min(len(lat_ms) - 1, int(f * len(lat_ms)))], 1) if lat_ms else None
+    for kind, mmsis, updated, alert_ts in alerts:
+        # the report that completed the version: the latest of its vessels' reports at or before its time
+        cands = sorted(((ts, fut) for mmsi in mmsis for ts, fut in sent.get(mmsi, []) if ts <= updated),
+                       key=lambda c: c[0])
+        if cands:
+            md = cands[-1][1].result()
+            lat_ms.setdefault(kind, []).append(float(alert_ts - md.timestamp))
 
-    return {"live_rate_reports_s": round(achieved), "alert_versions_timed": len(lat_ms),
-            "latency_p50_ms": q(0.5), "latency_p99_ms": q(0.99),
-            "latency_mean_ms": round(statistics.fmean(lat_ms), 1) if lat_ms else None}
+    def q(values: list[float], f: float) -> float | None:
+        return round(values[min(len(values) - 1, int(f * len(values)))], 1) if values else None
+
+    every = sorted(v for values in lat_ms.values() for v in values)
+    out: dict[str, Any] = {"live_rate_reports_s": round(achieved), "alert_versions_timed": len(every),
+                           "latency_p50_ms": q(every, 0.5), "latency_p99_ms": q(every, 0.99),
+                           "latency_mean_ms": round(statistics.fmean(every), 1) if every else None}
+    for kind, values in sorted(lat_ms.items()):
+        values.sort()
+        out[f"latency_{kind}_versions"] = len(values)
+        out[f"latency_{kind}_p50_ms"] = q(values, 0.5)
+        out[f"latency_{kind}_p99_ms"] = q(values, 0.99)
+    return out
 
 
 def _ready(port: int) -> bool:
@@ -281,7 +295,7 @@ def run(out: dict[str, Any], quick: bool = False) -> None:
         out["throughput_2_instances_reports_s"] = round(two)
         out["throughput_ratio_2_to_1"] = round(two / one, 2) if one else None
         out["throughput_target_reports_s"] = 20_000
-        lat = asyncio.run(_latency(bootstrap, db, 2000, 25.0 if quick else 40.0, log, 18951))
+        lat = asyncio.run(_latency(bootstrap, db, 2000, 36.0 if quick else 45.0, log, 18951))
         out.update(lat)
         out["latency_grace_s"] = 0.5
         out["latency_event_time_speedup"] = SPEEDUP

@@ -131,12 +131,7 @@ class Engine:
                 return dark_period.on_late_fix(vs, ts, self.watermark, self.ctx)
             heapq.heappush(self._heap, (ts, 0, rec.mmsi, rec.lat, rec.lon, self._seq, rec))
         elif isinstance(rec, StaticVesselData):  # applies at its event time, like a position
-            self._count("static")
-            at = ts
-            if ts < self.watermark:  # late, but an identity is worth having: from the watermark on, in order
-                self._count("late_static")
-                at = self.watermark
-            heapq.heappush(self._heap, (at, -1, rec.mmsi, 0.0, 0.0, self._seq, rec))
+            self._push_static(rec)
         elif isinstance(rec, SatelliteDetection | SceneFootprint):
             if isinstance(rec, SatelliteDetection) and not (-90.0 <= rec.lat <= 90.0 and -180.0 <= rec.lon <= 180.0
                                                             and 0.0 <= rec.confidence <= 1.0):
@@ -150,6 +145,10 @@ class Engine:
         else:
             self._count("other")
             return []
+        return self._pushed(ts)
+
+    def _pushed(self, ts: int) -> list[Alert]:
+        """A record of event time ``ts`` was buffered: move the watermark and handle what it passes."""
         self._seq += 1
         if ts > self.max_ts:
             self.max_ts = ts
@@ -161,6 +160,14 @@ class Engine:
                     return self._drain(wm)
         return []
 
+    def _push_static(self, rec: StaticVesselData | IdentityChange) -> None:
+        self._count("static")
+        at = rec.ts_ms
+        if at < self.watermark:  # late, but an identity is worth having: from the watermark on, in order
+            self._count("late_static")
+            at = self.watermark
+        heapq.heappush(self._heap, (at, -1, rec.mmsi, 0.0, 0.0, self._seq, rec))
+
     def _process_pairs(self, rec: Record | RendezvousInput | IdentityChange) -> list[Alert]:
         """The "pairs" role: rendezvous inputs and identities (``IdentityChange`` or static data), each applied
         at its event time."""
@@ -171,25 +178,11 @@ class Engine:
                 return []
             heapq.heappush(self._heap, (ts, 0, rec.mmsi, rec.lat, rec.lon, self._seq, rec))
         elif type(rec) is IdentityChange or isinstance(rec, StaticVesselData):
-            self._count("static")
-            at = ts
-            if ts < self.watermark:  # late: from the watermark on, in order
-                self._count("late_static")
-                at = self.watermark
-            heapq.heappush(self._heap, (at, -1, rec.mmsi, 0.0, 0.0, self._seq, rec))
+            self._push_static(rec)
         else:
             self._count("other")
             return []
-        self._seq += 1
-        if ts > self.max_ts:
-            self.max_ts = ts
-            wm = ts - self.grace_ms
-            if wm > self.watermark:
-                self.watermark = wm
-                ns = self._next_scan
-                if self._heap[0][0] < wm or 0 <= ns <= wm:
-                    return self._drain(wm)
-        return []
+        return self._pushed(ts)
 
     def _identity_update(self, rec: StaticVesselData | IdentityChange) -> bool:
         if type(rec) is IdentityChange:
