@@ -2,16 +2,19 @@
 
 The pacing rule is pure (:class:`Pacer`: event time and wall time in, seconds to wait out); the loop
 around it reads files through the same decoder and publisher as the live workers, so a replay runs the
-production path. ``--from``/``--to`` keep records whose event time is inside [from, to).
+production path. ``--from``/``--to`` keep records whose event time is inside [from, to). Several files
+(AIS and satellite detections, several receivers' logs) are interleaved by event time (``merged_chunks``:
+each file keeps its own order), so that a scene is published when its time comes, not after the AIS.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
@@ -24,7 +27,7 @@ from services.ingest.files import count_lines, read_records
 from services.ingest.publisher import Publisher
 from services.ingest.shutdown import Stop
 
-__all__ = ["Pacer", "Progress", "ReplayOptions", "in_window", "replay"]
+__all__ = ["Pacer", "Progress", "ReplayOptions", "in_window", "merged_chunks", "replay"]
 
 Item = Output
 
@@ -91,6 +94,37 @@ class Progress:
                 f"ETA {int(eta) // 60:02d}:{int(eta) % 60:02d}")
 
 
+def _timed(chunks: Iterator[tuple[int, list[Item]]], lines: list[int], i: int) -> Iterator[tuple[int, Item]]:
+    """(event time, item) of one file in its order; an item without a time takes its predecessor's."""
+    last = -(2**62)
+    for n, items in chunks:
+        lines[i] += n
+        for item in items:
+            ts = item.ts_ms
+            if ts is not None:
+                last = ts
+            yield last, item
+
+
+def merged_chunks(files: list[Iterator[tuple[int, list[Item]]]], chunk_items: int) -> Iterator[tuple[int, list[Item]]]:
+    """The files' ``(lines, items)`` chunks interleaved by event time: the file whose next item is earliest
+    goes first (ties: the earlier file), each file keeping its own order. One file is passed through."""
+    if len(files) == 1:
+        yield from files[0]
+        return
+    lines = [0] * len(files)
+    merged = heapq.merge(*(_timed(f, lines, i) for i, f in enumerate(files)), key=lambda x: x[0])
+    done = 0
+    chunk: list[Item] = []
+    for _, item in merged:
+        chunk.append(item)
+        if len(chunk) >= chunk_items:
+            total = sum(lines)
+            yield total - done, chunk
+            done, chunk = total, []
+    yield sum(lines) - done, chunk
+
+
 def in_window(item: Item, from_ms: int | None, to_ms: int | None) -> bool:
     ts = item.ts_ms
     if ts is None:
@@ -136,51 +170,51 @@ async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *
         progress = Progress(total_lines) if opts.progress else None
         first_ms: int | None = None
         last_ms: int | None = None
-        for path in paths:
-            if stopped():
-                break
-            decoder = Decoder(path.name, encoded=offset_ms == 0)  # later passes shift event times
-            chunk_lines = 2000 if opts.speed is None else 100
-            for n_lines, items in read_records(path, opts.fmt, decoder, now_ms(), chunk_lines=chunk_lines):
-                if plain:  # --max, no window, no loop: nothing to filter, pace or shift
-                    await publisher.publish(items)
-                    totals["published"] += len(items)
-                    if progress is not None:
-                        last_ms = max((it.ts_ms for it in items[-50:] if it.ts_ms is not None), default=last_ms)
-                        progress.update(n_lines, len(items), last_ms)
-                    if stopped():
-                        break
-                    continue
-                batch: list[Item] = []
-                for item in items:
-                    if not in_window(item, opts.from_ms, opts.to_ms):
-                        totals["filtered"] += 1
-                        continue
-                    ts = item.ts_ms
-                    if ts is not None:
-                        first_ms = ts if first_ms is None else min(first_ms, ts)
-                        last_ms = ts if last_ms is None else max(last_ms, ts)
-                        if offset_ms:
-                            item = _shifted(item, offset_ms)
-                            ts += offset_ms
-                        delay = 0.0 if opts.speed is None or stopped() else pacer.delay_s(ts, wall())
-                        if delay > 0.002:
-                            await publisher.publish(batch)
-                            await publisher.submit_open()
-                            totals["published"] += len(batch)
-                            if progress is not None:
-                                progress.update(0, len(batch), ts)
-                            batch = []
-                            await pause(delay)
-                    batch.append(item)
-                await publisher.publish(batch)
-                if opts.speed is not None:
-                    await publisher.submit_open()
-                totals["published"] += len(batch)
+        decoders = [Decoder(path.name, encoded=offset_ms == 0) for path in paths]  # later passes shift times
+        chunk_lines = 2000 if opts.speed is None else 100
+        files = [read_records(path, opts.fmt, decoder, now_ms(), chunk_lines=chunk_lines)
+                 for path, decoder in zip(paths, decoders, strict=True)]
+        for n_lines, items in merged_chunks(files, chunk_lines):
+            if plain:  # --max, no window, no loop: nothing to filter, pace or shift
+                await publisher.publish(items)
+                totals["published"] += len(items)
                 if progress is not None:
-                    progress.update(n_lines, len(batch), None if last_ms is None else last_ms + offset_ms)
+                    last_ms = max((it.ts_ms for it in items[-50:] if it.ts_ms is not None), default=last_ms)
+                    progress.update(n_lines, len(items), last_ms)
                 if stopped():
                     break
+                continue
+            batch: list[Item] = []
+            for item in items:
+                if not in_window(item, opts.from_ms, opts.to_ms):
+                    totals["filtered"] += 1
+                    continue
+                ts = item.ts_ms
+                if ts is not None:
+                    first_ms = ts if first_ms is None else min(first_ms, ts)
+                    last_ms = ts if last_ms is None else max(last_ms, ts)
+                    if offset_ms:
+                        item = _shifted(item, offset_ms)
+                        ts += offset_ms
+                    delay = 0.0 if opts.speed is None or stopped() else pacer.delay_s(ts, wall())
+                    if delay > 0.002:
+                        await publisher.publish(batch)
+                        await publisher.submit_open()
+                        totals["published"] += len(batch)
+                        if progress is not None:
+                            progress.update(0, len(batch), ts)
+                        batch = []
+                        await pause(delay)
+                batch.append(item)
+            await publisher.publish(batch)
+            if opts.speed is not None:
+                await publisher.submit_open()
+            totals["published"] += len(batch)
+            if progress is not None:
+                progress.update(n_lines, len(batch), None if last_ms is None else last_ms + offset_ms)
+            if stopped():
+                break
+        for decoder in decoders:
             tail: list[Item] = []
             decoder.flush(tail)  # no-op after a complete file; after a stop, held fragments → rejects
             await publisher.publish(tail)

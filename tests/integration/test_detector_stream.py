@@ -2,9 +2,9 @@
 instances), and the same again after ``kill -9`` at random points and after a rebalance.
 
 Each test gets its own topics (suffix), consumer group and throw-away database. Scenario files come from
-``msa simulate``; they are replayed with ``msa replay --max`` (satellite detections first: a detection that
-reaches the detector after it has passed the detection's time by more than the grace period is late, as it
-would be live). The downstream sink is a dict keyed by (alert_id, version), like the API's upsert: a version
+``msa simulate``; they are replayed with ``msa replay --max`` (which interleaves the AIS and satellite files by
+event time: a detection that reached the detector after it had passed the detection's time by more than the
+grace period would be late, as it would be live). The downstream sink is a dict keyed by (alert_id, version), like the API's upsert: a version
 delivered twice must carry the same content. Alerts must equal ``msa detect``'s field for field.
 """
 
@@ -163,7 +163,7 @@ def detectors(migrated_database_url: str, unique: str, tmp_path: Path) -> Iterat
 
 
 def replay(scenario: Path, suffix: str) -> None:
-    _run(["replay", str(scenario / "sat.geojson"), str(scenario / "ais.nmea"), "--max", "--no-progress",
+    _run(["replay", str(scenario / "ais.nmea"), str(scenario / "sat.geojson"), "--max", "--no-progress",
           "--topic-suffix", suffix])
 
 

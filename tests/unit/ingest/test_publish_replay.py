@@ -16,7 +16,7 @@ from msa.domain import PositionReport, Reject, TimeSource
 from services.ingest.decoder import Decoder
 from services.ingest.http_upload import create_app
 from services.ingest.publisher import IngestMetrics, Publisher, TopicMap
-from services.ingest.replay import Pacer, Progress, ReplayOptions, in_window, replay
+from services.ingest.replay import Pacer, Progress, ReplayOptions, in_window, merged_chunks, replay
 from services.ingest.worker import batched, pump
 from tests.unit.ingest.builders import T0_S, position_line
 from tests.unit.ingest.fakes import FakeProducer
@@ -105,6 +105,46 @@ async def test_replay_paces_filters_and_publishes(tmp_path: Path) -> None:
     assert [round(s, 3) for s in slept] == [1.0, 1.0]  # 60 s apart at 60x
     got = [record_from_dict(loads(v)) for _, _, v in producer.messages("ais.positions.v1.t")]
     assert sorted(r.mmsi for r in got) == [244740982, 244740983, 244740984]  # type: ignore[union-attr]
+
+
+def test_several_files_are_interleaved_by_event_time_each_in_its_own_order() -> None:
+    ais = iter([(3, [pos(1, 10), pos(2, 30), pos(3, 20)]), (2, [pos(4, 50), Reject("bad", "x")])])
+    sat = iter([(1, [pos(9, 25), pos(8, 40)])])
+    chunks = list(merged_chunks([ais, sat], chunk_items=3))
+    got = [it.mmsi if isinstance(it, PositionReport) else "reject" for _, items in chunks for it in items]
+    assert got == [1, 9, 2, 3, 8, 4, "reject"]  # 30 before 20: the AIS file's own order is kept
+    assert sum(n for n, _ in chunks) == 6  # every line counted once
+    one = [(2, [pos(1, 10)])]
+    assert list(merged_chunks([iter(one)], 3)) == one
+
+
+async def test_a_paced_replay_publishes_a_scene_at_its_time(tmp_path: Path) -> None:
+    ais = tmp_path / "ais.nmea"
+    ais.write_bytes(b"\n".join(position_line(mmsi=244740981 + i, t_s=T0_S + 60 * i) for i in range(4)) + b"\n")
+    sat = tmp_path / "sat.geojson"
+    from msa.domain import format_ts
+
+    sat.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", '
+                   '"coordinates": [-5.0, 36.0]}, "properties": {"detection_id": "d1", "detected_at": "'
+                   + format_ts((T0_S + 90) * 1000) + '", "confidence": 0.9, "sensor": "SAR", "scene_id": "s1"}}]}')
+    producer = FakeProducer()
+    pub = await started(producer)
+    order: list[str] = []
+    real_publish = pub.publish
+
+    async def publish(items: Sequence[object]) -> None:
+        order.extend(type(i).__name__ for i in items)
+        await real_publish(items)
+
+    pub.publish = publish  # type: ignore[method-assign]
+    clock = [0.0]
+
+    async def sleep(s: float) -> None:
+        clock[0] += s
+
+    await replay([ais, sat], pub, ReplayOptions(speed=60.0, progress=False), wall=lambda: clock[0], sleep=sleep)
+    assert [o for o in order if o != "Encoded"] == ["SatelliteDetection"]
+    assert order.index("SatelliteDetection") == 2  # after the fixes at +0 s and +60 s, before +120 s
 
 
 async def test_worker_pump_over_a_live_source() -> None:
