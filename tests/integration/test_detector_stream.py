@@ -4,8 +4,9 @@ instances), and the same again after ``kill -9`` at random points and after a re
 Each test gets its own topics (suffix), consumer group and throw-away database. Scenario files come from
 ``msa simulate``; they are replayed with ``msa replay --max`` (which interleaves the AIS and satellite files by
 event time: a detection that reached the detector after it had passed the detection's time by more than the
-grace period would be late, as it would be live). The downstream sink is a dict keyed by (alert_id, version), like the API's upsert: a version
-delivered twice must carry the same content. Alerts must equal ``msa detect``'s field for field.
+grace period would be late, as it would be live). The downstream sink is a dict keyed by (alert_id, version),
+like the API's upsert: a version delivered twice must carry the same content. Alerts must equal
+``msa detect``'s field for field.
 """
 
 from __future__ import annotations
