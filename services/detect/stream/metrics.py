@@ -22,6 +22,8 @@ class DetectorMetrics:
         self.redelivered = Counter("msa_detector_redelivered", "Input records the consumer delivered twice, dropped",
                                    registry=r)
         self.checkpoints = Counter("msa_detector_checkpoints", "Checkpoints committed", registry=r)
+        self.checkpoint_failures = Counter("msa_detector_checkpoint_failures",
+                                           "Checkpoints that could not be written (the database away)", registry=r)
         self.lag = Gauge("msa_detector_lag", "Records behind the end of the partition",
                          ["topic", "partition"],
                          registry=r)

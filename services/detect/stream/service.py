@@ -20,6 +20,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import KafkaError
+from sqlalchemy.exc import SQLAlchemyError
 
 from msa.contracts.cloudevents import alert_to_cloudevent
 from msa.domain import Record
@@ -88,6 +89,8 @@ class DetectorService:
         self.sat_last_s: dict[int, float] = {}  # wall clock of the last satellite record read, per partition
         self.sat_next: dict[int, int] = {}  # next satellite offset to read, per partition
         self.wait_since: dict[int, tuple[int, float]] = {}  # vessel partition → (scene scan time, wall clock)
+        self.failing_since: float | None = None  # checkpoints failing (the database away) since
+        self.fatal: Exception | None = None  # an assignment that could not be carried out
 
     # ---- lifecycle -----------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -118,6 +121,8 @@ class DetectorService:
                      ", ".join(t.group_inputs()), t.sat, t.exchange)
             while not stop.is_set():
                 batch = await consumer.getmany(timeout_ms=50, max_records=cfg.max_poll_records)
+                if self.fatal is not None:
+                    raise RuntimeError("partition assignment failed; restart the detector") from self.fatal
                 async with self.lock:
                     await self._iteration(batch)
             async with self.lock:
@@ -213,17 +218,23 @@ class DetectorService:
             return False, "no partitions assigned yet"
         if self.watchdog.stuck:
             return False, f"stuck: lag and no progress for {self.cfg.stuck_after_s:.0f} s"
+        if self.failing_since is not None and time.monotonic() - self.failing_since >= self.cfg.stuck_after_s:
+            return False, f"checkpoints failing for {time.monotonic() - self.failing_since:.0f} s"
         return True, f"{self.processed} records processed"
 
     # ---- rebalance -----------------------------------------------------------------------------------
     async def on_assigned(self, assigned: set[TopicPartition]) -> None:
         async with self.lock:
-            await self._assign(assigned)
+            try:
+                await self._assign(assigned)
+            except Exception as exc:  # the partitions cannot start where their state says: stop, loudly
+                log.error("assignment failed (%s: %s): stopping", exc.__class__.__name__, exc)
+                self.fatal = exc
 
     async def _assign(self, assigned: set[TopicPartition]) -> None:
+        rows = await self._load(assigned)
         assert self.consumer is not None
         t = self.cfg.topics
-        rows = await asyncio.to_thread(self.store.load, [(tp.topic, tp.partition) for tp in assigned])
         begin = await self.consumer.beginning_offsets(list(assigned)) if assigned else {}
         rebuilt: set[int] = set()  # vessel partitions whose checkpoint another version wrote: from their start
         for tp in sorted(assigned, key=lambda x: (x.topic != t.positions, x.topic, x.partition)):
@@ -259,6 +270,22 @@ class DetectorService:
             log.info("assigned %s[%d]@%d (%s)", tp.topic, p, offset, how)
         self.assigned = True
         self.metrics.ready.set(1)
+
+    async def _load(self, assigned: set[TopicPartition]) -> dict[tuple[str, int], Checkpoint]:
+        """The stored checkpoints, waiting (up to ``--stuck-after-s``) for a database that is away: without
+        them the partitions cannot start where their state says."""
+        wanted = [(tp.topic, tp.partition) for tp in assigned]
+        deadline = time.monotonic() + self.cfg.stuck_after_s
+        delay = 0.5
+        while True:
+            try:
+                return await asyncio.to_thread(self.store.load, wanted)
+            except (SQLAlchemyError, OSError) as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                log.warning("loading checkpoints failed (%s): retrying in %.1f s", exc.__class__.__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(5.0, delay * 2)
 
     def _vessel_unit(self, p: int, state: bytes | None) -> VesselUnit | None:
         """A stage-1 unit, restored from ``state`` (None if that state is another version's), caught up
@@ -511,7 +538,20 @@ class DetectorService:
             state = cu.state()
             state_bytes["cell"] += len(state)
             rows.append(Checkpoint(t.by_cell, p, cu.next_offset(), state))
-        await asyncio.to_thread(self.store.save, rows)
+        try:
+            await asyncio.to_thread(self.store.save, rows)
+        except (SQLAlchemyError, OSError) as exc:  # the database away: go on, try again next interval
+            self.metrics.checkpoint_failures.inc()
+            now = time.monotonic()
+            if self.failing_since is None:
+                self.failing_since = now
+                log.warning("checkpoint (%s) failed: %s; processing goes on, a crash now would replay from the "
+                            "last checkpoint", why, exc.__class__.__name__)
+            self.last_checkpoint_s = now
+            return
+        if self.failing_since is not None:
+            log.info("checkpoints written again after %.0f s", time.monotonic() - self.failing_since)
+            self.failing_since = None
         for stage, n in state_bytes.items():
             self.metrics.state_bytes.labels(stage).set(n)
         self.metrics.checkpoints.inc()
