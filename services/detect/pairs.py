@@ -35,7 +35,6 @@ class Pair:
         return {k: getattr(self, k) for k in self.__slots__}
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        self.foreign = False  # absent from states written before it existed
         for k, v in state.items():
             setattr(self, k, v)
 

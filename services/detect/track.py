@@ -64,7 +64,6 @@ class VesselState:
         return {k: getattr(self, k) for k in self.__slots__}
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        self.rv = False  # absent from snapshots written before it existed
         for k, v in state.items():
             setattr(self, k, v)
 

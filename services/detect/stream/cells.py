@@ -23,6 +23,7 @@ __all__ = [
     "cell_id",
     "cell_partition",
     "cells_near",
+    "key_partition",
     "owner_cell",
     "partitions_near",
 ]
@@ -78,9 +79,14 @@ def cells_near(lon: float, lat: float, margin_m: float = DEFAULT_MARGIN_M,
     return _cells(*_near(lon, lat, margin_m, cell_deg), cell_deg)
 
 
+def key_partition(key: str, n_partitions: int) -> int:
+    """Partition of a key: the Java-compatible murmur2 partitioner, as ``producer.send(key=key)``."""
+    return int(murmur2(key.encode()) & 0x7FFFFFFF) % n_partitions
+
+
 def cell_partition(cell: str, n_partitions: int) -> int:
-    """Partition of a cell key: the Java-compatible murmur2 partitioner, as ``producer.send(key=cell)``."""
-    return int(murmur2(cell.encode()) & 0x7FFFFFFF) % n_partitions
+    """Partition of a cell key."""
+    return key_partition(cell, n_partitions)
 
 
 _NEAR_CACHE: dict[tuple[int, int, int, int, int, float], dict[int, str]] = {}

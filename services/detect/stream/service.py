@@ -38,7 +38,7 @@ from services.detect.stream.metrics import DetectorMetrics
 from services.detect.stream.satfeed import SatFeed, sat_source
 from services.detect.stream.units import POS, STATIC, CellUnit, IncompatibleStateError, Outbox, VesselUnit
 from services.detect.stream.watchdog import Watchdog
-from services.detect.stream.wire import MAX_BATCH, Marker, encode_batch
+from services.detect.stream.wire import MARKER_KEY, MAX_BATCH, Marker, encode_batch
 from services.detect.stream.wire import decode as decode_cell
 
 __all__ = ["DetectorService"]
@@ -207,7 +207,7 @@ class DetectorService:
                     continue
                 for vu in self.vessel_units.values():
                     vu.push_sat(src, ts, m.offset, rec)
-        self.feed.prune()
+            self.feed.prune()
 
     async def _partitions(self, topic: str) -> set[int]:
         parts: set[int] = await self.producer.partitions_for(topic)
@@ -515,7 +515,7 @@ class DetectorService:
                 continue
             self.sent_markers[unit.src] = value
             for q in range(self.n_cells):
-                self.pending.append(await self.producer.send(t.by_cell, value, key=b"~wm", partition=q))
+                self.pending.append(await self.producer.send(t.by_cell, value, key=MARKER_KEY, partition=q))
 
     # ---- checkpoint ----------------------------------------------------------------------------------
     async def checkpoint(self, why: str) -> None:

@@ -19,11 +19,9 @@ import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka.partitioner import murmur2
-
 from msa.domain import Alert, Record, SatelliteDetection
 from services.detect.rendezvous import IdentityChange, RendezvousInput
-from services.detect.stream.cells import DEFAULT_MARGIN_M, cell_id, cell_partition, partitions_near
+from services.detect.stream.cells import DEFAULT_MARGIN_M, cell_id, cell_partition, key_partition, partitions_near
 from services.detect.stream.coverage import CoverageBook, CoverageOut, CoverageSummary
 from services.detect.stream.engines import EngineFactory
 from services.detect.stream.exchange import ExchangeBook, Message, ScenePartMsg, UnitClock
@@ -55,7 +53,7 @@ class Outbox:
 
 def detection_owner(det: SatelliteDetection, n_units: int) -> int:
     """The one stage-1 unit that raises the dark vessel / dark rendezvous alert of a detection."""
-    return int(murmur2(det.detection_id.encode()) & 0x7FFFFFFF) % n_units
+    return key_partition(det.detection_id, n_units)
 
 
 def _load(state: bytes, kind: str) -> dict[str, Any]:

@@ -13,10 +13,9 @@ import random
 from collections import deque
 from dataclasses import dataclass, field
 
-from aiokafka.partitioner import murmur2
-
 from msa.domain import Alert, PositionReport, Record, SatelliteDetection, SceneFootprint, StaticVesselData
 from services.detect.offline import final_alerts
+from services.detect.stream.cells import key_partition
 from services.detect.stream.coverage import CoverageSummary
 from services.detect.stream.engines import EngineSettings
 from services.detect.stream.exchange import ExchangeBook, Message, decode, encode
@@ -29,7 +28,7 @@ __all__ = ["Cluster", "partition_of"]
 
 
 def partition_of(key: str, n: int) -> int:
-    return int(murmur2(key.encode()) & 0x7FFFFFFF) % n
+    return key_partition(key, n)
 
 
 @dataclass
