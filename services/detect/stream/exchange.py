@@ -165,6 +165,11 @@ class ExchangeBook:
     def others_parts(self, src: str, keys: list[SceneKey]) -> dict[SceneKey, list[ScenePart]]:
         return {key: [p for s, p in sorted(self.parts.get(key, {}).items()) if s != src] for key in keys}
 
-    def prune_scenes(self, before_ms: int) -> None:
+    def newest_front_ms(self) -> int:
+        return max((c.front_ms for c in self.clocks.values()), default=NEVER)
+
+    def prune(self, before_ms: int, bucket_ms: int) -> None:
+        """Forget coverage buckets and scenes older than ``before_ms`` (event time)."""
+        self.coverage.prune(before_ms // bucket_ms)
         for key in [k for k in self.parts if k[0] < before_ms]:
             del self.parts[key]

@@ -36,6 +36,7 @@ from services.detect.stream.health import HealthServer
 from services.detect.stream.merge import NEVER
 from services.detect.stream.metrics import DetectorMetrics
 from services.detect.stream.satfeed import SatFeed, sat_source
+from services.detect.stream.topics import EXCHANGE_RETENTION_MS
 from services.detect.stream.units import POS, STATIC, CellUnit, IncompatibleStateError, Outbox, VesselUnit
 from services.detect.stream.watchdog import Watchdog
 from services.detect.stream.wire import MARKER_KEY, MAX_BATCH, Marker, encode_batch
@@ -554,6 +555,10 @@ class DetectorService:
             self.failing_since = None
         for stage, n in state_bytes.items():
             self.metrics.state_bytes.labels(stage).set(n)
+        newest = self.book.newest_front_ms()
+        if newest > NEVER and self.vessel_units:  # what the topic's retention forgets, the book forgets too
+            bucket_ms = next(iter(self.vessel_units.values())).engine.coverage_bucket_ms()
+            self.book.prune(newest - EXCHANGE_RETENTION_MS, bucket_ms)
         self.metrics.checkpoints.inc()
         self.since_checkpoint = 0
         self.backlog = max(0, self.backlog - 1)

@@ -11,18 +11,20 @@ from dataclasses import dataclass, replace
 
 from msa.contracts import topics as t
 
-__all__ = ["BY_CELL", "BY_CELL_SPEC", "EXCHANGE", "EXCHANGE_SPEC", "StreamTopics"]
+__all__ = ["BY_CELL", "BY_CELL_SPEC", "EXCHANGE", "EXCHANGE_RETENTION_MS", "EXCHANGE_SPEC", "StreamTopics"]
 
 BY_CELL = "detect.positions-by-cell.v2"
 BY_CELL_SPEC = t.TopicSpec(BY_CELL, 6, "source unit (p<n>) or ~wm", "rendezvous inputs",
                            "Derived: the fixes the rendezvous detector can use, re-keyed by spatial cell (each to "
                            "its own cell's partition and to those of the neighbour cells within 5 km).")
 EXCHANGE = "detect.exchange.v1"
-# every instance reads it whole at start: 48 h is ≥ 2 × the longest dark-period coverage look-back
+# every instance reads it whole at start: 48 h is ≥ 2 × the longest dark-period coverage look-back (what an
+# instance keeps of it in memory is pruned to the same horizon)
+EXCHANGE_RETENTION_MS = 48 * 3_600_000
 EXCHANGE_SPEC = t.TopicSpec(EXCHANGE, 1, "source unit (p<n>)", "exchange",
                             "Derived: what the stage-1 units tell each other (reception coverage, progress "
                             "clocks, satellite scene parts), read whole by every detector instance.",
-                            retention_ms=48 * 3_600_000)
+                            retention_ms=EXCHANGE_RETENTION_MS)
 
 
 @dataclass(frozen=True, slots=True)

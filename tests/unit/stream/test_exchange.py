@@ -83,3 +83,17 @@ def test_unit_states_round_trip_and_other_versions_are_refused() -> None:
             VesselUnit(1, factory, 4, 60_000, bad, n_units=3)
     with pytest.raises(IncompatibleStateError):
         CellUnit(2, factory, UNITS, 4, 0, unit.state())
+
+
+def test_the_book_forgets_what_the_exchange_topic_retention_forgets() -> None:
+    from services.detect.stream.coverage import CoverageSummary
+
+    book = ExchangeBook(UNITS)
+    book.add(ScenePartMsg("p1", PART))
+    book.add(CoverageSummary("p1", T0 + 1_200_000, False, ((1, 2, T0 // 600_000, (224000001,)),)))
+    book.add(UnitClock("p1", T0 + 3_600_000, T0 + 3_600_000, False))
+    assert book.newest_front_ms() == T0 + 3_600_000
+    book.prune(T0, 600_000)
+    assert book.parts and book.coverage.cells  # not older than the horizon
+    book.prune(T0 + 600_000, 600_000)
+    assert not book.parts and not book.coverage.cells
