@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from msa.contracts.cloudevents import alert_to_cloudevent
 from msa.domain import Record
-from msa.kafka import ensure_topics, make_producer
+from msa.kafka import ensure_topics, make_consumer, make_producer
 from services.detect.stream.checkpoint import Checkpoint, CheckpointStore
 from services.detect.stream.config import DetectorConfig
 from services.detect.stream.coverage import CoverageSummary
@@ -141,9 +141,8 @@ class DetectorService:
             log.info("detector %s stopped", cfg.instance_id)
 
     async def _whole_topic(self, topic: str, name: str) -> tuple[AIOKafkaConsumer, list[TopicPartition]]:
-        c = AIOKafkaConsumer(bootstrap_servers=self.cfg.bootstrap, group_id=None,
-                             client_id=f"{self.cfg.instance_id}-{name}", enable_auto_commit=False,
-                             auto_offset_reset="earliest", max_poll_records=self.cfg.max_poll_records)
+        c = make_consumer(self.cfg.bootstrap, group_id=None, client_id=f"{self.cfg.instance_id}-{name}",
+                          max_poll_records=self.cfg.max_poll_records)
         await c.start()
         tps = [TopicPartition(topic, p) for p in sorted(await self._partitions(topic))]
         c.assign(tps)
