@@ -19,16 +19,18 @@ import time
 import uuid
 from typing import Any
 
+from msa.domain import AlertKind
+
 __all__ = ["run"]
 
 ZONES = ["alboran", "strait", "algarve", "canarias", "galicia", "west-med", "central-med", "east-med"]
-KINDS = ["go_fast", "dark_period", "rendezvous", "dark_vessel", "dark_rendezvous"]
+KINDS = [str(k) for k in AlertKind]  # every kind, in turn
 SECRET = "bench-secret-that-is-long-enough-for-hs256"
 
 _FILL = """
 INSERT INTO alerts (alert_id, kind, status, version, mmsi, start_ts, end_ts, updated_ts, zone, severity, score,
                     geom, summary, vessels, detection_ids, evidence)
-SELECT md5(i::text), (ARRAY['go_fast','dark_period','rendezvous','dark_vessel','dark_rendezvous'])[1 + (i % 5)::int],
+SELECT md5(i::text), (ARRAY[KIND_LIST])[1 + (i % KIND_COUNT)::int],
        (ARRAY['open','updated','closed'])[1 + (i % 3)::int], 1, ARRAY[200000000 + i % 50000],
        t0 + make_interval(secs => i * 30), t0 + make_interval(secs => i * 30 + 900),
        t0 + make_interval(secs => i * 30 + 60), ZONE_EXPR,
@@ -37,7 +39,7 @@ SELECT md5(i::text), (ARRAY['go_fast','dark_period','rendezvous','dark_vessel','
        '', '[]'::jsonb, '{}', '{}'::jsonb
 FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g(i),
      (SELECT timestamptz '2026-01-01' AS t0) AS t
-"""
+""".replace("KIND_LIST", ",".join(f"'{k}'" for k in KINDS)).replace("KIND_COUNT", str(len(KINDS)))
 
 
 def _free_port() -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Literal, TypeAlias
+from typing import Any, TypeAlias
 
 __all__ = [
     "AisClass",
@@ -165,6 +165,7 @@ class AlertKind(StrEnum):
     RENDEZVOUS = "rendezvous"
     DARK_VESSEL = "dark_vessel"
     DARK_RENDEZVOUS = "dark_rendezvous"
+    IDENTITY_ANOMALY = "identity_anomaly"
 
 
 class AlertStatus(StrEnum):
@@ -243,5 +244,3 @@ def parse_ts(text: str) -> int:
         dt = dt.replace(tzinfo=UTC)
     return round(dt.timestamp() * 1000)
 
-
-AlertKindName = Literal["go_fast", "dark_period", "rendezvous", "dark_vessel", "dark_rendezvous"]

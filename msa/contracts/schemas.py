@@ -14,9 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from msa.contracts.topics import ALL_TOPICS
 
-__all__ = ["PAYLOADS", "asyncapi_document", "export_schemas", "render_schemas"]
+__all__ = ["PAYLOADS", "AlertKindName", "asyncapi_document", "export_schemas", "render_schemas"]
 
 Iso = Field(description="ISO 8601 UTC event time, e.g. 2026-11-25T10:00:00Z")
+
+# the wire names of ``msa.domain.AlertKind`` (a unit test keeps the two equal); the API's schemas use it too
+AlertKindName = Literal["go_fast", "dark_period", "rendezvous", "dark_vessel", "dark_rendezvous", "identity_anomaly"]
 
 
 class _Strict(BaseModel):
@@ -116,7 +119,7 @@ class VesselPayload(_Strict):
 
 class AlertProperties(_Strict):
     alert_id: str
-    kind: Literal["go_fast", "dark_period", "rendezvous", "dark_vessel", "dark_rendezvous"]
+    kind: AlertKindName
     status: Literal["open", "updated", "closed", "retracted"]
     version: int = Field(ge=1)
     mmsi: list[int]

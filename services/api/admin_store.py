@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.api.partners import PARTNER_NAME, Subscription
+from services.api.partners import Subscription, check_subscription
 from services.api.principal import Role
 from services.api.tables import api_keys, partner_subscriptions
 from services.api.tokens import generate_api_key
@@ -20,8 +20,7 @@ async def load_subscriptions(conn: AsyncConnection) -> list[Subscription]:
 
 
 async def set_subscription(conn: AsyncConnection, sub: Subscription) -> None:
-    if not PARTNER_NAME.match(sub.partner):
-        raise ValueError("partner name: lower-case letters, digits, '-' and '_' (max 63)")
+    check_subscription(sub)
     stmt = insert(partner_subscriptions).values(partner=sub.partner, zones=sorted(sub.zones),
                                                 kinds=sorted(sub.kinds), enabled=sub.enabled)
     await conn.execute(stmt.on_conflict_do_update(

@@ -27,7 +27,8 @@ from services.api.zones import load_zones, regions_of
 __all__ = ["create_app"]
 
 DESCRIPTION = """Alerts for operations-centre officers and partner systems: go-fast boats, dark periods,
-rendezvous and dark vessels in MAOC-N and Mediterranean zones. Errors are RFC 9457 problem details.
+rendezvous, dark vessels and identity anomalies (one MMSI heard from places no vessel could connect) in
+MAOC-N and Mediterranean zones. Errors are RFC 9457 problem details.
 Authenticate with `Authorization: Bearer <JWT>` or, for partner systems, `X-API-Key`."""
 
 

@@ -124,6 +124,8 @@ def _partner_list(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from msa.domain import AlertKind
+
     p = sub.add_parser("sink", help="consume alerts.v1 into PostGIS (idempotent)")
     p.add_argument("--topic", default=None)
     p.add_argument("--group", default=None)
@@ -164,7 +166,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = partners.add_parser("set", help="create or change a subscription")
     p.add_argument("name")
     p.add_argument("--zones", required=True, help="comma-separated zones, '*' = all")
-    p.add_argument("--kinds", default=None, help="comma-separated alert kinds (default all)")
+    p.add_argument("--kinds", default=None,
+                   help=f"comma-separated alert kinds (default all): {', '.join(str(k) for k in AlertKind)}")
     p.add_argument("--disable", action="store_true")
     p.set_defaults(func=_partner_set)
     p = partners.add_parser("list", help="list subscriptions")

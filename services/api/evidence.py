@@ -1,7 +1,8 @@
 """Pull evidence positions and satellite detections out of an alert's ``evidence`` (lenient, pure).
 
 The detector records the fixes and detections it used. Accepted shapes: a list under ``positions``,
-``track``, ``fixes`` or ``points``, or a mapping MMSI → list under ``tracks``; each fix a dict with
+``track``, ``fixes`` or ``points``, a mapping MMSI → list under ``tracks``, or (``identity_anomaly``) a list
+of position clusters under ``segments``, each with its own ``positions`` list; each fix a dict with
 ``mmsi``, ``ts`` (ISO 8601) or ``ts_ms``, ``lat``, ``lon`` and optional ``sog_kn`` / ``cog_deg``, or a
 list ``[ts_ms, lat, lon(, sog)]``. Detections: dicts under ``detections`` in the record wire format.
 Anything else is skipped and counted, never raised.
@@ -64,6 +65,14 @@ def extract_fixes(alert: Alert) -> tuple[list[EvidenceFix], int]:
         val = ev.get(key)
         if isinstance(val, list):
             items.extend((it, default) for it in val)
+    segments = ev.get("segments")
+    if isinstance(segments, list):
+        for seg in segments:
+            val = seg.get("positions") if isinstance(seg, dict) else None
+            if isinstance(val, list):
+                items.extend((it, default) for it in val)
+            elif not isinstance(seg, dict):
+                items.append((seg, None))  # garbage: skipped and counted below
     tracks = ev.get("tracks")
     if isinstance(tracks, dict):
         for k, val in tracks.items():

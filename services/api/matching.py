@@ -9,7 +9,7 @@ from msa.domain import JsonDict, parse_ts
 from services.api.filters import AlertFilter, BBox
 from services.api.principal import Principal
 
-__all__ = ["alert_matches", "geometry_bbox", "in_scope"]
+__all__ = ["alert_matches", "geometry_bbox", "geometry_in_bbox", "in_scope"]
 
 
 def in_scope(principal: Principal, zone: str) -> bool:
@@ -41,6 +41,16 @@ def _intersects(a: BBox, b: BBox) -> bool:
     return a.min_lon <= b.max_lon and b.min_lon <= a.max_lon and a.min_lat <= b.max_lat and b.min_lat <= a.max_lat
 
 
+def geometry_in_bbox(geometry: JsonDict | None, box: BBox) -> bool:
+    """Like the list's ``ST_Intersects``: exact for (Multi)Points — an identity anomaly's far-apart segment
+    centroids must not match a box between them — and by the geometry's envelope for lines and polygons."""
+    if geometry and geometry.get("type") in ("Point", "MultiPoint"):
+        return any(box.min_lon <= x <= box.max_lon and box.min_lat <= y <= box.max_lat
+                   for x, y in _coords(geometry.get("coordinates")))
+    gb = geometry_bbox(geometry)
+    return gb is not None and _intersects(gb, box)
+
+
 def alert_matches(f: AlertFilter, principal: Principal, alert: JsonDict) -> bool:
     """``alert`` is the officer-view dict (alert_to_dict fields plus ``workflow``)."""
     zone = str(alert.get("zone", ""))
@@ -67,8 +77,4 @@ def alert_matches(f: AlertFilter, principal: Principal, alert: JsonDict) -> bool
             return False
         if f.until_ms is not None and start > f.until_ms:
             return False
-    if f.bbox is not None:
-        gb = geometry_bbox(alert.get("geometry"))
-        if gb is None or not _intersects(gb, f.bbox):
-            return False
-    return True
+    return f.bbox is None or geometry_in_bbox(alert.get("geometry"), f.bbox)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from msa.domain import Alert, JsonDict
+from msa.domain import Alert, AlertKind, JsonDict
 from services.api.principal import ALL_ZONES
 from services.api.rows import partner_view
 from services.api.wire import alert_feature
 
-__all__ = ["PARTNER_NAME", "Subscription", "partner_feature", "route"]
+__all__ = ["PARTNER_NAME", "Subscription", "check_subscription", "partner_feature", "route"]
 
 PARTNER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -28,6 +28,17 @@ class Subscription:
         if ALL_ZONES not in self.zones and alert.zone not in self.zones:
             return False
         return not self.kinds or str(alert.kind) in self.kinds
+
+
+def check_subscription(sub: Subscription) -> None:
+    """Refuse a subscription that could never be what was meant: a bad name or an alert kind that does not
+    exist (a misspelt kind would otherwise silently route nothing). Raises ValueError."""
+    if not PARTNER_NAME.match(sub.partner):
+        raise ValueError("partner name: lower-case letters, digits, '-' and '_' (max 63)")
+    unknown = sorted(sub.kinds - {str(k) for k in AlertKind})
+    if unknown:
+        raise ValueError(f"unknown alert kind(s) {', '.join(unknown)}; "
+                         f"kinds are {', '.join(str(k) for k in AlertKind)}")
 
 
 def route(subs: list[Subscription], alert: Alert) -> list[str]:

@@ -176,12 +176,16 @@ async def get_vessel(conn: AsyncConnection, principal: Principal, mmsi: int, tra
 
 
 async def list_positions(conn: AsyncConnection, principal: Principal, bbox: BBox | None, since_ms: int | None,
-                         until_ms: int | None, after_id: int | None, limit: int) -> list[Any]:
-    """Evidence positions (OGC ``tracks`` collection), scoped through the alert that stored them."""
+                         until_ms: int | None, after_id: int | None, limit: int, *, kinds: tuple[str, ...] = ()
+                         ) -> list[Any]:
+    """Evidence positions (OGC ``tracks`` collection), scoped (and filtered by kind) through the alert that
+    stored them."""
     q = (select(positions.c.id, positions.c.mmsi, positions.c.ts, positions.c.sog_kn, positions.c.cog_deg,
                 positions.c.alert_id, func.ST_X(positions.c.geom).label("lon"),
                 func.ST_Y(positions.c.geom).label("lat"))
          .join(alerts, alerts.c.alert_id == positions.c.alert_id).where(scope_clause(principal)))
+    if kinds:
+        q = q.where(alerts.c.kind.in_(kinds))
     if bbox is not None:
         q = q.where(func.ST_Intersects(positions.c.geom, _envelope(bbox)))
     if since_ms is not None:

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from msa.contracts.schemas import AlertKindName
+
 __all__ = ["AcceptedAction", "AlertDetail", "AlertOut", "AlertPage", "AssignIn", "AuditEntry", "CloseIn",
            "CommentIn", "CommentOut", "Feature", "FeatureCollection", "Health", "ProblemDetails", "VesselOut",
            "WorkflowOut"]
@@ -45,7 +47,7 @@ class AlertOut(BaseModel):
     """An alert as the detector sent it (latest version). ``workflow`` is officer-only (absent for partners)."""
 
     alert_id: str
-    kind: Literal["go_fast", "dark_period", "rendezvous", "dark_vessel", "dark_rendezvous"]
+    kind: AlertKindName
     status: Literal["open", "updated", "closed", "retracted"]
     version: int
     mmsi: list[int]

@@ -1,5 +1,6 @@
 """The live map in real Chromium: log in with a token from the URL fragment, a new alert appears live with its
-vessel name, clicking it opens the details and draws the evidence track, acknowledging changes its workflow."""
+vessel name, clicking it opens the details and draws the evidence track, acknowledging changes its workflow; an
+identity anomaly has its legend entry and shows its segments and hops."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from msa.contracts.codec import record_to_dict
 from msa.domain import Alert, AlertKind, SatelliteDetection, Severity
 from services.api.app import create_app
 from services.api.principal import Role
-from tests.unit.api.builders import T0_MS, alert, token
+from tests.unit.api.builders import T0_MS, alert, identity_anomaly, token
 from tests.unit.api.live import api_settings, bearer, free_port, running_api, seed
 
 CHROMIUM = "/usr/bin/chromium"
@@ -42,12 +43,14 @@ async def test_new_alert_details_track_and_acknowledge(migrated_database_url: st
     zone = f"z{uuid.uuid4().hex[:8]}"
     old = alert(zone=zone, mmsi=(280000001,), kind=AlertKind.DARK_PERIOD, severity=Severity.LOW, lon=-6.5, lat=35.8)
     det_id, dark = _dark_vessel(zone)
+    ident = identity_anomaly(zone=zone, mmsi=280000004, start_ms=T0_MS - 3_600_000,  # older: listed after `new`
+                             places=((-5.0, 35.95), (-9.3, 38.6)), fixes_per_segment=4)
     new = alert(zone=zone, mmsi=(280000002,), lon=-5.3, lat=36.1, version=3,
                 evidence={"positions": [{"mmsi": 280000002, "ts_ms": T0_MS + i * 60_000, "lat": 36.1 + i * 0.02,
                                          "lon": -5.3 + i * 0.05, "sog_kn": 38.0 + i} for i in range(5)],
                           "mean_speed_kn": 40.0, "max_speed_kn": 42.0, "duration_s": 240, "distance_m": 22_000,
                           "thresholds": {"gofast_min_speed_kn": 25.0}})
-    await seed(migrated_database_url, [old, dark])
+    await seed(migrated_database_url, [old, dark, ident])
     tok = token(Role.OFFICER, (zone,))
     async with running_api(api_settings(migrated_database_url)) as base, async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -111,6 +114,51 @@ async def test_new_alert_details_track_and_acknowledge(migrated_database_url: st
             await page.click(f'tr[data-alert-id="{dark.alert_id}"]')
             await page.wait_for_selector(f'#detail[data-alert-id="{dark.alert_id}"]', timeout=10_000)
             await page.wait_for_selector(f'#dets [data-detection-id="{det_id}"]', state="attached", timeout=5_000)
+
+            # identity anomaly: its own legend entry, marker shape and colour, chip and filter option
+            legend = page.locator("#legendbody > div", has_text="Identity anomaly")
+            assert await legend.count() == 1 and await legend.locator("svg.kicon path").count() == 1
+            shapes = {k: await page.locator(f'#markers [data-kind="{k}"] path.shape').first.get_attribute("d")
+                      for k in ("identity_anomaly", "go_fast", "dark_period", "dark_vessel")}
+            assert shapes["identity_anomaly"] not in {v for k, v in shapes.items() if k != "identity_anomaly"}
+            colours = await page.evaluate("""() => Object.fromEntries(["go_fast", "dark_period", "rendezvous",
+                "dark_vessel", "dark_rendezvous", "identity_anomaly"].map((k) => [k,
+                getComputedStyle(document.body).getPropertyValue("--" + k).trim()]))""")
+            assert colours["identity_anomaly"] and len(set(colours.values())) == 6
+            assert await page.inner_text('#counts [data-kind="identity_anomaly"] b') == "1"
+            assert await page.locator('#fkind option[value="identity_anomaly"]').count() == 1
+
+            # selected: the segments (fixes, time span) and the hops (distance, implied speed) in the panel,
+            # each segment drawn in its colour with its numbered centroid, hops dashed between them, no single track
+            await page.click(f'tr[data-alert-id="{ident.alert_id}"]')
+            await page.wait_for_selector(f'#detail[data-alert-id="{ident.alert_id}"]', timeout=10_000)
+            ev = ident.evidence
+            seg_rows = page.locator("#segments tbody tr")
+            assert await seg_rows.count() == 2
+            for i, seg in enumerate(ev["segments"]):
+                cells = [c.strip() for c in (await seg_rows.nth(i).inner_text()).split("\t")]
+                assert cells[:3] == [str(i), str(seg["fixes"]),
+                                     f'{seg["first"][:16].replace("T", " ")}Z – {seg["last"][:16].replace("T", " ")}Z']
+            hop_rows = page.locator("#hops tbody tr")
+            assert await hop_rows.count() == len(ev["hops"]) == 7
+            first_hop = await hop_rows.first.inner_text()
+            assert "0 → 1" in first_hop and f'{ev["hops"][0]["implied_speed_kn"]} kn' in first_hop
+            assert f'{ev["hops"][0]["distance_m"] / 1852:.1f} NM' in first_hop
+            detail = await page.inner_text("#detail")
+            assert "alternating" in detail and f'{ev["max_implied_speed_kn"]} kn' in detail
+            assert "Transitions between places" in detail
+            assert "identity_max_plausible_kn" in await page.inner_html("#detail")
+            await page.wait_for_selector("#trackg .centroid", state="attached", timeout=5_000)
+            assert await page.locator("#trackg .centroid").count() == 2
+            assert [await page.locator("#trackg .segment").nth(i).get_attribute("data-points") for i in range(2)] == \
+                ["4", "4"]
+            assert await page.locator("#trackg .segfix").count() == 8
+            assert await page.locator('#trackg .hop[data-from="0"][data-to="1"]').count() == 1
+            assert await page.locator("#track").count() == 0
+            vb = [float(v) for v in (await page.get_attribute("#map", "viewBox") or "").split()]
+            assert vb[0] < -9.3 and vb[0] + vb[2] > -5.0  # zoomed to show both places
+            await page.screenshot(path="/tmp/map-identity.png")
+
             await page.click("#zfit")
             await page.screenshot(path="/tmp/map-overview.png")
             assert errors == []

@@ -16,7 +16,7 @@ from services.api.db import make_engine
 from services.api.partner_router import run_partner_router
 from services.api.partners import Subscription
 from tests.integration.test_api_sink import produce
-from tests.unit.api.builders import alert
+from tests.unit.api.builders import alert, identity_anomaly
 from tests.unit.api.live import api_settings
 
 pytestmark = pytest.mark.integration
@@ -44,32 +44,43 @@ async def test_partners_get_their_subscription_only(migrated_database_url: str, 
                                                     unique: str) -> None:
     zone = f"z{uuid.uuid4().hex[:8]}"
     topic = f"test.alerts.{unique}"
-    coast, navy = f"coast-{unique}", f"navy-{unique}"
+    coast, navy, ident = f"coast-{unique}", f"navy-{unique}", f"ident-{unique}"
     await ensure_topics(kafka_bootstrap, [TopicSpec(topic, 3, "alert_id", "alert", "test"),
                                           *(TopicSpec(partner_topic(p), 3, "alert_id", "alert", "test")
-                                            for p in (coast, navy))])
+                                            for p in (coast, navy, ident))])
     engine = make_engine(migrated_database_url, pool_size=1)
     async with engine.begin() as conn:
         await set_subscription(conn, Subscription(coast, frozenset({zone}), frozenset()))
         await set_subscription(conn, Subscription(navy, frozenset({"*"}), frozenset({"rendezvous"})))
+        await set_subscription(conn, Subscription(ident, frozenset({"*"}), frozenset({"identity_anomaly"})))
+        with pytest.raises(ValueError, match="unknown alert kind"):  # a misspelt kind would route nothing
+            await set_subscription(conn, Subscription(f"typo-{unique}", frozenset({"*"}),
+                                                      frozenset({"identity_anomly"})))
     await engine.dispose()
     go_fast = alert(zone=zone)
     rdv = alert(zone=zone, kind=AlertKind.RENDEZVOUS, mmsi=(1, 2))
     foreign = alert(zone=zone + "-foreign")
+    spoofed = identity_anomaly(zone=zone)
     settings = api_settings(migrated_database_url, kafka_bootstrap, alerts_topic=topic)
     stop = asyncio.Event()
     task = asyncio.create_task(run_partner_router(settings, stop, group=f"router-{unique}"))
     try:
-        await produce(kafka_bootstrap, topic, [go_fast, rdv, foreign])
-        coast_msgs = await read_topic(kafka_bootstrap, partner_topic(coast), 2)
+        await produce(kafka_bootstrap, topic, [go_fast, rdv, foreign, spoofed])
+        coast_msgs = await read_topic(kafka_bootstrap, partner_topic(coast), 3)
         navy_msgs = await read_topic(kafka_bootstrap, partner_topic(navy), 1)
+        ident_msgs = await read_topic(kafka_bootstrap, partner_topic(ident), 1)
     finally:
         stop.set()
         await asyncio.wait_for(task, 20)
     coast_ids = sorted(m.key.decode() for m in coast_msgs)  # type: ignore[attr-defined]
-    assert coast_ids == sorted([go_fast.alert_id, rdv.alert_id])
+    assert coast_ids == sorted([go_fast.alert_id, rdv.alert_id, spoofed.alert_id])  # every kind
     assert [m.key.decode() for m in navy_msgs] == [rdv.alert_id]  # type: ignore[attr-defined]
-    for m in [*coast_msgs, *navy_msgs]:
+    assert [m.key.decode() for m in ident_msgs] == [spoofed.alert_id]  # type: ignore[attr-defined]
+    ident_feature = loads(ident_msgs[0].value)  # type: ignore[attr-defined]
+    assert ident_feature["properties"]["kind"] == "identity_anomaly"
+    assert ident_feature["geometry"]["type"] == "MultiPoint"
+    assert [s["fixes"] for s in ident_feature["properties"]["evidence"]["segments"]] == [4, 4]
+    for m in [*coast_msgs, *navy_msgs, *ident_msgs]:
         headers = dict(m.headers)  # type: ignore[attr-defined]
         assert headers["ce_specversion"] == b"1.0" and headers["content-type"] == b"application/geo+json"
         feature = loads(m.value)  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -11,8 +12,8 @@ import pytest
 
 from msa.domain import AlertKind, AlertStatus, Severity
 from services.api.principal import Role
-from tests.unit.api.builders import T0_MS, alert, token
-from tests.unit.api.live import api_settings, bearer, running_api, seed
+from tests.unit.api.builders import T0_MS, alert, identity_anomaly, token
+from tests.unit.api.live import api_settings, bearer, read_sse, running_api, seed
 
 pytestmark = pytest.mark.integration
 
@@ -121,3 +122,54 @@ async def test_detail_vessel_ogc_and_problems(migrated_database_url: str, zone: 
         assert (await c.get("/asyncapi.json")).json()["asyncapi"].startswith(("2.", "3."))
         html = await c.get("/map")
         assert html.status_code == 200 and "EventSource" not in html.text and "/alerts/stream" in html.text
+
+
+async def test_identity_anomaly_is_a_kind_like_the_others(migrated_database_url: str, zone: str) -> None:
+    """kind filter on the list, the live feed, the exports and the OGC collections; its segments' positions are
+    its evidence track; a misspelt kind is a 422 naming the parameter and the kinds that exist."""
+    ident = identity_anomaly(zone=zone, mmsi=224777001, places=((-4.5, 36.0), (-15.4, 28.1)), fixes_per_segment=4)
+    others = [alert(zone=zone, mmsi=(224777002,)), alert(zone=zone, mmsi=(224777003,), kind=AlertKind.DARK_PERIOD)]
+    tok = bearer(token(Role.OFFICER, (zone,)))
+    async with running_api(api_settings(migrated_database_url)) as base, \
+            httpx.AsyncClient(base_url=base, timeout=30) as c:
+        async with c.stream("GET", "/alerts/stream", params={"kind": "identity_anomaly"}, headers=tok) as feed:
+            await asyncio.sleep(0.2)
+            await seed(migrated_database_url, [others[0], ident, others[1]])
+            got = await read_sse(feed, 3, timeout_s=3)
+        assert [e["data"]["alert"]["alert_id"] for e in got] == [ident.alert_id]  # type: ignore[index]
+
+        r = await c.get("/alerts", params={"kind": "identity_anomaly"}, headers=tok)
+        assert r.status_code == 200, r.text
+        (item,) = r.json()["items"]
+        assert item["alert_id"] == ident.alert_id and item["kind"] == "identity_anomaly"
+        assert item["geometry"] == {"type": "MultiPoint", "coordinates": [[-4.4985, 36.0015], [-15.3985, 28.1015]]}
+        r = await c.get("/alerts", params={"kind": ["identity_anomaly", "go_fast"]}, headers=tok)
+        assert sorted(a["alert_id"] for a in r.json()["items"]) == sorted([ident.alert_id, others[0].alert_id])
+        r = await c.get("/alerts", params={"bbox": "-16,27.5,-15,28.5"}, headers=tok)  # round the second place
+        assert [a["alert_id"] for a in r.json()["items"]] == [ident.alert_id]
+        r = await c.get("/alerts", params={"bbox": "-10,30,-8,32"}, headers=tok)  # between the places: nothing
+        assert r.json()["items"] == []
+
+        for path in ("/alerts", "/collections/alerts/items", "/collections/tracks/items"):
+            r = await c.get(path, params={"kind": "identity_anomly"}, headers=tok)
+            assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", path
+            (err,) = r.json()["errors"]
+            assert err["loc"] == ["query", "kind", "0"] and "identity_anomaly" in err["msg"], path
+
+        d = (await c.get(f"/alerts/{ident.alert_id}", headers=tok)).json()
+        assert [s["fixes"] for s in d["evidence"]["segments"]] == [4, 4] and len(d["evidence"]["hops"]) == 7
+        assert len(d["track"]) == 8 and {p["mmsi"] for p in d["track"]} == {224777001}
+
+        r = await c.get("/collections/alerts/items", params={"kind": "identity_anomaly"}, headers=tok)
+        assert [f["id"] for f in r.json()["features"]] == [ident.alert_id]
+        r = await c.get("/collections/tracks/items", params={"kind": "identity_anomaly"}, headers=tok)
+        feats = r.json()["features"]
+        assert len(feats) == 8 and {f["properties"]["alert_id"] for f in feats} == {ident.alert_id}
+        assert "identity_anomaly" in (await c.get("/collections/alerts")).json()["description"]
+
+        rows = list(csv.DictReader(io.StringIO(
+            (await c.get("/alerts/export.csv", params={"kind": "identity_anomaly"}, headers=tok)).text)))
+        assert [(row["kind"], row["lon"], row["lat"]) for row in rows] == [("identity_anomaly", "-4.4985", "36.0015")]
+        fc = (await c.get("/alerts/export.geojson", params={"kind": "identity_anomaly"}, headers=tok)).json()
+        (feat,) = fc["features"]
+        assert feat["geometry"]["type"] == "MultiPoint" and feat["properties"]["evidence"]["pattern"] == "alternating"

@@ -23,7 +23,7 @@ from schemathesis.checks import (
 from services.api.app import create_app
 from services.api.principal import Role
 from services.api.settings import ApiSettings
-from tests.unit.api.builders import SECRET, alert, token
+from tests.unit.api.builders import SECRET, alert, identity_anomaly, token
 from tests.unit.api.live import api_settings, free_port, seed
 
 pytestmark = pytest.mark.integration
@@ -36,7 +36,8 @@ ZONE = f"z{uuid.uuid4().hex[:8]}"
 
 @pytest.fixture(scope="module")
 def live_base(migrated_database_url: str) -> Iterator[str]:
-    asyncio.run(seed(migrated_database_url, [alert(zone=ZONE, mmsi=(270000000 + i,)) for i in range(5)]))
+    asyncio.run(seed(migrated_database_url, [*(alert(zone=ZONE, mmsi=(270000000 + i,)) for i in range(5)),
+                                             identity_anomaly(zone=ZONE, mmsi=270000009)]))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(api_settings(migrated_database_url)), host="127.0.0.1",
                                            port=port, log_level="warning", lifespan="on"))

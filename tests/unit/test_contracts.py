@@ -51,3 +51,32 @@ def test_cloudevent_without_specversion_is_refused() -> None:
     _, headers, value = alert_to_cloudevent(alert)
     with pytest.raises(ValueError, match="CloudEvents"):
         alert_from_cloudevent([h for h in headers if h[0] != "ce_specversion"], value)
+
+
+def test_every_alert_kind_is_in_the_contract_and_the_api_schema() -> None:
+    from typing import get_args
+
+    from msa.contracts.schemas import AlertKindName
+    from msa.domain import AlertKind
+    from services.api.schemas import AlertOut
+
+    assert set(get_args(AlertKindName)) == {str(k) for k in AlertKind}
+    kinds = AlertFeature.model_json_schema()["$defs"]["AlertProperties"]["properties"]["kind"]["enum"]
+    assert "identity_anomaly" in kinds and set(kinds) == {str(k) for k in AlertKind}
+    assert AlertOut.model_json_schema()["properties"]["kind"]["enum"] == kinds
+
+
+def test_identity_anomaly_cloudevent_is_valid_on_the_wire() -> None:
+    from tests.unit.api.builders import identity_anomaly
+
+    alert = identity_anomaly(places=((-4.5, 36.0), (-15.4, 28.1), (-9.3, 38.6)))
+    _, headers, value = alert_to_cloudevent(alert)
+    feature = loads(value)
+    AlertFeature.model_validate(feature)
+    assert feature["properties"]["kind"] == "identity_anomaly"
+    assert feature["geometry"]["type"] == "MultiPoint" and feature["geometry"]["coordinates"][0] == [-4.4985, 36.0015]
+    assert [s["fixes"] for s in feature["properties"]["evidence"]["segments"]] == [4, 4, 4]
+    assert alert_from_cloudevent(headers, value) == alert
+    bad = {**feature, "properties": {**feature["properties"], "kind": "identity_anomalies"}}
+    with pytest.raises(ValueError, match="kind"):
+        AlertFeature.model_validate(bad)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from msa.domain import AlertKind
 from services.api import queries
 from services.api.deps import Caller, Conn
 from services.api.filters import AlertFilter, Cursor, CursorError, SortKey, parse_bbox, parse_interval
@@ -25,9 +26,12 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
+_KINDS = ", ".join(str(k) for k in AlertKind)
 COLLECTIONS = {
-    "alerts": ("Alerts", "Alerts (latest version of each), geometry as the detector drew it."),
-    "tracks": ("Evidence tracks", "Positions kept as evidence of alerts, one Point per fix."),
+    "alerts": ("Alerts", "Alerts (latest version of each), geometry as the detector drew it. "
+                         f"kind= filters by alert kind ({_KINDS}), repeat it for several."),
+    "tracks": ("Evidence tracks", "Positions kept as evidence of alerts, one Point per fix. "
+                                  "kind= keeps the positions of alerts of that kind."),
 }
 _FC_REF = {"$ref": "#/components/schemas/FeatureCollection"}
 _ITEMS_CONTENT: dict[int | str, dict[str, Any]] = {200: {"content": {GEOJSON: {"schema": _FC_REF}}}}
@@ -79,8 +83,11 @@ async def items(request: Request, collection_id: CollectionId, caller: Caller, c
                 bbox: Annotated[str | None, Query(max_length=200)] = None,
                 datetime_: Annotated[str | None, Query(alias="datetime", max_length=100)] = None,
                 limit: Annotated[int, Query(ge=1, le=10000)] = 100,
-                cursor: Annotated[str | None, Query(max_length=512)] = None) -> Response:
+                cursor: Annotated[str | None, Query(max_length=512)] = None,
+                kind: Annotated[list[AlertKind] | None, Query(description="alert kind (repeat for several)")
+                                ] = None) -> Response:
     box, since, until = _parse(bbox, datetime_)
+    kinds = tuple(dict.fromkeys(str(k) for k in kind or ()))
     links = [{"rel": "self", "type": GEOJSON, "href": str(request.url)}]
     if collection_id == "alerts":
         if not caller.can(Permission.READ_ALERTS):
@@ -89,7 +96,7 @@ async def items(request: Request, collection_id: CollectionId, caller: Caller, c
             cur = Cursor.decode(cursor, SortKey.UPDATED_DESC) if cursor else None
         except CursorError as exc:
             raise Problem(400, "bad-request", str(exc)) from exc
-        flt = AlertFilter(bbox=box, since_ms=since, until_ms=until)
+        flt = AlertFilter(kinds=kinds, bbox=box, since_ms=since, until_ms=until)
         rows, nxt = await queries.list_alerts(conn, caller, flt, SortKey.UPDATED_DESC, cur, limit)
         feats = [alert_feature(view_for(caller, a)) for a in rows]
         next_token = nxt.encode() if nxt else None
@@ -101,7 +108,7 @@ async def items(request: Request, collection_id: CollectionId, caller: Caller, c
             if not cursor.isdigit() or len(cursor) > 18:
                 raise Problem(400, "bad-request", "cursor is not valid")
             after = int(cursor)
-        prow = await queries.list_positions(conn, caller, box, since, until, after, limit)
+        prow = await queries.list_positions(conn, caller, box, since, until, after, limit, kinds=kinds)
         more = len(prow) > limit
         prow = prow[:limit]
         feats = [{"type": "Feature", "id": r.id, "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},

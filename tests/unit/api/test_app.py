@@ -32,6 +32,17 @@ async def test_errors_are_problem_details() -> None:
         assert r.status_code == 403
 
 
+async def test_an_unknown_kind_is_a_precise_422() -> None:
+    hdr = {"Authorization": f"Bearer {token(Role.OFFICER)}"}
+    async with client() as c:  # routes that open no connection before validating (the others: integration)
+        for path in ("/alerts/stream", "/alerts/export.csv"):
+            r = await c.get(path, params={"kind": ["identity_anomaly", "identity_anomly"]}, headers=hdr)
+            assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", path
+            (err,) = r.json()["errors"]
+            assert err["loc"] == ["query", "kind", "1"] and err["type"] == "enum", path
+            assert "identity_anomaly" in err["msg"] and "go_fast" in err["msg"], path
+
+
 async def test_rate_limit_per_principal() -> None:
     async with client(rate_limit_per_s=0.001, rate_limit_burst=2) as c:
         alice = {"Authorization": f"Bearer {token(Role.OFFICER, name='alice')}"}

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from services.api.evidence import extract_detections, extract_fixes
-from tests.unit.api.builders import T0_MS, alert
+from tests.unit.api.builders import T0_MS, alert, identity_anomaly
 
 
 def test_positions_list_and_tracks_mapping_and_garbage() -> None:
@@ -21,3 +21,13 @@ def test_detections() -> None:
                          {"detection_id": "d2"}]}
     dets, skipped = extract_detections(alert(evidence=ev))
     assert [(d.detection_id, d.ts_ms, d.length_m) for d in dets] == [("d1", T0_MS, 12.0)] and skipped == 1
+
+
+def test_identity_anomaly_segments_give_their_positions_to_the_alert_mmsi() -> None:
+    a = identity_anomaly(mmsi=224000009, places=((-4.5, 36.0), (-15.4, 28.1)), fixes_per_segment=3)
+    a.evidence["segments"].append("garbage")
+    a.evidence["segments"][1]["positions"].append({"ts": "2026-01-01T01:00:00Z", "lon": -15.4, "lat": 95.0})
+    fixes, skipped = extract_fixes(a)
+    assert len(fixes) == 6 and {f.mmsi for f in fixes} == {224000009} and skipped == 2
+    assert sorted((f.lon, f.lat) for f in fixes)[0] == (-15.4, 28.1)
+    assert min(f.ts_ms for f in fixes) == T0_MS

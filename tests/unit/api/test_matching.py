@@ -5,7 +5,7 @@ from msa.domain import AlertKind
 from services.api.filters import AlertFilter, BBox
 from services.api.matching import alert_matches, geometry_bbox
 from services.api.principal import Role
-from tests.unit.api.builders import T0_MS, alert, principal
+from tests.unit.api.builders import T0_MS, alert, identity_anomaly, principal
 
 
 def as_dict(**kw: object) -> dict[str, object]:
@@ -32,6 +32,19 @@ def test_filters() -> None:
     assert alert_matches(AlertFilter(since_ms=T0_MS - 1, until_ms=T0_MS + 1), p, a)
     assert not alert_matches(AlertFilter(until_ms=T0_MS - 1), p, a)
     assert not alert_matches(AlertFilter(workflow=("closed",)), p, a)
+
+
+def test_live_feed_kind_filter_and_bbox_of_an_identity_anomaly() -> None:
+    d = alert_to_dict(identity_anomaly(zone="alboran", places=((-4.5, 36.0), (-15.4, 28.1))))
+    d["workflow"] = {"state": "new"}
+    p = principal()
+    assert alert_matches(AlertFilter(kinds=("identity_anomaly",)), p, d)
+    assert alert_matches(AlertFilter(kinds=("go_fast", "identity_anomaly")), p, d)
+    assert not alert_matches(AlertFilter(kinds=("go_fast",)), p, d)
+    assert not alert_matches(AlertFilter(kinds=("identity_anomaly",)), p, as_dict())
+    # the MultiPoint of segment centroids: a box round either place finds it
+    assert alert_matches(AlertFilter(bbox=BBox(-16, 27.5, -15, 28.5)), p, d)
+    assert not alert_matches(AlertFilter(bbox=BBox(-10, 30, -8, 32)), p, d)
 
 
 def test_partners_cannot_filter_on_the_workflow() -> None:

@@ -3,12 +3,14 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from msa.contracts.codec import alert_to_dict
 from msa.domain import AlertKind
-from services.api.partners import Subscription, partner_feature, route
+from services.api.partners import Subscription, check_subscription, partner_feature, route
 from services.api.render import alert_csv
 from services.api.rows import OFFICER_ONLY_FIELDS, partner_view
-from tests.unit.api.builders import alert
+from tests.unit.api.builders import alert, identity_anomaly
 
 
 def officer_dict() -> dict[str, object]:
@@ -41,3 +43,24 @@ def test_partner_routing_by_zone_and_kind() -> None:
     assert route(subs, alert(zone="algarve")) == []
     feat = partner_feature(alert())
     assert feat["type"] == "Feature" and not set(OFFICER_ONLY_FIELDS) & set(feat["properties"])
+
+
+def test_partner_routing_of_identity_anomalies() -> None:
+    subs = [Subscription("all-kinds", frozenset({"alboran"}), frozenset()),
+            Subscription("ident", frozenset({"*"}), frozenset({"identity_anomaly"})),
+            Subscription("gofast-only", frozenset({"*"}), frozenset({"go_fast", "dark_rendezvous"})),
+            Subscription("ident-elsewhere", frozenset({"algarve"}), frozenset({"identity_anomaly"}))]
+    assert route(subs, identity_anomaly(zone="alboran")) == ["all-kinds", "ident"]
+    assert route(subs, alert(zone="alboran")) == ["all-kinds", "gofast-only"]
+    feat = partner_feature(identity_anomaly())
+    assert feat["geometry"]["type"] == "MultiPoint" and feat["properties"]["evidence"]["segments"]
+    assert not set(OFFICER_ONLY_FIELDS) & set(feat["properties"])
+
+
+def test_a_subscription_to_an_unknown_kind_is_refused() -> None:
+    check_subscription(Subscription("ok", frozenset({"*"}), frozenset({"identity_anomaly", "rendezvous"})))
+    with pytest.raises(ValueError, match="identity_anomly") as exc:
+        check_subscription(Subscription("typo", frozenset({"*"}), frozenset({"identity_anomly"})))
+    assert "identity_anomaly" in str(exc.value)  # lists the kinds that exist
+    with pytest.raises(ValueError, match="partner name"):
+        check_subscription(Subscription("Bad Name", frozenset({"*"}), frozenset()))
