@@ -1,16 +1,25 @@
-"""Ports and anchorages: exclusion areas for rendezvous (and context for alerts).
+"""Ports and anchorages: exclusion areas for rendezvous and dark periods (and context for alerts).
+
+Two sources, merged: the curated file ``geo/data/ports.geojson`` (65 ports and anchorages of the MAOC-N
+zones with hand-chosen radii or polygons) and the **ports of the world**: the 3,962 UN/LOCODE seaports that
+the PyPI package ``searoute`` ships (``searoute/data/ports.geojson``, Apache-2.0; Upply's seaport list —
+positions are UN/LOCODE coordinates, often the town, so each gets a ``WORLD_PORT_RADIUS_M`` radius). Add
+anchorages inferred from the data with ``geo.anchorages``.
 
 Each port is a point with a radius or a polygon. Lookups are per position, so ports are bucketed in a
 coarse grid: a query only measures the few ports whose reach (radius + search radius) covers its cell.
+Grid columns wrap around the antimeridian.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import shapely
 from shapely.geometry import shape
@@ -19,10 +28,13 @@ from shapely.ops import nearest_points
 
 from geo.geodesy import METRES_PER_DEG_LAT, haversine_m
 
-__all__ = ["DEFAULT_PORTS_PATH", "Port", "PortFileError", "PortIndex", "load_ports"]
+__all__ = ["DEFAULT_PORTS_PATH", "WORLD_PORT_RADIUS_M", "Port", "PortFileError", "PortIndex", "load_ports",
+           "load_world_ports"]
 
 DEFAULT_PORTS_PATH = Path(__file__).resolve().parent / "data" / "ports.geojson"
+WORLD_PORT_RADIUS_M = 3000.0
 _CELL_DEG = 0.5
+_COLUMNS = round(360 / _CELL_DEG)
 _BOUND_CELL_DEG = 0.01  # ``farther_than``: distance bounds per cell of about 1 km
 _BOUND_MARGIN_M = 200.0  # slack for polygon distances, which are not exactly a metric
 _BOUND_CACHE_MAX = 1 << 20
@@ -65,7 +77,10 @@ class PortIndex:
             reach_m = p.radius_m + search_radius_m
             dlat = reach_m / METRES_PER_DEG_LAT
             dlon = dlat / max(0.05, math.cos(math.radians(min(85.0, abs(p.lat) + dlat))))
-            for cx in range(math.floor((p.lon - dlon) / _CELL_DEG), math.floor((p.lon + dlon) / _CELL_DEG) + 1):
+            dlon = min(dlon, 180.0)
+            columns = {cx % _COLUMNS for cx in range(math.floor((p.lon - dlon) / _CELL_DEG),
+                                                     math.floor((p.lon + dlon) / _CELL_DEG) + 1)}
+            for cx in sorted(columns):
                 for cy in range(math.floor((p.lat - dlat) / _CELL_DEG),
                                 math.floor((p.lat + dlat) / _CELL_DEG) + 1):
                     self._grid.setdefault((cx, cy), []).append(p)
@@ -73,7 +88,7 @@ class PortIndex:
     def nearest(self, lon: float, lat: float) -> tuple[Port | None, float]:
         best: Port | None = None
         best_m = math.inf
-        for p in self._grid.get((math.floor(lon / _CELL_DEG), math.floor(lat / _CELL_DEG)), ()):
+        for p in self._grid.get((math.floor(lon / _CELL_DEG) % _COLUMNS, math.floor(lat / _CELL_DEG)), ()):
             d = p.distance_m(lon, lat)
             if d < best_m:
                 best, best_m = p, d
@@ -148,14 +163,52 @@ def _port_from_feature(i: int, feat: dict[str, object]) -> Port:
     raise PortFileError(f"port {name!r}: geometry must be Point, Polygon or MultiPolygon")
 
 
-def load_ports(path: str | Path | None = None, search_radius_m: float = 50_000.0) -> PortIndex:
-    """Load the bundled (None) or a user ports FeatureCollection."""
-    p = DEFAULT_PORTS_PATH if path is None else Path(path)
+def _read_collection(p: Path) -> list[dict[str, Any]]:
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise PortFileError(f"{p}: {exc}") from exc
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise PortFileError(f"{p}: not a GeoJSON FeatureCollection")
-    return PortIndex([_port_from_feature(i, f) for i, f in enumerate(doc.get("features") or [])],
-                     search_radius_m)
+    features = doc.get("features") or []
+    if not isinstance(features, list):
+        raise PortFileError(f"{p}: 'features' is not a list")
+    return features
+
+
+def world_ports_path() -> Path:
+    """Where the ``searoute`` package keeps its seaport list (located without importing the package)."""
+    spec = importlib.util.find_spec("searoute")
+    if spec is None or not spec.submodule_search_locations:
+        raise PortFileError("the Python package 'searoute' (ports of the world) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "ports.geojson"
+
+
+def load_world_ports(path: str | Path | None = None, radius_m: float = WORLD_PORT_RADIUS_M) -> list[Port]:
+    """The UN/LOCODE seaports of the world (``searoute``'s list, or a file of the same shape: Point features
+    with ``name`` and ``port`` = the UN/LOCODE), each a point of ``radius_m``."""
+    p = world_ports_path() if path is None else Path(path)
+    out: list[Port] = []
+    for i, f in enumerate(_read_collection(p)):
+        try:
+            props: Any = f.get("properties") or {}
+            geom: Any = f["geometry"]
+            lon, lat = (float(v) for v in geom["coordinates"][:2])
+            name = f"{props.get('name') or '?'} ({props.get('port') or i})"
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise PortFileError(f"{p}: feature {i}: {exc}") from exc
+        if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+            raise PortFileError(f"{p}: feature {i}: position out of range")
+        out.append(Port(name, "port", lon, lat, radius_m))
+    return out
+
+
+def load_ports(path: str | Path | None = None, search_radius_m: float = 50_000.0, *,
+               world: bool = True) -> PortIndex:
+    """The bundled curated list (``path`` None) or a user ports FeatureCollection, plus (``world``) the
+    ports of the world."""
+    p = DEFAULT_PORTS_PATH if path is None else Path(path)
+    ports = [_port_from_feature(i, f) for i, f in enumerate(_read_collection(p))]
+    if world:
+        ports += load_world_ports()
+    return PortIndex(ports, search_radius_m)

@@ -23,7 +23,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
-__all__ = ["DEFAULT_ZONES_PATH", "Zone", "ZoneFileError", "ZoneIndex", "load_zones"]
+__all__ = ["DEFAULT_ZONES_PATH", "Zone", "ZoneFileError", "ZoneIndex", "load_zones", "zones_from_geojson"]
 
 DEFAULT_ZONES_PATH = Path(__file__).resolve().parent / "data" / "zones.geojson"
 _CELL_DEG = 0.1
@@ -124,6 +124,16 @@ def _zone_from_feature(i: int, feat: Mapping[str, Any]) -> Zone:
                 source=str(props.get("source", "")), geometry=geom)
 
 
+def zones_from_geojson(doc: Any, where: str = "zones") -> ZoneIndex:
+    """Zones from a parsed GeoJSON FeatureCollection of named (Multi)Polygons."""
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise ZoneFileError(f"{where}: not a GeoJSON FeatureCollection")
+    feats = doc.get("features") or []
+    if not feats:
+        raise ZoneFileError(f"{where}: no zones")
+    return ZoneIndex([_zone_from_feature(i, f) for i, f in enumerate(feats)])
+
+
 def load_zones(path: str | Path | None = None) -> ZoneIndex:
     """Load a GeoJSON FeatureCollection of named (Multi)Polygons (None = the bundled zones)."""
     p = DEFAULT_ZONES_PATH if path is None else Path(path)
@@ -131,9 +141,4 @@ def load_zones(path: str | Path | None = None) -> ZoneIndex:
         doc = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ZoneFileError(f"{p}: {exc}") from exc
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise ZoneFileError(f"{p}: not a GeoJSON FeatureCollection")
-    feats = doc.get("features") or []
-    if not feats:
-        raise ZoneFileError(f"{p}: no zones")
-    return ZoneIndex([_zone_from_feature(i, f) for i, f in enumerate(feats)])
+    return zones_from_geojson(doc, str(p))
