@@ -1,10 +1,11 @@
-"""What the detectors share: the alert book, vessel identities, ports and the parameters per zone."""
+"""What the detectors share: the alert book, vessel identities, zones, ports, coastline and the parameters per zone."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+from geo.coast import CoastDistance
 from geo.ports import PortIndex
 from geo.zones import ZoneIndex
 from services.detect.alerts import AlertBook
@@ -21,10 +22,12 @@ class DetectContext:
     params: ParamSet
     book: AlertBook
     identities: IdentityBook
+    coast: CoastDistance
 
-    def coast_distance_m(self, lon: float, lat: float) -> float:
-        """Metres to the nearest curated port/anchorage at any range (a coastline proxy, rarely called)."""
-        best = math.inf
-        for p in self.ports.ports:
-            best = min(best, p.distance_m(lon, lat))
-        return best
+    def landing_distance_m(self, lon: float, lat: float) -> float:
+        """Metres to the nearest port or anchorage at any range (curated, world or inferred): where a go-fast
+        runs to. Rarely called (a sprint's start and end)."""
+        port, d = self.ports.nearest(lon, lat)
+        if port is not None:
+            return d
+        return min((p.distance_m(lon, lat) for p in self.ports.ports), default=math.inf)

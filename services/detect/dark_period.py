@@ -1,50 +1,72 @@
-"""Dark period: a vessel that was reporting regularly goes silent where others are still heard.
+"""Dark period: a vessel goes silent where, had it kept transmitting, it would almost surely have been heard.
 
 Rule (defaults, per zone of the last position):
-* before the gap: ≥ ``dark_min_reports`` (5) reports, typical interval ≤ ``dark_regular_max_interval_s``
-  (10 min), and ≥ ``dark_min_reception_ratio`` (25 %) of the transmissions ITU-R M.1371 prescribes
-  were heard (a vessel heard at a fraction of its rate is at the edge of coverage);
-* silent ≥ ``dark_threshold_s`` (3 h; 1 h in the Strait/Alboran and Gulf of Cadiz zones);
-* coverage good: in ≥ ``dark_min_coverage`` (50 %) of the gap's 10-min buckets other vessels were heard
-  within ``dark_coverage_radius_m`` (40 km) of where the vessel should have been (dead-reckoned;
-  interpolated once it reappears), ≥ ``dark_min_other_vessels`` (2) distinct others.
-The alert opens when the watermark passes the threshold and closes when the vessel reappears, with the
-distance and implied speed across the gap. Coverage gaps are not alerted (counted;
-``dark_emit_low_coverage`` emits them as low severity). A late position inside the gap that splits it
-into sub-threshold pieces retracts the alert.
+* the vessel was tracked: ≥ ``dark_min_reports`` (5) reports;
+* it is silent ≥ ``dark_threshold_s`` (3 h; 1 h in the Strait/Alboran and Gulf of Cadiz zones), or, when its
+  last position is beyond terrestrial range (≥ ``dark_offshore_min_m``, ~40 nm from land: the satellite
+  regime), ≥ the smaller of that and ``dark_threshold_offshore_s`` (2 h);
+* the silence is improbable for a vessel still transmitting. The **reception model**, learned from the
+  data: a bucket (10 min) had reception when other vessels were heard near where the vessel should have
+  been (``coverage.py``: shore reception near the coast, satellite passes offshore); each run of such
+  buckets is one *opportunity* per 20 min (a satellite pass straddles two buckets); the vessel's
+  own chance of being heard at an opportunity, ``p_heard``, is learned from its own history — the
+  opportunities it took (heard) against those it missed between its reports (a prior of
+  ``dark_prior_p_heard_a`` 0.95 for class A, ``dark_prior_p_heard_b`` 0.6 for class B, worth
+  ``dark_prior_weight`` (2) observations; the last ~36 opportunities count). With N opportunities during
+  the silence, P(no reception | transmitting) — the Beta-binomial predictive of missing all N given the
+  vessel's record, h taken and m missed, prior included: Π_{k<N} (m + k) / (h + m + k) — must be ≤
+  ``dark_max_p_silent`` (0.01), over ≥ ``dark_min_opportunities`` (3) opportunities, and
+  ≥ ``dark_min_other_vessels`` (2) distinct others were heard. A class A
+  ship heard at every satellite pass is dark after missing two or three passes; a class B heard at half of
+  them needs more than ten; a vessel whose area nobody was heard in (a coverage gap) never is;
+* the silence does not start in port: not moored (navigation status 5), not inside a port or anchorage area,
+  not at anchor (status 1) within ``rv_min_port_distance_m`` of one.
+The alert opens when the watermark passes the threshold and the rule holds (re-checked every bucket),
+and closes when the vessel reappears, with the distance and implied speed across the gap. Coverage gaps are
+not alerted (counted; ``dark_emit_low_coverage`` emits them as low severity). A late position inside the
+gap that splits it into sub-threshold pieces retracts the alert.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from geo.geodesy import MPS_PER_KN, destination_point, haversine_m, interpolate_position, speed_kn
-from msa.domain import Alert, AlertKind, JsonDict, Severity, format_ts
+from msa.domain import Alert, AlertKind, AlertStatus, JsonDict, Severity, format_ts, parse_ts
 from services.detect.alerts import AlertDraft, fix_evidence, line_geometry, point_geometry
 from services.detect.context import DetectContext
-from services.detect.coverage import CoverageFigure, CoverageGrid
+from services.detect.coverage import EPISODE_BUCKETS, CoverageFigure, CoverageGrid
 from services.detect.params import DetectionParams
 from services.detect.track import VesselState
 
-__all__ = ["Gap", "add_detection", "on_fix", "on_late_fix", "on_scan", "reception_ratio", "regular",
-           "update_regularity"]
+__all__ = ["RX_WINDOW", "Gap", "add_detection", "count_reception", "heard_bucket", "on_fix", "on_late_fix",
+           "on_scan", "p_missing_all", "regular", "threshold_ms"]
 
-_EWMA_ALPHA = 0.2
+RX_WINDOW = 36.0  # reception observations (buckets) remembered per vessel
 _MAX_DETECTIONS = 10
+_MAX_CLOSED = 4  # recently closed dark periods kept per vessel (late satellite evidence)
+_NAV_AT_ANCHOR, _NAV_MOORED = 1, 5
+_DR_MIN_KN = 5.0
 
 
 class Gap:
-    __slots__ = ("alert_id", "checked_ms", "cog", "coverage", "detections", "lat", "lon", "opened",
-                 "opened_ms", "ratio", "reports", "sog", "start_ts", "typical_s", "zone")
+    __slots__ = ("alert_id", "checked_ms", "cog", "coverage", "detections", "heard", "lat", "lon", "missed",
+                 "offshore", "opened", "opened_ms", "p_heard", "reports", "sog", "start_ts", "threshold_ms", "zone")
 
-    def __init__(self, vs: VesselState, zone: str) -> None:
+    def __init__(self, vs: VesselState, zone: str, offshore: bool, threshold: int, p: DetectionParams) -> None:
         self.start_ts = vs.last_ts
         self.lon, self.lat = vs.last_lon, vs.last_lat
         self.sog, self.cog = vs.last_sog, vs.last_cog
         self.zone = zone
         self.reports = vs.n_reports
-        self.typical_s = vs.ewma_interval_s
-        self.ratio = reception_ratio(vs)
+        self.offshore = offshore
+        self.threshold_ms = threshold
+        # the reception record at the start of the silence, prior included (Beta pseudo-counts)
+        prior = p.dark_prior_p_heard_b if vs.class_b else p.dark_prior_p_heard_a
+        self.heard = vs.rx_heard + p.dark_prior_weight * prior
+        self.missed = vs.rx_missed + p.dark_prior_weight * (1.0 - prior)
+        self.p_heard = self.heard / (self.heard + self.missed)
         self.opened = False
         self.opened_ms = -1  # watermark (event time) when the alert was raised
         self.alert_id: str | None = None
@@ -60,69 +82,134 @@ class Gap:
             setattr(self, k, v)
 
     def dead_reckoned(self, t_ms: int) -> tuple[float, float]:
-        """Where the vessel would be at ``t_ms`` had it kept its last speed and course."""
-        if self.sog <= 0.0 or self.cog < 0.0:
+        """Where the vessel would be at ``t_ms`` had it kept its last speed and course — a vessel slower than
+        ``_DR_MIN_KN`` (fishing, drifting, manoeuvring: its course says little of where it goes) stays put."""
+        if self.sog < _DR_MIN_KN or self.cog < 0.0:
             return self.lon, self.lat
         return destination_point(self.lon, self.lat, self.cog, self.sog * MPS_PER_KN * (t_ms - self.start_ts) / 1000)
 
-    def coverage_to(self, grid: CoverageGrid, mmsi: int, now_ms: int, radius_m: float,
+    def coverage_to(self, grid: CoverageGrid, mmsi: int, now_ms: int, p: DetectionParams,
                     reappear: tuple[int, float, float] | None = None) -> CoverageFigure:
         if reappear is None:
-            return grid.figure(mmsi, self.dead_reckoned, self.start_ts, now_ms, radius_m)
+            return grid.figure(mmsi, self.dead_reckoned, self.start_ts, now_ms, p.dark_coverage_radius_m,
+                               p.dark_coverage_radius_offshore_m)
         t1, x1, y1 = reappear
 
         def along(t: int) -> tuple[float, float]:
             return interpolate_position(self.lon, self.lat, self.start_ts, x1, y1, t1, t)
 
-        return grid.figure(mmsi, along, self.start_ts, now_ms, radius_m)
+        return grid.figure(mmsi, along, self.start_ts, now_ms, p.dark_coverage_radius_m,
+                           p.dark_coverage_radius_offshore_m)
+
+    def p_silent(self) -> float:
+        """P(no reception during the gap | the vessel kept transmitting), under the reception model."""
+        return p_missing_all(self.heard, self.missed, self.coverage.opportunities)
 
 
-def update_regularity(vs: VesselState, ts: int, p: DetectionParams, nominal_s: float) -> None:
-    """Called for every accepted fix, before ``vs.last_ts`` moves (the gap itself is capped)."""
-    if vs.last_ts >= 0:
-        interval_s = min((ts - vs.last_ts) / 1000.0, 2.0 * p.dark_regular_max_interval_s)
-        if vs.n_reports <= 1:
-            vs.ewma_interval_s = interval_s
-            vs.ewma_nominal_s = nominal_s
-        else:
-            vs.ewma_interval_s += _EWMA_ALPHA * (interval_s - vs.ewma_interval_s)
-            vs.ewma_nominal_s += _EWMA_ALPHA * (nominal_s - vs.ewma_nominal_s)
-    vs.n_reports = min(vs.n_reports + 1, 1_000_000)
+# ---- the reception model -----------------------------------------------------------------------------
+def p_missing_all(heard: float, missed: float, n: int) -> float:
+    """P(a vessel misses all of ``n`` opportunities) when it took ``heard`` and missed ``missed`` before
+    (prior included): the Beta-binomial predictive Π_{k<n} (missed + k) / (heard + missed + k) — the
+    chance of being heard is itself uncertain after few observations, so a short record needs more misses."""
+    out = 1.0
+    for k in range(n):
+        out *= (missed + k) / (heard + missed + k)
+        if out < 1e-12:
+            break
+    return out
 
 
-def reception_ratio(vs: VesselState) -> float:
-    """Share of the vessel's transmissions that were heard recently (nominal / observed interval)."""
-    if vs.ewma_interval_s <= 0.0:
-        return 1.0
-    return min(1.0, vs.ewma_nominal_s / vs.ewma_interval_s)
+def count_reception(vs: VesselState, ts: int, lon: float, lat: float, ctx: DetectContext,
+                    grid: CoverageGrid) -> None:
+    """Called for every accepted fix, before ``vs`` moves: the bucket it was heard in, and the opportunities
+    it missed since its previous report (buckets strictly between them in which others were heard near
+    its interpolated track) — unless the interval is as long as a dark period (judged on its own)."""
+    b = ts // grid.bucket_ms
+    p = ctx.params.for_zone(vs.last_zone)
+    if vs.last_ts >= 0 and b - vs.last_ts // grid.bucket_ms >= 2 and \
+            ts - vs.last_ts < threshold_ms(vs, p, grid)[0]:
+        x0, y0, t0 = vs.last_lon, vs.last_lat, vs.last_ts
+
+        def along(t: int) -> tuple[float, float]:
+            return interpolate_position(x0, y0, t0, lon, lat, ts, t)
+
+        fig = grid.figure(vs.mmsi, along, t0, ts, p.dark_coverage_radius_m, p.dark_coverage_radius_offshore_m)
+        vs.rx_missed += fig.opportunities
+    heard_bucket(vs, b)
+
+
+def heard_bucket(vs: VesselState, b: int) -> None:
+    """The vessel was heard in bucket ``b``: one opportunity taken per ``EPISODE_BUCKETS`` consecutive
+    buckets heard (as opportunities are counted)."""
+    if b == vs.rx_bucket:
+        return
+    if b == vs.rx_bucket + 1:
+        vs.rx_run += 1
+        if (vs.rx_run - 1) % EPISODE_BUCKETS == 0:
+            vs.rx_heard += 1.0
+    else:
+        vs.rx_run = 1
+        vs.rx_heard += 1.0
+    vs.rx_bucket = b
+    total = vs.rx_heard + vs.rx_missed
+    if total > RX_WINDOW:
+        vs.rx_heard *= RX_WINDOW / total
+        vs.rx_missed *= RX_WINDOW / total
 
 
 def regular(vs: VesselState, p: DetectionParams) -> bool:
-    """Reporting regularly: enough reports, typically close together, and most of them heard (a vessel
-    heard at a fraction of its rate is at the edge of coverage; its silence says little)."""
-    return (vs.n_reports >= p.dark_min_reports and vs.ewma_interval_s <= p.dark_regular_max_interval_s
-            and reception_ratio(vs) >= p.dark_min_reception_ratio)
+    """Tracked well enough for its silence to mean something."""
+    return vs.n_reports >= p.dark_min_reports
 
 
-def _coverage_ok(cov: CoverageFigure, p: DetectionParams) -> bool:
-    return cov.fraction >= p.dark_min_coverage and cov.other_vessels >= p.dark_min_other_vessels
+def threshold_ms(vs: VesselState, p: DetectionParams, grid: CoverageGrid) -> tuple[int, bool]:
+    """The silence that counts at the vessel's last position, and whether that is offshore."""
+    offshore = grid.offshore(vs.last_lon, vs.last_lat)
+    thr = min(p.dark_threshold_s, p.dark_threshold_offshore_s) if offshore else p.dark_threshold_s
+    return int(thr * 1000), offshore
+
+
+def _in_port(vs: VesselState, ctx: DetectContext, p: DetectionParams) -> bool:
+    if vs.last_nav == _NAV_MOORED:
+        return True
+    d = ctx.ports.distance_to_nearest_m(vs.last_lon, vs.last_lat)
+    return d <= 0.0 or (vs.last_nav == _NAV_AT_ANCHOR and d < p.rv_min_port_distance_m)
+
+
+def _evidence_ok(gap: Gap, p: DetectionParams) -> bool:
+    return (gap.coverage.opportunities >= p.dark_min_opportunities and gap.p_silent() <= p.dark_max_p_silent
+            and gap.coverage.other_vessels >= p.dark_min_other_vessels)
+
+
+def _new_gap(vs: VesselState, ctx: DetectContext, grid: CoverageGrid, counters: dict[str, int],
+             now_ms: int) -> tuple[Gap | None, int]:
+    """A gap for the vessel's current silence, or (None, when to look again: −1 = at its next report)."""
+    if vs.last_ts < 0 or vs.last_zone is None or vs.flagged(now_ms):
+        return None, -1
+    p = ctx.params.for_zone(vs.last_zone)
+    if not regular(vs, p):
+        return None, -1
+    thr, offshore = threshold_ms(vs, p, grid)
+    if now_ms < vs.last_ts + thr:
+        return None, vs.last_ts + thr
+    if _in_port(vs, ctx, p):
+        counters["dark_in_port"] = counters.get("dark_in_port", 0) + 1
+        vs.dark = False  # this silence is settled (until the vessel reports again)
+        return None, -1
+    return Gap(vs, vs.last_zone, offshore, thr, p), -1
 
 
 def on_scan(vs: VesselState, now_ms: int, ctx: DetectContext, grid: CoverageGrid,
             counters: dict[str, int]) -> tuple[list[Alert], int]:
     """Open (or re-check) the vessel's dark period at watermark ``now_ms``. Returns alerts and the next
     time this vessel needs a scan (``-1`` = only when it reports again)."""
+    if vs.dark is False:
+        return [], -1
     gap = vs.dark if isinstance(vs.dark, Gap) else None
     if gap is None:
-        if vs.last_ts < 0 or vs.last_zone is None:
-            return [], -1
-        p = ctx.params.for_zone(vs.last_zone)
-        if not regular(vs, p):
-            return [], -1
-        due = vs.last_ts + int(p.dark_threshold_s * 1000)
-        if now_ms < due:
+        gap, due = _new_gap(vs, ctx, grid, counters, now_ms)
+        if gap is None:
             return [], due
-        gap = Gap(vs, vs.last_zone)
         vs.dark = gap
     p = ctx.params.for_zone(gap.zone)
     out: list[Alert] = []
@@ -130,13 +217,16 @@ def on_scan(vs: VesselState, now_ms: int, ctx: DetectContext, grid: CoverageGrid
         if gap.checked_ms >= 0 and now_ms - gap.checked_ms < grid.bucket_ms:
             return [], gap.checked_ms + grid.bucket_ms
         gap.checked_ms = now_ms
-        gap.coverage = gap.coverage_to(grid, vs.mmsi, now_ms, p.dark_coverage_radius_m)
-        if _coverage_ok(gap.coverage, p) or p.dark_emit_low_coverage:
+        gap.coverage = gap.coverage_to(grid, vs.mmsi, now_ms, p)
+        if _evidence_ok(gap, p) or p.dark_emit_low_coverage:
             gap.opened, gap.opened_ms = True, now_ms
+            out += _publish(vs, gap, ctx, p, now_ms, None)
+            out += _attach_early(vs, gap, ctx, now_ms)
         else:
             counters["dark_gaps_low_coverage_checks"] = counters.get("dark_gaps_low_coverage_checks", 0) + 1
             return [], now_ms + grid.bucket_ms
-    out += _publish(vs, gap, ctx, p, now_ms, None)
+    else:
+        out += _publish(vs, gap, ctx, p, now_ms, None)
     high_due = gap.start_ts + int(p.dark_high_gap_s * 1000)
     return out, (high_due if now_ms < high_due else -1)
 
@@ -144,27 +234,38 @@ def on_scan(vs: VesselState, now_ms: int, ctx: DetectContext, grid: CoverageGrid
 def on_fix(vs: VesselState, ts: int, lon: float, lat: float, sog: float | None, ctx: DetectContext,
            grid: CoverageGrid, counters: dict[str, int]) -> list[Alert]:
     """The vessel reports again (called before ``vs`` moves): close its dark period."""
+    if vs.dark is False:
+        vs.dark = None
+        vs.sat_early = None
+        return []
     gap = vs.dark if isinstance(vs.dark, Gap) else None
     if gap is None:
-        if vs.last_ts < 0 or vs.last_zone is None:
+        gap, _ = _new_gap(vs, ctx, grid, counters, ts)  # the scan did not get there first
+        if gap is None:
+            vs.dark = None
+            vs.sat_early = None
             return []
-        p = ctx.params.for_zone(vs.last_zone)
-        if ts - vs.last_ts < p.dark_threshold_s * 1000 or not regular(vs, p):
-            return []
-        gap = Gap(vs, vs.last_zone)  # the scan did not get there first (gap just over the threshold)
     vs.dark = None
     p = ctx.params.for_zone(gap.zone)
     out: list[Alert] = []
-    gap.coverage = gap.coverage_to(grid, vs.mmsi, ts, p.dark_coverage_radius_m, (ts, lon, lat))
+    gap.coverage = gap.coverage_to(grid, vs.mmsi, ts, p, (ts, lon, lat))
+    if not (_evidence_ok(gap, p) or p.dark_emit_low_coverage):
+        counters["dark_gaps_low_coverage"] = counters.get("dark_gaps_low_coverage", 0) + 1
+        vs.sat_early = None
+        if gap.opened and gap.alert_id is not None:  # along the track it really took, nobody could hear it
+            a = ctx.book.retract(gap.alert_id, ts, "reappeared: along its track between the two positions the "
+                                                   "silence was not improbable (a reception gap)")
+            return [] if a is None else [a]
+        return []
     if not gap.opened:
-        if not (_coverage_ok(gap.coverage, p) or p.dark_emit_low_coverage):
-            counters["dark_gaps_low_coverage"] = counters.get("dark_gaps_low_coverage", 0) + 1
-            return []
         gap.opened, gap.opened_ms = True, ts
         out += _publish(vs, gap, ctx, p, ts, None)
+        out += _attach_early(vs, gap, ctx, ts)
     out += _publish(vs, gap, ctx, p, ts, (ts, lon, lat, sog))
+    vs.sat_early = None
     if gap.alert_id is not None:
-        vs.dark_closed = (gap.alert_id, gap.start_ts, ts, gap.zone)
+        closed = [*(vs.dark_closed or []), (gap.alert_id, gap.start_ts, ts, gap.zone)]
+        vs.dark_closed = closed[-_MAX_CLOSED:]
     return out
 
 
@@ -173,37 +274,87 @@ def on_late_fix(vs: VesselState, ts: int, now_ms: int, ctx: DetectContext) -> li
     gap was not there — retract the alert."""
     gap = vs.dark if isinstance(vs.dark, Gap) else None
     if gap is not None and gap.opened and gap.alert_id is not None and ts > gap.start_ts:
-        p = ctx.params.for_zone(gap.zone)
-        thr = p.dark_threshold_s * 1000
+        thr = gap.threshold_ms
         if ts - gap.start_ts < thr and now_ms - ts < thr:
             vs.dark = None
             a = ctx.book.retract(gap.alert_id, now_ms, "a late position inside the gap")
             return [] if a is None else [a]
-    if vs.dark_closed is not None:
-        aid, start, end, zone = vs.dark_closed
-        thr = ctx.params.for_zone(zone).dark_threshold_s * 1000
+    for i, (aid, start, end, _zone) in enumerate(vs.dark_closed or []):
+        prev = ctx.book.get(aid)
+        thr = int((prev.evidence.get("threshold_s", 0) if prev is not None else 0) * 1000)
         if start < ts < end and ts - start < thr and end - ts < thr:
-            vs.dark_closed = None
+            del vs.dark_closed[i]  # type: ignore[union-attr]
             a = ctx.book.retract(aid, now_ms, "a late position inside the gap")
             return [] if a is None else [a]
     return []
 
 
-def add_detection(vs: VesselState, det: JsonDict, now_ms: int, ctx: DetectContext) -> list[Alert]:
-    """A satellite detection that matches the silent vessel: evidence on its dark period."""
+def add_detection(vs: VesselState, det: JsonDict, t_ms: int, now_ms: int, ctx: DetectContext) -> list[Alert]:
+    """A satellite detection at ``t_ms`` that matches the vessel silent then: evidence on that silence's dark
+    period — open, already closed (the detection arrived late), or not yet alerted (kept until it is).
+    Each detection is a version of its own, at ``now_ms`` or the alert's last update if later, so the final
+    alert is the same whether the detection came on time or hours late."""
     gap = vs.dark if isinstance(vs.dark, Gap) else None
-    if gap is None or len(gap.detections) >= _MAX_DETECTIONS:
+    if gap is not None and gap.start_ts < t_ms:
+        if len(gap.detections) >= _MAX_DETECTIONS or any(d["detection_id"] == det["detection_id"]
+                                                          for d in gap.detections):
+            return []
+        gap.detections.append(det)
+        gap.detections.sort(key=lambda d: (str(d["ts"]), str(d["detection_id"])))
+        if not gap.opened:
+            return []
+        prev = ctx.book.get(gap.alert_id) if gap.alert_id else None
+        at = max(now_ms, prev.updated_ms) if prev is not None else now_ms
+        return _publish(vs, gap, ctx, ctx.params.for_zone(gap.zone), at, None)
+    for aid, start, end, _zone in reversed(vs.dark_closed or []):
+        if start < t_ms < end:
+            return _add_to_closed(aid, det, ctx)
+    if vs.dark is None and vs.last_ts < t_ms:  # silent, not (yet) alerted: kept for when it is
+        early = vs.sat_early or []
+        if all(d["detection_id"] != det["detection_id"] for d in early):
+            vs.sat_early = [*early, det][-_MAX_DETECTIONS:]
+    return []
+
+
+def _attach_early(vs: VesselState, gap: Gap, ctx: DetectContext, now_ms: int) -> list[Alert]:
+    """Detections matched while the gap was not yet alerted: one version each, after the opening one."""
+    out: list[Alert] = []
+    for det in sorted(vs.sat_early or [], key=lambda d: (str(d["ts"]), str(d["detection_id"]))):
+        out += add_detection(vs, det, _det_ms(det), now_ms, ctx)
+    vs.sat_early = None
+    return out
+
+
+def _det_ms(det: JsonDict) -> int:
+    return parse_ts(str(det["ts"]))
+
+
+def _add_to_closed(aid: str, det: JsonDict, ctx: DetectContext) -> list[Alert]:
+    prev = ctx.book.get(aid)
+    if prev is None or prev.status == AlertStatus.RETRACTED:
         return []
-    gap.detections.append(det)
-    if not gap.opened:
+    dets = list(prev.evidence.get("satellite_detections") or [])
+    if len(dets) >= _MAX_DETECTIONS or any(d["detection_id"] == det["detection_id"] for d in dets):
         return []
-    return _publish(vs, gap, ctx, ctx.params.for_zone(gap.zone), now_ms, None)
+    dets = sorted([*dets, det], key=lambda d: (str(d["ts"]), str(d["detection_id"])))
+    evidence = {**prev.evidence, "satellite_detections": dets}
+    a = ctx.book.publish(AlertDraft(
+        kind=prev.kind, mmsi=prev.mmsi, start_ms=prev.start_ms, zone=prev.zone, closed=True, end_ms=prev.end_ms,
+        updated_ms=prev.updated_ms, severity=prev.severity, score=prev.score, geometry=prev.geometry,
+        vessels=prev.vessels, detection_ids=tuple(str(d["detection_id"]) for d in dets), summary=prev.summary,
+        evidence=evidence))
+    return [] if a is None else [a]
+
+
+def _score(gap: Gap) -> float:
+    """0.5 at P(silent) = 10⁻³, 1.0 at 10⁻⁶ or below (log scale)."""
+    return min(1.0, max(0.05, -math.log10(max(gap.p_silent(), 1e-12)) / 6.0))
 
 
 def _publish(vs: VesselState, gap: Gap, ctx: DetectContext, p: DetectionParams, now_ms: int,
              reappear: tuple[int, float, float, float | None] | None) -> list[Alert]:
     cov = gap.coverage
-    low = not _coverage_ok(cov, p)
+    low = not _evidence_ok(gap, p)
     end_ms = reappear[0] if reappear else None
     silent_s = ((end_ms if end_ms is not None else now_ms) - gap.start_ts) / 1000.0
     if low:
@@ -212,18 +363,23 @@ def _publish(vs: VesselState, gap: Gap, ctx: DetectContext, p: DetectionParams, 
         severity = Severity.HIGH
     else:
         severity = Severity.MEDIUM
+    p_silent = gap.p_silent()
     evidence: dict[str, Any] = {
         "last_fix": fix_evidence(gap.start_ts, gap.lon, gap.lat),
         "opened_at": format_ts(gap.opened_ms if gap.opened_ms >= 0 else now_ms),
-        "reports_before_gap": gap.reports, "typical_interval_s": round(gap.typical_s, 1),
-        "reception_ratio": round(gap.ratio, 3),
+        "reports_before_gap": gap.reports,
+        "threshold_s": round(gap.threshold_ms / 1000),
+        "regime": "satellite" if gap.offshore else "terrestrial",
+        "reception": {"p_heard": round(gap.p_heard, 3), "opportunities": cov.opportunities,
+                      "buckets_with_reception": cov.buckets_heard, "buckets_total": cov.buckets_total,
+                      "p_silent": float(f"{p_silent:.3g}"), "offshore_buckets": cov.offshore_buckets},
         "coverage": {"fraction": round(cov.fraction, 3), "buckets_heard": cov.buckets_heard,
                      "buckets_total": cov.buckets_total, "other_vessels": cov.other_vessels,
                      "low": low},
         "thresholds": p.subset("dark_"),
         "satellite_detections": list(gap.detections),
     }
-    score = max(0.05, cov.fraction) * (0.3 if low else 1.0)
+    score = _score(gap) * (0.3 if low else 1.0)
     if reappear is not None:
         t, x, y, sog = reappear
         dist = haversine_m(gap.lon, gap.lat, x, y)

@@ -1,30 +1,51 @@
-"""Dark vessels and dark rendezvous from satellite detections.
+"""Dark vessels and dark rendezvous from satellite detections, judged from the vessels' recent tracks.
 
-A detection at time t is matched against where AIS says each vessel was at t: interpolated between its
-last fix before t and its first fix after t when that arrives within ``sat_match_window_s`` (10 min),
-else dead-reckoned from the last fix (SOG/COG) if that is fresher than ``sat_max_fix_age_s`` (30 min).
+A scene (detections of one acquisition) is resolved at the first scan at or after its time + the match
+window ``sat_match_window_s`` (10 min), from every vessel's compressed track history (``history.py``) *as
+it was then*: where AIS says each vessel was at the detection time t —
+
+* **interpolated** between its last kept fix before t and its first after t, when that one came within the
+  window and the two are at most ``sat_loiter_max_fix_age_s`` (2 h) apart;
+* else **dead-reckoned** from its last fix (SOG/COG) when that is at most ``sat_max_fix_age_s`` (30 min) old,
+  or — a slow vessel (≤ ``loiter_max_speed_kn``) known from sparse satellite fixes — at most
+  ``sat_loiter_max_fix_age_s`` (2 h) old; its position then carries an uncertainty of
+  ``sat_drift_uncertainty_kn`` (0.5 kn) × its age; a vessel **manoeuvring** (its last fix and the one at
+  least as long before it as the extrapolation, ≥ 10 min, explain less of its reported speed than 1 kn: a
+  trawler's loops; or, without such a fix, slower than 5 kn) is placed at its last fix, within what its
+  speed × age allows;
+* an interpolated position is uncertain by the speed the straight line between its two fixes does not
+  explain × the time to the nearer fix (0 for a vessel going straight). Uncertainties are capped at 3 km;
+* else, when its last fix is older (up to 24 h), the vessel was **silent** at t: a dark-period candidate,
+  dead-reckoned.
+
 Detections and vessels of one scene are paired one-to-one, nearest first, within ``sat_match_radius_m``
-(1.5 km). An unmatched detection (confidence ≥ ``sat_min_confidence``, inside a zone) is:
+(1.5 km) + the vessel's uncertainty. An unmatched detection (confidence ≥ ``sat_min_confidence``, inside a
+zone) is:
   * evidence on a dark period if a silent vessel's dead-reckoned position is within
     ``dark_sat_match_radius_m`` (5 km) — no new alert;
-  * a **dark_rendezvous** if a loitering AIS vessel (≤ ``loiter_max_speed_kn`` for
-    ≥ ``sat_loiter_min_duration_s``) is within ``sat_dark_rendezvous_m`` (1 km);
+  * a **dark_rendezvous** if an AIS vessel loitering at t (slow for ≥ ``sat_loiter_min_duration_s``, 15 min,
+    judged from the displacement between its fixes, however sparse: ``TrackHistory.spell_start``) is within
+    ``sat_dark_rendezvous_m`` (1 km) + its uncertainty;
   * otherwise a **dark_vessel**.
 
-Split by vessel (the streaming detector's stage 1 holds only its own MMSIs): at the scan that resolves a
-scene, each engine turns its own candidates into a ``ScenePart`` (their estimated positions at the
-detection time), keeping only those that can change the outcome — every one within ``sat_match_radius_m``
-or ``sat_dark_rendezvous_m`` of a detection (one-to-one pairing, loiterers), its 3 nearest per detection
-(``nearest_ais``), every silent vessel within ``dark_sat_match_radius_m`` (dark-period evidence). Resolving
-over the parts of every engine then gives what one engine holding every vessel gives. Offline, an engine
-resolves with its own part at once; streaming (``exchange``), it publishes the part and resolves when every
-other unit's part is in (``resolve_awaiting``). Each engine then applies what concerns it: dark-period
-evidence for its own vessels, the dark vessel / dark rendezvous alert if it owns the detection (``owns``).
+**Late products.** SAR products reach an operations centre 30 min to several hours after acquisition. A
+detection whose scene's resolution scan has already passed is resolved at once *as of that scan* (the
+tracks are read with an ``as_of`` bound, and the alert carries that scan's time): it is judged exactly as if
+it had been on time, up to ``sat_max_late_s`` (6 h) late; a later one is counted (``sat_too_late``).
+Dark-period evidence that arrives after the dark period closed becomes a new version of the closed alert.
+
+Split by vessel (the streaming detector's stage 1 holds only its own MMSIs): each engine turns its own
+candidates into a ``ScenePart``, keeping only those that can change the outcome — every one within reach of
+a detection (one-to-one pairing, loiterers), its 3 nearest per detection (``nearest_ais``), every silent vessel
+within ``dark_sat_match_radius_m`` (dark-period evidence). Resolving over the parts of every engine then
+gives what one engine holding every vessel gives. Offline, an engine resolves with its own part at once;
+streaming (``exchange``), it publishes the part and resolves when every other unit's part is in. Each engine
+then applies what concerns it: dark-period evidence for its own vessels, the dark vessel / dark rendezvous
+alert if it owns the detection (``owns``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -33,18 +54,22 @@ from msa.domain import Alert, AlertKind, JsonDict, SatelliteDetection, Severity,
 from services.detect import dark_period
 from services.detect.alerts import AlertDraft, point_geometry
 from services.detect.context import DetectContext
+from services.detect.history import Kept, TrackHistory
 from services.detect.track import VesselState
 
-__all__ = ["Candidate", "PendingScene", "SatMatcher", "SceneCandidate", "SceneKey", "ScenePart"]
+__all__ = ["PendingScene", "SatMatcher", "SceneCandidate", "SceneKey", "ScenePart", "resolve_at"]
 
-_SNAP_CELL_DEG = 0.5
 _NEAREST = 3  # nearest AIS vessels listed on a dark-vessel alert
+_SILENT_MAX_AGE_MS = 24 * 3_600_000
+_MAX_UNCERTAINTY_M = 3000.0
+_STRAIGHT_SPAN_MS = 600_000  # how far back a vessel's course is checked for straightness
+_STEADY_KN = 5.0  # without a track to check, a vessel slower than this is assumed to manoeuvre
 
 SceneKey = tuple[int, str]  # (detection time ms, scene id)
 
 
 class SceneCandidate(NamedTuple):
-    """Where AIS says one vessel was at a scene's time (``method``: interpolated, dead_reckoned, last_fix)."""
+    """Where AIS says one vessel was at a scene's time (``method``: interpolated, dead_reckoned, next_fix)."""
 
     mmsi: int
     lon: float
@@ -53,6 +78,7 @@ class SceneCandidate(NamedTuple):
     dark: bool  # silent (a dark-period candidate), not a match candidate
     loiter_s: float
     identity: VesselIdentity | None  # for the dark-rendezvous alert that may name it (None when dark)
+    uncertainty_m: float = 0.0
 
 
 class ScenePart(NamedTuple):
@@ -63,46 +89,13 @@ class ScenePart(NamedTuple):
     candidates: tuple[SceneCandidate, ...]
 
 
-class Candidate:
-    __slots__ = ("after", "before", "dark", "loiter_s", "mmsi")
-
-    def __init__(self, vs: VesselState, dark: bool, loiter_s: float) -> None:
-        self.mmsi = vs.mmsi
-        self.before = (vs.last_ts, vs.last_lon, vs.last_lat, vs.last_sog, vs.last_cog)
-        self.after: tuple[int, float, float] | None = None
-        self.dark = dark
-        self.loiter_s = loiter_s
-
-    def __getstate__(self) -> dict[str, object]:
-        return {k: getattr(self, k) for k in self.__slots__}
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        for k, v in state.items():
-            setattr(self, k, v)
-
-    def position_at(self, t: int, max_age_s: float) -> tuple[float, float, str] | None:
-        t0, lon0, lat0, sog0, cog0 = self.before
-        if self.after is not None and not self.dark:
-            t1, lon1, lat1 = self.after
-            lon, lat = interpolate_position(lon0, lat0, t0, lon1, lat1, t1, t)
-            return lon, lat, "interpolated"
-        age_s = (t - t0) / 1000.0
-        if not self.dark and age_s > max_age_s:
-            return None
-        if sog0 > 0 and cog0 >= 0:
-            lon, lat = destination_point(lon0, lat0, cog0, sog0 * MPS_PER_KN * age_s)
-            return lon, lat, "dead_reckoned"
-        return lon0, lat0, "last_fix"
-
-
 class PendingScene:
-    __slots__ = ("cands", "dets", "due_ms", "ts")
+    __slots__ = ("dets", "due_ms", "ts")
 
     def __init__(self, ts: int, due_ms: int) -> None:
         self.ts = ts
         self.due_ms = due_ms
         self.dets: list[SatelliteDetection] = []
-        self.cands: dict[int, Candidate] = {}
 
     def __getstate__(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.__slots__}
@@ -110,6 +103,11 @@ class PendingScene:
     def __setstate__(self, state: dict[str, object]) -> None:
         for k, v in state.items():
             setattr(self, k, v)
+
+
+def resolve_at(due_ms: int, scan_ms: int) -> int:
+    """The scan that resolves a scene due at ``due_ms``: the first multiple of the scan interval at or after."""
+    return -(-due_ms // scan_ms) * scan_ms
 
 
 def _det_evidence(d: SatelliteDetection) -> JsonDict:
@@ -118,107 +116,93 @@ def _det_evidence(d: SatelliteDetection) -> JsonDict:
             "length_m": d.length_m}
 
 
-class SatMatcher:
-    __slots__ = ("_r_dark_m", "_r_near_m", "_snap", "_snap_ts", "awaiting", "ctx", "early", "exchange", "owns",
-                 "parts_out", "pending", "watch")
+def _excess_mps(a: Kept, b: Kept) -> float:
+    """How much of the reported speed the straight line between two fixes does not explain (m/s): ~0 for a
+    vessel going straight, most of it for one going round in loops or back and forth."""
+    dt_s = (b.ts_ms - a.ts_ms) / 1000.0
+    if dt_s < 300.0 or a.sog_kn < 0.0 or b.sog_kn < 0.0:
+        return 0.0
+    implied_mps = haversine_m(a.lon, a.lat, b.lon, b.lat) / dt_s
+    return max(0.0, (a.sog_kn + b.sog_kn) / 2.0 * MPS_PER_KN - implied_mps)
 
-    def __init__(self, ctx: DetectContext) -> None:
+
+def _dead_reckon(k: Kept, t_ms: int) -> tuple[float, float]:
+    if k.sog_kn > 0.0 and k.cog_deg >= 0.0:
+        return destination_point(k.lon, k.lat, k.cog_deg, k.sog_kn * MPS_PER_KN * (t_ms - k.ts_ms) / 1000.0)
+    return k.lon, k.lat
+
+
+class SatMatcher:
+    __slots__ = ("_r_dark_m", "_r_near_m", "awaiting", "ctx", "exchange", "late", "late_awaiting", "owns",
+                 "parts_out", "pending", "scan_ms")
+
+    def __init__(self, ctx: DetectContext, scan_ms: int) -> None:
         self.ctx = ctx
+        self.scan_ms = scan_ms
         self.pending: dict[SceneKey, PendingScene] = {}
-        self.watch: dict[int, list[SceneKey]] = {}
-        self.early: dict[int, list[JsonDict]] = {}  # detections matched to a silent vessel before its gap opened
+        self.late: dict[SceneKey, PendingScene] = {}  # late detections, resolved at the next flush
         self.exchange = False  # streaming: resolve only with every unit's part (resolve_awaiting)
         self.owns: Callable[[SatelliteDetection], bool] | None = None  # None: every detection is ours
-        self.awaiting: dict[SceneKey, ScenePart] = {}  # own parts of scenes waiting for the others'
+        self.awaiting: dict[SceneKey, ScenePart] = {}  # own parts of on-time scenes waiting for the others'
+        self.late_awaiting: dict[SceneKey, tuple[int, ScenePart]] = {}  # (resolution scan, own part), late
         self.parts_out: list[ScenePart] = []  # own parts not yet taken by the caller (to publish)
-        self._snap_ts = -1
-        self._snap: dict[tuple[int, int], list[VesselState]] = {}
         every = [ctx.params.default, *(ctx.params.for_zone(z) for z in ctx.zones.zones)]
-        self._r_near_m = max(max(p.sat_match_radius_m, p.sat_dark_rendezvous_m) for p in every)
+        self._r_near_m = max(max(p.sat_match_radius_m, p.sat_dark_rendezvous_m) for p in every) + _MAX_UNCERTAINTY_M
         self._r_dark_m = max(p.dark_sat_match_radius_m for p in every)
 
     def __getstate__(self) -> dict[str, object]:
-        return {"pending": self.pending, "watch": self.watch, "early": self.early, "awaiting": self.awaiting,
-                "parts_out": self.parts_out}
+        return {"pending": self.pending, "late": self.late, "awaiting": self.awaiting,
+                "late_awaiting": self.late_awaiting, "parts_out": self.parts_out}
 
     def restore_state(self, state: Mapping[str, Any]) -> None:
-        self.pending, self.watch, self.early = state["pending"], state["watch"], state["early"]
-        self.awaiting = state.get("awaiting", {})
-        self.parts_out = state.get("parts_out", [])
-        self._snap_ts = -1
-        self._snap = {}
+        self.pending, self.late = state["pending"], state["late"]
+        self.awaiting, self.late_awaiting = state["awaiting"], state["late_awaiting"]
+        self.parts_out = state["parts_out"]
 
-    def on_detection(self, det: SatelliteDetection, vessels: Mapping[int, VesselState],
-                     counters: dict[str, int]) -> None:
+    def max_late_ms(self) -> int:
+        return int(self.ctx.params.default.sat_max_late_s * 1000)
+
+    # ---- input ---------------------------------------------------------------------------------------
+    def _scene(self, book: dict[SceneKey, PendingScene], det: SatelliteDetection,
+               counters: dict[str, int]) -> PendingScene | None:
         p = self.ctx.params.for_zone(self.ctx.zones.zone_at(det.lon, det.lat))
         if det.confidence < p.sat_min_confidence:
             counters["sat_low_confidence"] = counters.get("sat_low_confidence", 0) + 1
-            return
+            return None
         key = (det.ts_ms, det.scene_id)
-        scene = self.pending.get(key)
+        scene = book.get(key)
         if scene is None:
-            scene = self.pending[key] = PendingScene(det.ts_ms, det.ts_ms + int(p.sat_match_window_s * 1000))
+            scene = book[key] = PendingScene(det.ts_ms, det.ts_ms + int(p.sat_match_window_s * 1000))
         if any(d.detection_id == det.detection_id for d in scene.dets):
             counters["sat_duplicates"] = counters.get("sat_duplicates", 0) + 1
+            return None
+        return scene
+
+    def on_detection(self, det: SatelliteDetection, counters: dict[str, int]) -> None:
+        """An on-time detection (its scene's resolution scan is still ahead)."""
+        scene = self._scene(self.pending, det, counters)
+        if scene is not None:
+            scene.dets.append(det)
+
+    def on_late_detection(self, det: SatelliteDetection, front_ms: int, counters: dict[str, int]) -> None:
+        """A detection whose scene's resolution scan has passed (``front_ms``: everything before it handled).
+        Judged as of that scan at the next ``flush_late`` — or counted when more than ``sat_max_late_s`` late."""
+        key = (det.ts_ms, det.scene_id)
+        if key in self.pending:  # its scene is still pending on time: join it
+            self.on_detection(det, counters)
             return
+        scene = self._scene(self.late, det, counters)
+        if scene is None:
+            return
+        if front_ms >= resolve_at(scene.due_ms, self.scan_ms) + self.max_late_ms():
+            counters["sat_too_late"] = counters.get("sat_too_late", 0) + 1
+            if not scene.dets:
+                del self.late[key]
+            return
+        counters["sat_late"] = counters.get("sat_late", 0) + 1
         scene.dets.append(det)
-        if self._snap_ts != det.ts_ms:
-            self._build_snapshot(det.ts_ms, vessels)
-        cx, cy = math.floor(det.lon / _SNAP_CELL_DEG), math.floor(det.lat / _SNAP_CELL_DEG)
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                for vs in self._snap.get((cx + dx, cy + dy), ()):
-                    self._add_candidate(scene, key, vs, det.ts_ms, dark=False)
-        for vs in self._snap.get((-1_000_000, 0), ()):  # silent vessels, anywhere
-            self._add_candidate(scene, key, vs, det.ts_ms, dark=True)
 
-    def _add_candidate(self, scene: PendingScene, key: tuple[int, str], vs: VesselState, t: int,
-                       dark: bool) -> None:
-        if vs.mmsi in scene.cands:
-            return
-        p = self.ctx.params.for_zone(vs.last_zone)
-        slow = 0.0 <= vs.last_sog <= p.loiter_max_speed_kn
-        loiter_s = vs.loiter_duration_s(t, p.sat_max_fix_age_s) if slow else 0.0
-        scene.cands[vs.mmsi] = Candidate(vs, dark, loiter_s)
-        if not dark:
-            self.watch.setdefault(vs.mmsi, []).append(key)
-
-    def _build_snapshot(self, t: int, vessels: Mapping[int, VesselState]) -> None:
-        self._snap_ts = t
-        self._snap = {}
-        for vs in vessels.values():
-            if vs.last_ts < 0:
-                continue
-            age_s = (t - vs.last_ts) / 1000.0
-            p = self.ctx.params.for_zone(vs.last_zone)
-            if age_s <= p.sat_max_fix_age_s + p.sat_match_window_s:
-                key = (math.floor(vs.last_lon / _SNAP_CELL_DEG), math.floor(vs.last_lat / _SNAP_CELL_DEG))
-                self._snap.setdefault(key, []).append(vs)
-            elif age_s <= 86_400 and vs.n_reports >= p.dark_min_reports:
-                self._snap.setdefault((-1_000_000, 0), []).append(vs)
-
-    def on_fix(self, mmsi: int, ts: int, lon: float, lat: float) -> None:
-        """The first fix of a watched vessel after a detection time completes its interpolation."""
-        keys = self.watch.get(mmsi)
-        if not keys:
-            return
-        keep: list[tuple[int, str]] = []
-        for key in keys:
-            scene = self.pending.get(key)
-            if scene is None:
-                continue
-            c = scene.cands.get(mmsi)
-            if c is None or c.after is not None:
-                continue
-            if ts > scene.ts:
-                c.after = (ts, lon, lat)
-            else:
-                keep.append(key)
-        if keep:
-            self.watch[mmsi] = keep
-        else:
-            del self.watch[mmsi]
-
+    # ---- resolution ----------------------------------------------------------------------------------
     def on_scan(self, now: int, vessels: Mapping[int, VesselState]) -> tuple[list[Alert], int]:
         """Scenes due: resolve them (offline) or publish their parts and wait (``exchange``)."""
         out: list[Alert] = []
@@ -229,41 +213,62 @@ class SatMatcher:
                 due = scene.due_ms if due < 0 else min(due, scene.due_ms)
                 continue
             del self.pending[key]
-            part = self.part(key, scene)
+            part = self.part(key, scene, vessels, now)
             if self.exchange:
                 self.awaiting[key] = part
                 self.parts_out.append(part)
             else:
                 out += self._resolve([part], vessels, now)
-        if not self.pending:
-            self.watch.clear()
         return out, due
+
+    def flush_late(self, vessels: Mapping[int, VesselState]) -> list[Alert]:
+        """Late scenes taken since the last flush: their parts as of their resolution scan."""
+        out: list[Alert] = []
+        for key in sorted(self.late):
+            scene = self.late.pop(key)
+            at = resolve_at(scene.due_ms, self.scan_ms)
+            if key in self.late_awaiting:  # more detections of a scene already sent: a new part replaces it
+                scene.dets = sorted({d.detection_id: d for d in (*self.late_awaiting[key][1].detections,
+                                                                 *scene.dets)}.values(),
+                                    key=lambda d: d.detection_id)
+            part = self.part(key, scene, vessels, at)
+            if self.exchange:
+                self.late_awaiting[key] = (at, part)
+                self.parts_out.append(part)
+            else:
+                out += self._resolve([part], vessels, at)
+        return out
 
     def resolve_awaiting(self, others: Mapping[SceneKey, Sequence[ScenePart]], vessels: Mapping[int, VesselState],
                          now: int) -> list[Alert]:
-        """Resolve every awaiting scene with the other units' parts (``now``: the scan that made it due)."""
+        """Resolve every awaiting on-time scene with the other units' parts (``now``: the scan that made it due)."""
         out: list[Alert] = []
         for key in sorted(self.awaiting):
             own = self.awaiting.pop(key)
             out += self._resolve([own, *(p for p in others.get(key, ()) if p is not own)], vessels, now)
         return out
 
-    def part(self, key: SceneKey, scene: PendingScene) -> ScenePart:
-        """This engine's candidates that can change the outcome, with their positions at the scene time."""
+    def resolve_late(self, key: SceneKey, others: Sequence[ScenePart],
+                     vessels: Mapping[int, VesselState]) -> list[Alert]:
+        at, own = self.late_awaiting.pop(key)
+        return self._resolve([own, *(p for p in others if p is not own)], vessels, at)
+
+    def part(self, key: SceneKey, scene: PendingScene, vessels: Mapping[int, VesselState], as_of: int) -> ScenePart:
+        """This engine's candidates that can change the outcome, with their positions at the scene time, from
+        the tracks as they were at ``as_of`` (the scan that resolves the scene)."""
         t = scene.ts
         dets = tuple(sorted(scene.dets, key=lambda d: d.detection_id))
-        max_age_s = self.ctx.params.default.sat_max_fix_age_s
-        est: dict[int, tuple[float, float, str]] = {}
-        for mmsi in sorted(scene.cands):
-            pos = scene.cands[mmsi].position_at(t, max_age_s)
-            if pos is not None:
-                est[mmsi] = pos
+        est: dict[int, SceneCandidate] = {}
+        for mmsi in sorted(vessels):
+            c = self._candidate(vessels[mmsi], t, as_of)
+            if c is not None:
+                est[mmsi] = c
         keep: set[int] = set()
         for d in dets:
             near: list[tuple[float, int]] = []
-            for mmsi, (lon, lat, _) in est.items():
-                m = haversine_m(d.lon, d.lat, lon, lat)
-                if scene.cands[mmsi].dark:
+            for mmsi, c in est.items():
+                m = haversine_m(d.lon, d.lat, c.lon, c.lat)
+                if c.dark:
                     if m <= self._r_dark_m:
                         keep.add(mmsi)
                 else:
@@ -274,11 +279,62 @@ class SatMatcher:
             keep.update(mmsi for _, mmsi in near[:_NEAREST])
         cands = []
         for mmsi in sorted(keep):
-            c = scene.cands[mmsi]
-            lon, lat, method = est[mmsi]
-            ident = None if c.dark else self.ctx.identities.identity(mmsi)
-            cands.append(SceneCandidate(mmsi, lon, lat, method, c.dark, c.loiter_s, ident))
+            c = est[mmsi]
+            cands.append(c if c.dark else c._replace(identity=self.ctx.identities.identity(mmsi)))
         return ScenePart(key, dets, tuple(cands))
+
+    def _candidate(self, vs: VesselState, t: int, as_of: int) -> SceneCandidate | None:
+        h = vs.hist
+        if not isinstance(h, TrackHistory) or not len(h):
+            return None
+        before = h.before(t)
+        after = h.after(t, as_of)
+        if before is None and after is None:
+            return None
+        ref = before if before is not None else after
+        assert ref is not None
+        zone = self.ctx.zones.zone_at(ref.lon, ref.lat)
+        p = self.ctx.params.for_zone(zone)
+        drift_mps = p.sat_drift_uncertainty_kn * MPS_PER_KN
+        if before is None:
+            assert after is not None
+            age_s = (after.ts_ms - t) / 1000.0
+            return SceneCandidate(vs.mmsi, after.lon, after.lat, "next_fix", False, 0.0, None,
+                                  min(_MAX_UNCERTAINTY_M, age_s * max(drift_mps, after.sog_kn * MPS_PER_KN)))
+        age_ms = t - before.ts_ms
+        slow = 0.0 <= before.sog_kn <= p.loiter_max_speed_kn
+        loiter_s = 0.0
+        if slow:
+            start = h.spell_start(t, p.loiter_max_speed_kn, int(p.loiter_bridge_max_gap_s * 1000))
+            if start >= 0:
+                loiter_s = min((before.ts_ms - max(start, t - int(p.sat_loiter_max_fix_age_s * 1000))) / 1000.0,
+                               p.sat_loiter_max_fix_age_s)
+        if after is not None and after.ts_ms - before.ts_ms <= p.sat_loiter_max_fix_age_s * 1000:
+            lon, lat = interpolate_position(before.lon, before.lat, before.ts_ms, after.lon, after.lat,
+                                            after.ts_ms, t)
+            # what the straight line between the fixes does not explain (a trawler's loops) may lie off it
+            near_s = min(t - before.ts_ms, after.ts_ms - t) / 1000.0
+            excess = _excess_mps(before, after)
+            return SceneCandidate(vs.mmsi, lon, lat, "interpolated", False, loiter_s, None,
+                                  min(_MAX_UNCERTAINTY_M, near_s * excess))
+        fresh_ms = (p.sat_loiter_max_fix_age_s if slow else p.sat_max_fix_age_s) * 1000
+        age_s = age_ms / 1000.0
+        prior = h.before(before.ts_ms - max(_STRAIGHT_SPAN_MS, age_ms))  # straight for as long as extrapolated?
+        if prior is not None:
+            manoeuvring = _excess_mps(prior, before) > MPS_PER_KN
+        else:  # no track long enough to tell: a slow vessel's course is not trusted
+            manoeuvring = 0.0 <= before.sog_kn < _STEADY_KN
+        if manoeuvring:  # manoeuvring: its last course says little; anywhere it could have gone
+            lon, lat, method = before.lon, before.lat, "last_fix"
+            unc = age_s * max(drift_mps, before.sog_kn * MPS_PER_KN)
+        else:
+            (lon, lat), method = _dead_reckon(before, t), "dead_reckoned"
+            unc = age_s * drift_mps
+        if age_ms <= fresh_ms:
+            return SceneCandidate(vs.mmsi, lon, lat, method, False, loiter_s, None, min(_MAX_UNCERTAINTY_M, unc))
+        if age_ms <= _SILENT_MAX_AGE_MS and (after is None or after.ts_ms - before.ts_ms > fresh_ms):
+            return SceneCandidate(vs.mmsi, lon, lat, method, True, 0.0, None, 0.0)
+        return None
 
     def _resolve(self, parts: Sequence[ScenePart], vessels: Mapping[int, VesselState], now: int) -> list[Alert]:
         by_id: dict[str, SatelliteDetection] = {}
@@ -299,7 +355,7 @@ class SatMatcher:
                     continue
                 m = haversine_m(d.lon, d.lat, c.lon, c.lat)
                 dist[(d.detection_id, mmsi)] = m
-                if m <= radius_m:
+                if m <= radius_m + c.uncertainty_m:
                     options.append((m, d.detection_id, mmsi))
         options.sort()
         matched_det: set[str] = set()
@@ -329,21 +385,23 @@ class SatMatcher:
                 return []
             vs = vessels.get(mmsi)
             ev = {**ev, "distance_m": round(dark_hits[0][0]), "method": cands[mmsi].method}
-            if vs is not None and vs.dark is not None:
-                return dark_period.add_detection(vs, ev, now, self.ctx)
-            self.early.setdefault(mmsi, []).append(ev)
-            return []
+            if vs is None:
+                return []
+            return dark_period.add_detection(vs, ev, d.ts_ms, now, self.ctx)
         if self.owns is not None and not self.owns(d):
             return []
         near = sorted((m, mmsi) for (did, mmsi), m in dist.items() if did == d.detection_id)
         nearest = [{"mmsi": mmsi, "distance_m": round(m), "method": cands[mmsi].method}
                    for m, mmsi in near[:_NEAREST]]
-        loiterers = [(m, mmsi) for m, mmsi in near
-                     if m <= p.sat_dark_rendezvous_m and cands[mmsi].loiter_s >= p.sat_loiter_min_duration_s]
+        loiterers = sorted((m, mmsi) for m, mmsi in near
+                           if m <= p.sat_dark_rendezvous_m + cands[mmsi].uncertainty_m
+                           and cands[mmsi].loiter_s >= p.sat_loiter_min_duration_s)
         evidence: dict[str, Any] = {"detection": ev, "nearest_ais": nearest, "thresholds": p.subset("sat_")}
         if loiterers:
             m, mmsi = loiterers[0]
             evidence["loitering_s"] = round(cands[mmsi].loiter_s)
+            evidence["position_method"] = cands[mmsi].method
+            evidence["uncertainty_m"] = round(cands[mmsi].uncertainty_m)
             ident = cands[mmsi].identity
             draft = AlertDraft(
                 kind=AlertKind.DARK_RENDEZVOUS, mmsi=(mmsi,), start_ms=d.ts_ms, zone=zone.name, closed=False,
@@ -361,3 +419,4 @@ class SatMatcher:
                 summary=f"vessel seen by {d.sensor} with no AIS within {p.sat_match_radius_m:.0f} m in {zone.name}")
         a = self.ctx.book.publish(draft)
         return [] if a is None else [a]
+

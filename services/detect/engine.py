@@ -21,18 +21,21 @@ import pickle
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
-from geo.geodesy import KN_PER_MPS, approx_distance_m, haversine_m, speed_kn
+from geo.coast import CoastDistance, load_coast
+from geo.geodesy import KN_PER_MPS, approx_distance_m, haversine_m
 from geo.ports import PortIndex
 from geo.zones import ZoneIndex
-from msa.domain import Alert, PositionReport, Record, SatelliteDetection, SceneFootprint, StaticVesselData
-from services.detect import dark_period, go_fast
+from msa.domain import Alert, AlertStatus, PositionReport, Record, SatelliteDetection, SceneFootprint, StaticVesselData
+from services.detect import dark_period, go_fast, identity
 from services.detect.alerts import AlertBook
 from services.detect.context import DetectContext
 from services.detect.coverage import CoverageGrid, cell_of
-from services.detect.dark_vessel import SatMatcher, SceneKey, ScenePart
+from services.detect.dark_vessel import SatMatcher, SceneKey, ScenePart, resolve_at
+from services.detect.history import TrackHistory
+from services.detect.identity import Identity, Segment
 from services.detect.params import DetectionParams, ParamSet
 from services.detect.rendezvous import Cell, IdentityChange, RendezvousDetector, RendezvousInput
-from services.detect.track import IdentityBook, VesselState, nominal_interval_s
+from services.detect.track import IdentityBook, VesselState
 
 __all__ = ["ENGINE_ROLES", "Engine", "EngineRole"]
 
@@ -45,36 +48,43 @@ __all__ = ["ENGINE_ROLES", "Engine", "EngineRole"]
 EngineRole = Literal["all", "vessel", "pairs"]
 ENGINE_ROLES: tuple[EngineRole, ...] = ("all", "vessel", "pairs")
 
-_SNAPSHOT_VERSION = 2  # 2: roles split the track filter (stage 1) from the rendezvous detector (stage 2)
+_SNAPSHOT_VERSION = 3  # 3: track histories, reception model, identity segments, late satellite scenes
 _NEVER = -(2**62)
 _GLITCH_MIN_JUMP_M = 250.0
 _HOUSEKEEPING_MS = 3_600_000
+_NAV_AT_ANCHOR, _NAV_MOORED = 1, 5
 _STATE_ATTRS = ("vessels", "counters", "coverage", "watermark", "max_ts", "_heap", "_seq", "_next_scan", "_due",
                 "_events_since_scan", "_next_housekeeping", "_n_records", "_n_positions", "_barrier", "_rv_out")
 # per zone, the parameters the per-report path reads (a tuple: cheaper than attribute lookups)
-_Hot = tuple[DetectionParams, float, float, float, float, float, float]
+_Hot = tuple[DetectionParams, float, float, float, float, float, float, float]
 _rv_input = RendezvousInput._make  # (all fields given: cheaper than the keyword-aware constructor)
 
 
 class Engine:
     def __init__(self, zones: ZoneIndex, ports: PortIndex, params: ParamSet, grace_ms: int,
                  scan_interval_ms: int = 60_000, retention_ms: int = 48 * 3_600_000,
-                 pair_owner: Callable[[Cell], bool] | None = None, role: EngineRole = "all") -> None:
+                 pair_owner: Callable[[Cell], bool] | None = None, role: EngineRole = "all",
+                 coast: CoastDistance | None = None) -> None:
         if role not in ENGINE_ROLES:
             raise ValueError(f"unknown engine role {role!r} (one of {', '.join(ENGINE_ROLES)})")
         self.role = role
         self._vessel_kinds = role != "pairs"  # track filter, go-fast, dark period, coverage, satellite matching
         self._rv_direct = role == "all"  # the rendezvous detector runs on this engine's own fixes
         self._rv_emit = role == "vessel"  # …or they are passed on (take_rendezvous_inputs)
-        self.ctx = DetectContext(zones, ports, params, AlertBook(), IdentityBook())
+        coast = coast if coast is not None else load_coast()
+        self.ctx = DetectContext(zones, ports, params, AlertBook(), IdentityBook(), coast)
         self.grace_ms = grace_ms
         self.scan_interval_ms = scan_interval_ms
         self.retention_ms = retention_ms
         self.vessels: dict[int, VesselState] = {}
         self.counters: dict[str, int] = {}
         self.rendezvous = RendezvousDetector(self.ctx, pair_owner)
-        self.sat = SatMatcher(self.ctx)
-        self.coverage = CoverageGrid(params.default.dark_coverage_bucket_s)
+        self.sat = SatMatcher(self.ctx, scan_interval_ms)
+        d = params.default
+        self.coverage = CoverageGrid(d.dark_coverage_bucket_s, coast, d.dark_offshore_min_m)
+        # track histories cover what a scene judged late needs: max lateness + the loiter look-back + the window
+        self._history_ms = int((d.sat_max_late_s + d.sat_loiter_max_fix_age_s + d.sat_match_window_s) * 1000
+                               + 2 * scan_interval_ms)
         self.watermark = _NEVER
         self.max_ts = _NEVER
         self._heap: list[tuple[Any, ...]] = []
@@ -91,9 +101,9 @@ class Engine:
         self._horizon: int | None = None  # see set_coverage_complete
         self._barrier: int | None = None  # scan time of scenes waiting for the other units' parts
         self._rv_out: list[RendezvousInput | IdentityChange] = []
-        self._regular_cap_s = 2.0 * params.default.dark_regular_max_interval_s
+        self._id = d  # identity thresholds: engine-wide (an MMSI's places may lie in different zones)
         all_params = [params.default, *(params.for_zone(z) for z in zones.zones)]
-        self._min_dark_ms = int(min(p.dark_threshold_s for p in all_params) * 1000)
+        self._min_dark_ms = int(min(min(p.dark_threshold_s, p.dark_threshold_offshore_s) for p in all_params) * 1000)
         self._max_dark_ms = int(max(p.dark_high_gap_s for p in all_params) * 1000)
 
     # ---- input ---------------------------------------------------------------------------------------
@@ -106,7 +116,8 @@ class Engine:
             p = self.ctx.params.for_zone(zone)
             hot = self._hot[zone] = (p, min(p.sprint_min_speed_kn, p.gofast_min_speed_kn), p.loiter_max_speed_kn,
                                      p.rv_candidate_max_speed_kn, p.rv_min_port_distance_m,
-                                     p.gofast_max_plausible_kn, p.gofast_max_fix_gap_s * 1000.0)
+                                     p.gofast_max_plausible_kn, p.gofast_max_fix_gap_s * 1000.0,
+                                     p.loiter_bridge_max_gap_s * 1000.0)
         return hot
 
     def process(self, rec: Record | RendezvousInput | IdentityChange) -> list[Alert]:
@@ -138,6 +149,8 @@ class Engine:
                 self._count("bad_detection")
                 return []
             if ts < self.watermark:
+                if isinstance(rec, SatelliteDetection):
+                    return self._late_detection(rec)
                 self._count("late_beyond_grace")
                 return []
             rank, lat, lon = (2, rec.lat, rec.lon) if isinstance(rec, SatelliteDetection) else (1, 0.0, 0.0)
@@ -159,6 +172,27 @@ class Engine:
                 if self._heap[0][0] < wm or 0 <= ns <= wm:
                     return self._drain(wm)
         return []
+
+    def _late_detection(self, det: SatelliteDetection) -> list[Alert]:
+        """A detection behind the watermark: handled like an on-time one when the scan that resolves its scene
+        is still ahead (buffered: the scans run from its time on), else resolved as of that scan at the next
+        flush (``SatMatcher.on_late_detection``)."""
+        due = det.ts_ms + int(self.ctx.params.for_zone(self.ctx.zones.zone_at(det.lon, det.lat))
+                              .sat_match_window_s * 1000)
+        ns = self._next_scan
+        if ns < 0 or resolve_at(due, self.scan_interval_ms) >= ns:
+            heapq.heappush(self._heap, (det.ts_ms, 2, 0, det.lat, det.lon, self._seq, det))
+            self._seq += 1
+            return self._drain(self.watermark)
+        self._count("detections")
+        self.sat.on_late_detection(det, self.front_ms(), self.counters)
+        return []
+
+    def flush_late(self) -> list[Alert]:
+        """Resolve (offline) or publish the parts of (streaming) the late scenes taken since the last call."""
+        if not self.sat.late:
+            return []
+        return self.sat.flush_late(self.vessels)
 
     def _push_static(self, rec: StaticVesselData | IdentityChange) -> None:
         self._count("static")
@@ -206,11 +240,12 @@ class Engine:
         return out
 
     def advance_watermark(self, wm_ms: int) -> list[Alert]:
-        """Move the watermark forward (never back) and handle everything it passes."""
+        """Move the watermark forward (never back) and handle everything it passes (and late scenes)."""
+        out = self.flush_late()
         if wm_ms <= self.watermark:
-            return []
+            return out
         self.watermark = wm_ms
-        return self._drain(wm_ms)
+        return out + self._drain(wm_ms)
 
     # ---- coverage exchange (streaming: each engine sees only some of the vessels) ---------------------
     def heard(self, mmsi: int, ts_ms: int, lon: float, lat: float) -> None:
@@ -310,17 +345,31 @@ class Engine:
         """Restrict the rendezvous detector to pairs whose centroid lies in owned 0.02° cells."""
         self.rendezvous.owns = owns
 
+    def max_late_ms(self) -> int:
+        """How late a satellite detection may arrive and still be judged as if on time."""
+        return self.sat.max_late_ms()
+
+    def awaiting_late(self) -> list[tuple[int, SceneKey]]:
+        """(resolution scan, key) of the late scenes whose own part was published, waiting for the others'."""
+        return sorted((at, key) for key, (at, _) in self.sat.late_awaiting.items())
+
+    def resolve_late(self, key: SceneKey, others: list[ScenePart]) -> list[Alert]:
+        """Resolve one late scene with the other engines' parts (as of its on-time resolution scan)."""
+        if key not in self.sat.late_awaiting:
+            return []
+        return self.sat.resolve_late(key, others, self.vessels)
+
     def finish(self) -> list[Alert]:
         """End of input: handle every buffered record (the watermark moves to the last event time)."""
         if self.max_ts == _NEVER:
-            return []
+            return self.flush_late()
         return self.advance_watermark(self.max_ts + 1)
 
     # ---- event-time loop -----------------------------------------------------------------------------
     def _drain(self, wm: int) -> list[Alert]:
         """Handle the records before the watermark ``wm`` and the scans at or before it (strictly before the
-        coverage horizon, when one is set)."""
-        out: list[Alert] = []
+        coverage horizon, when one is set), after the late satellite scenes taken meanwhile."""
+        out: list[Alert] = self.flush_late() if self.sat.late else []
         if self._barrier is not None:
             return out
         events_to = wm
@@ -350,7 +399,7 @@ class Engine:
                     out += self._on_static(item[-1], item[0])
                 elif item[1] == 2:
                     self._count("detections")
-                    self.sat.on_detection(item[-1], self.vessels, self.counters)
+                    self.sat.on_detection(item[-1], self.counters)
                 else:
                     self._count("scenes")
             self._events_since_scan += n
@@ -370,93 +419,190 @@ class Engine:
                 break
         return out
 
+    # ---- per-vessel track filter ----------------------------------------------------------------------
     def _on_position(self, r: PositionReport) -> list[Alert]:
-        ctx = self.ctx
+        """The track filter: duplicates, the identity filter (``identity.py``: fixes the main track cannot
+        take go to alternative segments; a hop that comes back was another transmitter), then the detectors."""
         mmsi, ts = r.mmsi, r.ts_ms
         lon, lat = float(r.lon), float(r.lat)  # type: ignore[arg-type]  # filtered in process()
         vs = self.vessels.get(mmsi)
         if vs is None:
             vs = self.vessels[mmsi] = VesselState(mmsi)
-        elif ts <= vs.last_ts:
+            return self._accept(vs, r, lon, lat, 0.0, 0.0, 0.0)
+        last_ts = vs.last_ts
+        if ts <= last_ts:
             self._count("duplicates_or_same_time")
             return []
+        dt_s = (ts - last_ts) / 1000.0
+        dist_m = approx_distance_m(vs.last_lon, vs.last_lat, lon, lat)
+        implied = dist_m / dt_s * KN_PER_MPS
+        idp = self._id
+        if vs.last_hop and vs.prev_ts >= 0 and dist_m >= idp.id_hop_min_m and \
+                approx_distance_m(vs.prev_lon, vs.prev_lat, lon, lat) <= idp.id_same_place_m:
+            # back where the track was before its last hop: that hop was another transmitter's fix
+            self._count("identity_returns")
+            ident = self._identity(vs, at_prev=True)
+            ident.on_alt(last_ts, vs.last_lon, vs.last_lat, idp.gofast_max_plausible_kn, held=True)
+            vs.last_ts, vs.last_lon, vs.last_lat = vs.prev_ts, vs.prev_lon, vs.prev_lat
+            vs.prev_ts = -1
+            vs.last_hop = False
+            dt_s = (ts - vs.last_ts) / 1000.0
+            dist_m = approx_distance_m(vs.last_lon, vs.last_lat, lon, lat)
+            implied = dist_m / dt_s * KN_PER_MPS
+        if implied > idp.gofast_max_plausible_kn and dist_m > _GLITCH_MIN_JUMP_M:
+            return self._unreachable(vs, r, lon, lat)
+        known = vs.ident
+        if implied >= idp.id_hop_min_kn and dist_m >= idp.id_hop_min_m and known is not None and \
+                known.nearest_alt(ts, lon, lat, idp.gofast_max_plausible_kn, idp.id_same_place_m) is not None:
+            return self._to_segment(vs, known, ts, lon, lat, held=True)  # another transmitter's spot again
+        return self._accept(vs, r, lon, lat, dt_s, dist_m, implied)
+
+    def _identity(self, vs: VesselState, at_prev: bool = False) -> Identity:
+        ident = vs.ident
+        if not isinstance(ident, Identity):
+            t, x, y = (vs.prev_ts, vs.prev_lon, vs.prev_lat) if at_prev and vs.prev_ts >= 0 else \
+                (vs.last_ts, vs.last_lon, vs.last_lat)
+            ident = vs.ident = Identity(Segment.start(t, x, y))
+        return ident
+
+    def _unreachable(self, vs: VesselState, r: PositionReport, lon: float, lat: float) -> list[Alert]:
+        """A fix the main track cannot reach: a glitch, another transmitter, or (two in a row, the main track
+        silent meanwhile) a track jump that the main track follows."""
+        ts = r.ts_ms
+        plausible = self._id.gofast_max_plausible_kn
+        ident = self._identity(vs)
+        seg = ident.nearest_alt(ts, lon, lat, plausible)
+        if seg is not None and seg.last_ts > vs.last_ts and ident.alert_id is None:
+            self._count("track_jumps")  # two consistent fixes far from the old track: follow them
+            from_ts, from_lon, from_lat = seg.last_ts, seg.lon, seg.lat
+            ident.swap(seg)
+            vs.gofast = None
+            vs.last_ts, vs.last_lon, vs.last_lat = from_ts, from_lon, from_lat
+            vs.prev_ts = -1
+            dt_s = max(0.001, (ts - from_ts) / 1000.0)
+            dist_m = haversine_m(from_lon, from_lat, lon, lat)
+            return self._accept(vs, r, lon, lat, dt_s, dist_m, dist_m / dt_s * KN_PER_MPS, jumped=True)
+        return self._to_segment(vs, ident, ts, lon, lat, held=False)
+
+    def _to_segment(self, vs: VesselState, ident: Identity, ts: int, lon: float, lat: float,
+                    held: bool) -> list[Alert]:
+        """A fix of another transmitter (or a glitch): to its segment, never to the detectors."""
+        n = len(ident.alts)
+        seg = ident.on_alt(ts, lon, lat, self._id.gofast_max_plausible_kn, held=held)
+        self._count("position_glitches" if seg.n == 1 and len(ident.alts) > n else "identity_segment_fixes")
+        return self._identity_alerts(vs, ident, ts)
+
+    def _identity_alerts(self, vs: VesselState, ident: Identity, ts: int) -> list[Alert]:
+        was_flagged = ident.alert_id is not None
+        out = identity.publish(vs.mmsi, ident, self.ctx, ts)
+        if out and not was_flagged:  # newly an identity anomaly: this MMSI raises nothing else
+            out += self._silence_other_kinds(vs, ts)
+        return out
+
+    def _silence_other_kinds(self, vs: VesselState, ts: int) -> list[Alert]:
+        """Retract the go-fast and dark-period alerts of an MMSI found to be shared by several transmitters."""
+        out: list[Alert] = []
+        reason = "the MMSI is shared by several transmitters (identity anomaly)"
+        ids: list[str] = []
+        run = vs.gofast
+        if isinstance(run, go_fast.Run) and run.alert_id:
+            ids.append(run.alert_id)
+        if vs.gofast_closed_id:
+            ids.append(vs.gofast_closed_id)
+        gap = vs.dark
+        if isinstance(gap, dark_period.Gap) and gap.alert_id:
+            ids.append(gap.alert_id)
+        ids += [aid for aid, *_ in (vs.dark_closed or [])]
+        for aid in ids:
+            prev = self.ctx.book.get(aid)
+            if prev is not None and prev.status != AlertStatus.RETRACTED and prev.updated_ms >= ts - identity.FLAG_MS:
+                a = self.ctx.book.retract(aid, ts, reason)
+                if a is not None:
+                    out.append(a)
+        vs.gofast = None
+        vs.dark = None
+        return out
+
+    # ---- the detectors on the main track --------------------------------------------------------------
+    def _accept(self, vs: VesselState, r: PositionReport, lon: float, lat: float, dt_s: float, dist_m: float,
+                implied: float, jumped: bool = False) -> list[Alert]:
+        ctx = self.ctx
+        mmsi, ts = vs.mmsi, r.ts_ms
         self._n_positions += 1
         zone_obj = ctx.zones.zone_at(lon, lat)
         zone = None if zone_obj is None else zone_obj.name
-        p, gate_kn, loiter_max_kn, rv_max_kn, rv_port_m, plausible_kn, fix_gap_ms = self._hot_params(zone)
+        p, gate_kn, loiter_max_kn, rv_max_kn, rv_port_m, _plausible, fix_gap_ms, loiter_bridge_ms = \
+            self._hot_params(zone)
         sog = r.sog_kn
-        dist_m = dt_s = 0.0
         speed: float | None = sog
         last_ts = vs.last_ts
         if last_ts >= 0:
-            dt_s = (ts - last_ts) / 1000.0
-            dist_m = approx_distance_m(vs.last_lon, vs.last_lat, lon, lat)
-            implied = dist_m / dt_s * KN_PER_MPS
-            if implied > plausible_kn and dist_m > _GLITCH_MIN_JUMP_M:
-                g = vs.glitch
-                if g is None or speed_kn(haversine_m(g[1], g[2], lon, lat), (ts - g[0]) / 1000.0) > plausible_kn:
-                    vs.glitch = (ts, lon, lat)
-                    self._count("position_glitches")
-                    return []
-                self._count("track_jumps")  # two consistent fixes far from the old track: follow them
-                vs.gofast = None
-                last_ts = g[0]
-                vs.last_ts, vs.last_lon, vs.last_lat = g
-                dt_s = (ts - last_ts) / 1000.0
-                dist_m = haversine_m(g[1], g[2], lon, lat)
-                implied = speed_kn(dist_m, dt_s)
-            if vs.glitch is not None:
-                vs.glitch = None
             speed = go_fast.fix_speed_kn(sog, implied, dt_s, p)
+        ident = vs.ident
+        flagged = False
+        if isinstance(ident, Identity):
+            ident.on_main(ts, lon, lat)
+            flagged = ident.flagged(ts)
         out: list[Alert] = []
-        if vs.dark is not None or (last_ts >= 0 and ts - last_ts >= self._min_dark_ms):
-            out += dark_period.on_fix(vs, ts, lon, lat, sog, ctx, self.coverage, self.counters)
-            self.sat.early.pop(mmsi, None)
-        # reporting regularity (dark_period.update_regularity, inlined: this runs for every report)
-        nominal_s = nominal_interval_s(r.ais_class, sog, r.nav_status)
+        cov = self.coverage
         if last_ts >= 0:
-            interval_s = min(dt_s, self._regular_cap_s)
-            if vs.n_reports <= 1:
-                vs.ewma_interval_s, vs.ewma_nominal_s = interval_s, nominal_s
-            else:
-                vs.ewma_interval_s += 0.2 * (interval_s - vs.ewma_interval_s)
-                vs.ewma_nominal_s += 0.2 * (nominal_s - vs.ewma_nominal_s)
+            if vs.dark is not None or ts - last_ts >= self._min_dark_ms:
+                out += dark_period.on_fix(vs, ts, lon, lat, sog, ctx, cov, self.counters)
+            if ts - last_ts >= cov.bucket_ms:
+                dark_period.count_reception(vs, ts, lon, lat, ctx, cov)
+            elif ts // cov.bucket_ms != vs.rx_bucket:
+                dark_period.heard_bucket(vs, ts // cov.bucket_ms)
+        else:
+            dark_period.heard_bucket(vs, ts // cov.bucket_ms)
         vs.n_reports += 1
         if speed is not None:
             if speed <= loiter_max_kn:  # loitering: go-fast profile and dark rendezvous
-                if vs.loiter_start_ts < 0 or vs.last_sog > loiter_max_kn or ts - vs.loiter_last_ts > fix_gap_ms:
+                gap_ms = ts - vs.loiter_last_ts
+                if vs.loiter_start_ts < 0 or vs.last_sog > loiter_max_kn or (
+                        gap_ms > fix_gap_ms and not (gap_ms <= loiter_bridge_ms and implied <= loiter_max_kn)):
                     vs.loiter_start_ts = ts
                 vs.loiter_last_ts = ts
-            if vs.gofast is not None or speed >= gate_kn:
+            if not flagged and (vs.gofast is not None or speed >= gate_kn):
                 out += go_fast.on_fix(vs, ts, lon, lat, speed, dist_m, zone, p, ctx)
         elif vs.gofast is not None:
             out += go_fast.on_fix(vs, ts, lon, lat, speed, dist_m, zone, p, ctx)
-        candidate = (zone is not None and speed is not None and 0.0 <= speed <= rv_max_kn
-                     and ctx.ports.farther_than(lon, lat, rv_port_m))
+        nav = r.nav_status
+        candidate = (zone is not None and speed is not None and 0.0 <= speed <= rv_max_kn and not flagged
+                     and nav != _NAV_MOORED and not jumped
+                     and ctx.ports.farther_than(lon, lat, rv_port_m)
+                     and not (nav == _NAV_AT_ANCHOR and ctx.coast.distance_m(lon, lat) < p.dark_offshore_min_m))
         if self._rv_direct:
             if candidate:
-                out += self.rendezvous.on_fix(mmsi, ts, lon, lat, speed, zone)  # type: ignore[arg-type]
+                prev = (last_ts, vs.last_lon, vs.last_lat) if last_ts >= 0 else None
+                out += self.rendezvous.on_fix(mmsi, ts, lon, lat, speed, zone, prev)  # type: ignore[arg-type]
             elif self.rendezvous.has(mmsi):
                 out += self.rendezvous.remove(mmsi, ts)
         elif candidate:
-            self._rv_out.append(_rv_input((mmsi, ts, lon, lat, speed, zone, ctx.identities.static(mmsi))))
+            prev = (last_ts, vs.last_lon, vs.last_lat) if last_ts >= 0 else None
+            self._rv_out.append(_rv_input((mmsi, ts, lon, lat, speed, zone, ctx.identities.static(mmsi), prev)))
             vs.rv = True
         elif vs.rv:  # no candidate any more: the rendezvous stage ends its meetings (remove)
             self._rv_out.append(RendezvousInput(mmsi, ts, lon, lat, None, zone))
             vs.rv = False
-        if self.sat.watch:
-            self.sat.on_fix(mmsi, ts, lon, lat)
-        cov = self.coverage
         key = cov.key_of(ts, lon, lat)
         if key != vs.cov_key:
             vs.cov_key = key
             cov.heard(mmsi, ts, lon, lat)
             if self._heard_log is not None:
                 self._heard_log.append((*cell_of(lon, lat), ts // cov.bucket_ms, mmsi))
-        vs.last_ts, vs.last_lon, vs.last_lat, vs.last_zone = ts, lon, lat, zone
-        vs.last_sog = sog if sog is not None else (speed if speed is not None else -1.0)
+        hist = vs.hist
+        if hist is None:
+            hist = vs.hist = TrackHistory()
+        last_sog = sog if sog is not None else (speed if speed is not None else -1.0)
         cog = r.cog_deg
+        hist.add(ts, lon, lat, last_sog, cog if cog is not None else -1.0)
+        vs.last_hop = dist_m >= self._id.id_hop_min_m and implied >= self._id.id_hop_min_kn
+        vs.prev_ts, vs.prev_lon, vs.prev_lat = vs.last_ts, vs.last_lon, vs.last_lat
+        vs.last_ts, vs.last_lon, vs.last_lat, vs.last_zone = ts, lon, lat, zone
+        vs.last_sog = last_sog
         vs.last_cog = cog if cog is not None else -1.0
+        vs.last_nav = nav if nav is not None else -1
+        vs.class_b = r.ais_class == "B"
         return out
 
     def _scan(self, now: int) -> list[Alert]:
@@ -477,13 +623,14 @@ class Engine:
                 out += go_fast.on_silence(vs, now, ctx)
                 if vs.gofast is not None:
                     later(run.last_ts + int(ctx.params.for_zone(run.zone).gofast_bridge_max_gap_s * 1000) + 1)
-            was_open = isinstance(vs.dark, dark_period.Gap) and vs.dark.opened
             alerts, d = dark_period.on_scan(vs, now, ctx, self.coverage, self.counters)
             out += alerts
             later(d)
-            if not was_open and isinstance(vs.dark, dark_period.Gap) and vs.dark.opened:
-                for ev in self.sat.early.pop(vs.mmsi, []):
-                    out += dark_period.add_detection(vs, ev, now, ctx)
+            ident = vs.ident
+            if isinstance(ident, Identity) and ident.alert_id is not None:
+                alerts, d = identity.on_scan(vs.mmsi, ident, ctx, now)
+                out += alerts
+                later(d)
         if self._rv_direct or not self._vessel_kinds:
             alerts, d = self.rendezvous.on_scan(now)
             out += alerts
@@ -502,8 +649,15 @@ class Engine:
         self._next_housekeeping = now + _HOUSEKEEPING_MS
         self.ctx.book.prune(now - self.retention_ms)
         self.coverage.prune(now - 2 * self._max_dark_ms)
-        idle = [m for m, vs in self.vessels.items() if vs.last_ts < now - self.retention_ms
-                and vs.gofast is None and vs.dark is None]
+        keep_from = now - self._history_ms
+        idle = []
+        for m, vs in self.vessels.items():
+            hist = vs.hist
+            if isinstance(hist, TrackHistory):
+                hist.prune(keep_from)
+            if vs.last_ts < now - self.retention_ms and vs.gofast is None and not vs.dark and (
+                    not isinstance(vs.ident, Identity) or not vs.ident.flagged(now)):
+                idle.append(m)
         for m in idle:
             del self.vessels[m]
             self.rendezvous.remove(m, -1)
@@ -538,4 +692,5 @@ class Engine:
         eng.ctx.identities, eng.ctx.book = state["identities"], state["book"]
         eng.rendezvous.restore_state(state["rendezvous"])
         eng.sat.restore_state(state["sat"])
+        eng.coverage.coast = eng.ctx.coast  # geography is not state
         return eng

@@ -3,12 +3,17 @@
 Rule (defaults, per zone):
 * speed ≥ ``gofast_min_speed_kn`` (30 kn) on ≥ ``gofast_min_fixes`` (3) consecutive fixes spanning
   ≥ ``gofast_min_duration_s`` (5 min); fixes ≤ ``gofast_max_fix_gap_s`` (10 min) apart, a longer
-  reporting gap up to ``gofast_bridge_max_gap_s`` (30 min) is bridged when the speed across it is fast;
+  reporting gap up to ``gofast_bridge_max_gap_s`` (2 h) is bridged when the speed across it is fast;
 * the craft is ≤ ``gofast_max_length_m`` (20 m) or of unknown length, and not a declared high-speed
   craft (ship type 40–49);
 * speed is the reported SOG, vetoed when the positions do not move accordingly (implied speed < 60 % of
   the threshold over ≥ 30 s); without SOG the implied speed. A single position jump is a glitch (the
-  engine's track filter drops it before it gets here).
+  engine's track filter drops it before it gets here);
+* the run goes somewhere: its net displacement (first to last fix) over its duration is ≥
+  ``gofast_min_net_ratio`` (0.5) × the threshold — fixes alternating between two places (an MMSI shared
+  by two transmitters, ``identity.py``) never make a go-fast however fast each hop looks;
+* sparse fixes (satellite passes) continue a run across a gap up to ``gofast_bridge_max_gap_s`` (2 h)
+  when the speed across it is fast (the displacement over the gap is a lower bound of the speed).
 Severity high from ``gofast_high_speed_kn`` (40 kn) mean speed.
 
 Loiter then sprint: after ≥ ``loiter_min_duration_s`` (30 min) slow (≤ 3 kn), a run starting within
@@ -18,6 +23,7 @@ Loiter then sprint: after ≥ ``loiter_min_duration_s`` (30 min) slow (≤ 3 kn)
 
 from __future__ import annotations
 
+from geo.geodesy import haversine_m, speed_kn
 from msa.domain import Alert, AlertKind, Severity
 from services.detect.alerts import AlertDraft, fix_evidence, line_geometry
 from services.detect.context import DetectContext
@@ -185,14 +191,18 @@ def _draft(vs: VesselState, run: Run, ctx: DetectContext, p: DetectionParams, *,
     assert run.zone is not None
     if eligible(vs.mmsi, ctx, p) is not None:
         return None
+    first = run.path[0]
+    net_m = haversine_m(first[0], first[1], run.last_lon, run.last_lat)
+    if speed_kn(net_m, max(1.0, run.duration_s)) < p.gofast_min_net_ratio * run.thr_kn:
+        return None  # fast fixes that go nowhere (back and forth: two transmitters, a stuck position)
     mean = run.mean_kn
     profile = "sustained_speed"
     approach_m = 0.0
     if run.loitered:
         if run.coast_start_m < 0:
             first = run.path[0]
-            run.coast_start_m = ctx.coast_distance_m(first[0], first[1])
-        approach_m = run.coast_start_m - ctx.coast_distance_m(run.last_lon, run.last_lat)
+            run.coast_start_m = ctx.landing_distance_m(first[0], first[1])
+        approach_m = run.coast_start_m - ctx.landing_distance_m(run.last_lon, run.last_lat)
         if approach_m >= p.sprint_min_coast_approach_m:
             profile = PROFILE_SPRINT
     if profile != PROFILE_SPRINT and mean < p.gofast_min_speed_kn:

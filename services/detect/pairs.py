@@ -10,8 +10,8 @@ __all__ = ["Pair"]
 class Pair:
     """A series of meetings of two vessels (one alert); ``m_start < 0`` between meetings."""
 
-    __slots__ = ("alert_id", "c_first", "c_last", "c_series", "closest_m", "foreign", "last_a", "last_b", "m_last",
-                 "m_start", "meetings", "series_start", "sogs_a", "sogs_b", "zone")
+    __slots__ = ("alert_id", "c_first", "c_last", "c_series", "closest_m", "foreign", "joint", "joint_s", "last_a",
+                 "last_b", "m_last", "m_start", "meetings", "series_start", "sogs_a", "sogs_b", "zone")
 
     def __init__(self, ts: int, zone: str, centroid: tuple[float, float]) -> None:
         self.zone = zone
@@ -20,6 +20,7 @@ class Pair:
         self.c_series = centroid
         self.meetings: list[tuple[int, int]] = []  # finished meetings of the series (start, end)
         self.foreign = False  # followed, but another partition owns and publishes it (streaming stage 2)
+        self.joint_s = 0  # longest joint silence bridged in the series (both vessels unheard), seconds
         self.begin(ts, centroid)
 
     def begin(self, ts: int, centroid: tuple[float, float]) -> None:
@@ -30,6 +31,7 @@ class Pair:
         self.closest_m = math.inf
         self.last_a: tuple[float, float] = centroid
         self.last_b: tuple[float, float] = centroid
+        self.joint = False  # both silent since m_last, past the bridge gap: waiting for them to reappear
 
     def __getstate__(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.__slots__}

@@ -38,23 +38,30 @@ class DetectionParams:
     gofast_max_length_m: float = 20.0
     gofast_max_plausible_kn: float = 80.0
     gofast_max_fix_gap_s: float = 600.0
-    gofast_bridge_max_gap_s: float = 1800.0  # a longer gap continues a run if the speed across it is fast
+    gofast_bridge_max_gap_s: float = 7200.0  # a longer gap continues a run if the speed across it is fast
+    gofast_min_net_ratio: float = 0.5  # net displacement over the run ≥ this × min speed (no back and forth)
     gofast_implied_min_ratio: float = 0.6  # implied speed ≥ ratio × threshold confirms a reported SOG
     gofast_hsc_ship_type_min: int = 40  # declared high-speed craft (ITU ship types 40–49) are not flagged
     gofast_hsc_ship_type_max: int = 49
     loiter_max_speed_kn: float = 3.0
     loiter_min_duration_s: float = 1800.0
+    loiter_bridge_max_gap_s: float = 10800.0  # a slow spell goes on across a reporting gap if it stayed slow
     sprint_min_speed_kn: float = 25.0
     sprint_max_delay_s: float = 1800.0
     sprint_min_coast_approach_m: float = 5000.0
     # dark period
     dark_threshold_s: float = 10800.0
+    dark_threshold_offshore_s: float = 7200.0  # silence needed beyond terrestrial range (satellite regime)
+    dark_offshore_min_m: float = 74_000.0  # ~40 nm from land: beyond shore receivers, only satellites hear
     dark_min_reports: int = 5
-    dark_regular_max_interval_s: float = 600.0
-    dark_min_reception_ratio: float = 0.25  # heard share of the ITU-R M.1371 reporting rate before the gap
+    dark_max_p_silent: float = 0.01  # a silence this improbable for a transmitting vessel is a dark period
+    dark_min_opportunities: int = 3  # … and it missed at least this many chances to be heard
+    dark_prior_p_heard_a: float = 0.95  # prior chance a class A vessel is heard when its area has reception
+    dark_prior_p_heard_b: float = 0.6  # … class B (lower power, fewer transmissions, worse satellite detection)
+    dark_prior_weight: float = 2.0  # pseudo-observations of the prior
     dark_coverage_bucket_s: float = 600.0
     dark_coverage_radius_m: float = 40_000.0
-    dark_min_coverage: float = 0.5  # fraction of the gap's buckets with other vessels heard nearby
+    dark_coverage_radius_offshore_m: float = 60_000.0
     dark_min_other_vessels: int = 2
     dark_emit_low_coverage: bool = False
     dark_high_gap_s: float = 21600.0
@@ -66,10 +73,15 @@ class DetectionParams:
     rv_min_port_distance_m: float = 5000.0
     rv_merge_gap_s: float = 14400.0
     rv_max_fix_age_s: float = 900.0
+    rv_sparse_max_fix_age_s: float = 3600.0  # an older fix of the other vessel, moved on at its speed…
+    rv_max_uncertainty_m: float = 1000.0  # … while the distance it may have moved stays below this
     rv_bridge_max_gap_s: float = 10800.0  # satellite-only reception: passes ~1.5 h apart
+    rv_joint_silence_max_s: float = 86400.0  # both silent together: one meeting when they reappear together
     rv_max_drift_kn: float = 2.0
     rv_candidate_max_speed_kn: float = 6.0
     rv_high_duration_s: float = 7200.0
+    rv_anchorage_min_vessels: int = 5  # an inferred anchorage: this many vessels stopped within ~1.5 km…
+    rv_anchorage_window_s: float = 172800.0  # … within 48 h, within terrestrial range of a coast
     # dark vessel / dark rendezvous (satellite detections)
     sat_match_radius_m: float = 1500.0
     sat_dark_rendezvous_m: float = 1000.0
@@ -77,6 +89,18 @@ class DetectionParams:
     sat_match_window_s: float = 600.0
     sat_min_confidence: float = 0.5
     sat_loiter_min_duration_s: float = 900.0
+    sat_loiter_max_fix_age_s: float = 7200.0  # a loitering vessel known from sparse fixes this old still counts
+    sat_drift_uncertainty_kn: float = 0.5  # how far a vessel may have drifted from its last fix, per hour of age
+    sat_max_late_s: float = 21600.0  # detections up to 6 h late are judged as if on time; later ones counted
+    # identity anomaly
+    id_hop_min_kn: float = 30.0
+    id_hop_min_m: float = 500.0
+    id_hop_max_prior_kn: float = 5.0
+    id_same_place_m: float = 300.0
+    id_min_segment_fixes: int = 3
+    id_min_transitions: int = 4
+    id_min_separation_m: float = 10_000.0
+    id_quiet_s: float = 21600.0
 
     def replace(self, overrides: Mapping[str, Any]) -> DetectionParams:
         return dataclasses.replace(self, **_coerce(overrides, strict=True))

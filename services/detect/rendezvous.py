@@ -1,21 +1,29 @@
 """Rendezvous: two AIS vessels within 500 m for ≥ 30 min, both slow, away from ports, not moving together.
 
-Rule (defaults, per zone where the meeting starts): latest fixes of both vessels within
-``rv_max_distance_m`` (500 m), each fix fresher than ``rv_max_fix_age_s`` (15 min). The meeting goes on
-while they keep being seen close; a reporting gap (satellite passes) is bridged up to
+Rule (defaults, per zone where the meeting starts): a vessel's new fix within ``rv_max_distance_m`` (500 m)
+of the other's position *at the same instant*: its latest fix when that is fresher than
+``rv_max_fix_age_s`` (15 min), else — sparse fixes, satellite passes — the new fix's vessel interpolated
+back to the time of the other's fix, between its previous fix and this one, when those are at most
+``rv_sparse_max_fix_age_s`` (1 h) apart (both are slow: the interpolation is good to a few tens of
+metres). The meeting goes on while they keep being seen close; a reporting gap is bridged up to
 ``rv_bridge_max_gap_s`` (3 h) when, seen again close, neither vessel moved faster than
-``rv_max_median_speed_kn`` across the gap; a fix of either vessel seen away from the other (or fast, or in
-port) ends it. It qualifies after ``rv_min_duration_s`` (30 min) with both median speeds <
-``rv_max_median_speed_kn`` (3 kn), the pair's centroid drifting slower than ``rv_max_drift_kn`` (2 kn: a tug
-and tow or a convoy moves together) and every fix ≥ ``rv_min_port_distance_m`` (5 km) from a port or
-anchorage (the caller only feeds such fixes). Meetings of the same pair less than ``rv_merge_gap_s``
-(4 h) apart merge into one alert.
+``rv_max_median_speed_kn`` across the gap; a **joint silence** — neither vessel heard at all since they were
+last seen together — is bridged up to ``rv_joint_silence_max_s`` (24 h) when they reappear together having
+drifted slowly (one encounter, as Global Fishing Watch publishes it; ``evidence.joint_silence_s``). A fix of
+either vessel seen away from the other (or fast, or in port) ends it. It qualifies after
+``rv_min_duration_s`` (30 min) with both median speeds < ``rv_max_median_speed_kn`` (3 kn), the pair's
+centroid drifting slower than ``rv_max_drift_kn`` (2 kn: a tug and tow or a convoy moves together) and every
+fix ≥ ``rv_min_port_distance_m`` (5 km) from a port or anchorage and not moored (the caller only feeds such
+fixes), nor in an **anchorage inferred from the data**: a ~1 km cell whose 3 × 3 block held
+≥ ``rv_anchorage_min_vessels`` (5) distinct vessels stopped (≤ 0.5 kn) within ``rv_anchorage_window_s``
+(48 h), within terrestrial range of a coast (where ships anchor; offshore gatherings stay candidates).
+Meetings of the same pair less than ``rv_merge_gap_s`` (4 h) apart merge into one alert.
 
-Candidate pairs come from a spatial grid of slow vessels (cells of 0.02°, neighbours 3 × 3), visited in
-MMSI order so the output is deterministic. The detector is self-contained so it can also run on a
-stream re-keyed by spatial cell: with ``owns``, a pair series whose centroid at its first close approach lies
-in a cell not owned is still followed (the same state machine as in the owning partition, which sees the
-same fixes) but never published, so a meeting that drifts over a cell border stays one alert.
+Candidate pairs come from a spatial grid of slow vessels (cells of 0.02°, neighbours 3 × 3, columns wrapping
+at the antimeridian), visited in MMSI order so the output is deterministic. The detector is self-contained so
+it can also run on a stream re-keyed by spatial cell: with ``owns``, a pair series whose centroid at its first
+close approach lies in a cell not owned is still followed (the same state machine as in the owning partition,
+which sees the same fixes) but never published, so a meeting that drifts over a cell border stays one alert.
 """
 
 from __future__ import annotations
@@ -25,7 +33,8 @@ import statistics
 from collections.abc import Callable
 from typing import NamedTuple
 
-from geo.geodesy import haversine_m, mean_lon_deg, speed_kn
+from geo.coast import TERRESTRIAL_RANGE_M
+from geo.geodesy import haversine_m, interpolate_position, mean_lon_deg, speed_kn
 from msa.domain import Alert, AlertKind, Severity, format_ts
 from services.detect.alerts import AlertDraft, point_geometry
 from services.detect.context import DetectContext
@@ -35,8 +44,12 @@ from services.detect.track import VesselStatic
 __all__ = ["CELL_DEG", "IdentityChange", "Pair", "RendezvousDetector", "RendezvousInput", "cell_of"]
 
 CELL_DEG = 0.02
+_COLUMNS = round(360 / CELL_DEG)
 _SOG_CAP = 64
 _STALE_GRID_MS = 3 * 3_600_000
+_STOPPED_KN = 0.5
+_ANCHOR_CELL_DEG = 0.01
+_ANCHOR_COLUMNS = round(360 / _ANCHOR_CELL_DEG)
 
 Cell = tuple[int, int]
 Fix = tuple[int, float, float, float]  # ts_ms, lon, lat, speed_kn
@@ -55,6 +68,7 @@ class RendezvousInput(NamedTuple):
     speed_kn: float | None
     zone: str | None
     identity: VesselStatic | None = None  # stage 1: the vessel's identity when the fix was handled
+    prev: tuple[int, float, float] | None = None  # the vessel's previous fix (ts_ms, lon, lat), to interpolate
 
 
 class IdentityChange(NamedTuple):
@@ -67,7 +81,11 @@ class IdentityChange(NamedTuple):
 
 
 def cell_of(lon: float, lat: float) -> Cell:
-    return (math.floor(lon / CELL_DEG), math.floor(lat / CELL_DEG))
+    return (math.floor(lon / CELL_DEG) % _COLUMNS, math.floor(lat / CELL_DEG))
+
+
+def _anchor_cell(lon: float, lat: float) -> Cell:
+    return (math.floor(lon / _ANCHOR_CELL_DEG) % _ANCHOR_COLUMNS, math.floor(lat / _ANCHOR_CELL_DEG))
 
 
 def _push(values: list[float], v: float) -> None:
@@ -79,7 +97,7 @@ def _push(values: list[float], v: float) -> None:
 class RendezvousDetector:
     """Feed it slow positions in event-time order (``on_fix``/``remove``) and the watermark (``on_scan``)."""
 
-    __slots__ = ("_grid", "_pairs_of", "_where", "ctx", "owns", "pairs")
+    __slots__ = ("_grid", "_pairs_of", "_stopped", "_where", "ctx", "owns", "pairs")
 
     def __init__(self, ctx: DetectContext, owns: Callable[[Cell], bool] | None = None) -> None:
         self.ctx = ctx
@@ -88,22 +106,45 @@ class RendezvousDetector:
         self._where: dict[int, Cell] = {}
         self._pairs_of: dict[int, set[tuple[int, int]]] = {}
         self.pairs: dict[tuple[int, int], Pair] = {}
+        self._stopped: dict[Cell, dict[int, int]] = {}  # ~1 km cell → vessel → last time stopped there
 
     def __getstate__(self) -> dict[str, object]:
-        return {"grid": self._grid, "where": self._where, "pairs": self.pairs, "pairs_of": self._pairs_of}
+        return {"grid": self._grid, "where": self._where, "pairs": self.pairs, "pairs_of": self._pairs_of,
+                "stopped": self._stopped}
 
     def restore_state(self, state: dict[str, object]) -> None:
         self._grid = state["grid"]  # type: ignore[assignment]
         self._where = state["where"]  # type: ignore[assignment]
         self.pairs = state["pairs"]  # type: ignore[assignment]
         self._pairs_of = state["pairs_of"]  # type: ignore[assignment]
+        self._stopped = state["stopped"]  # type: ignore[assignment]
 
     # ---- input ---------------------------------------------------------------------------------------
     def on_input(self, r: RendezvousInput) -> list[Alert]:
         """A fix as the track filter passed it on: ``on_fix`` for a candidate, else ``remove``."""
         if r.speed_kn is None:
             return self.remove(r.mmsi, r.ts_ms)
-        return self.on_fix(r.mmsi, r.ts_ms, r.lon, r.lat, r.speed_kn, r.zone)
+        return self.on_fix(r.mmsi, r.ts_ms, r.lon, r.lat, r.speed_kn, r.zone, r.prev)
+
+    def in_anchorage(self, mmsi: int, ts: int, lon: float, lat: float, speed: float) -> bool:
+        """Learn where vessels stop (a stopped fix near the coast counts for its cell) and say whether this fix
+        lies in an inferred anchorage: ≥ ``rv_anchorage_min_vessels`` distinct vessels stopped in its 3 × 3
+        block of ~1 km cells within ``rv_anchorage_window_s``."""
+        p = self.ctx.params.for_zone(None)
+        cx, cy = _anchor_cell(lon, lat)
+        if speed <= _STOPPED_KN:
+            if self.ctx.coast.distance_m(lon, lat) < TERRESTRIAL_RANGE_M:
+                self._stopped.setdefault((cx, cy), {})[mmsi] = ts
+            else:
+                return False
+        horizon = ts - int(p.rv_anchorage_window_s * 1000)
+        seen: set[int] = set()
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                cell = self._stopped.get(((cx + dx) % _ANCHOR_COLUMNS, cy + dy))
+                if cell:
+                    seen.update(m for m, t in cell.items() if t >= horizon)
+        return len(seen) >= p.rv_anchorage_min_vessels
 
     def has(self, mmsi: int) -> bool:
         """The vessel is in the grid or has a pair (so ``remove`` has something to do)."""
@@ -127,9 +168,12 @@ class RendezvousDetector:
                 out += self._end_meeting(key, pair, ts)
         return out
 
-    def on_fix(self, mmsi: int, ts: int, lon: float, lat: float, speed: float, zone: str | None) -> list[Alert]:
+    def on_fix(self, mmsi: int, ts: int, lon: float, lat: float, speed: float, zone: str | None,
+               prev: tuple[int, float, float] | None = None) -> list[Alert]:
         """A candidate fix: ``speed`` ≤ ``rv_candidate_max_speed_kn`` and outside port exclusion (the
-        caller checks both; otherwise it calls ``remove``)."""
+        caller checks both; otherwise it calls ``remove``). ``prev``: the vessel's previous fix."""
+        if self.in_anchorage(mmsi, ts, lon, lat, speed):
+            return self.remove(mmsi, ts)
         cell = cell_of(lon, lat)
         old = self._where.get(mmsi)
         if old != cell:
@@ -145,7 +189,7 @@ class RendezvousDetector:
         cx, cy = cell
         for dx in (-1, 0, 1):
             for dy in (-1, 0, 1):
-                members = self._grid.get((cx + dx, cy + dy))
+                members = self._grid.get(((cx + dx) % _COLUMNS, cy + dy))
                 if members:
                     near.extend(item for item in members.items() if item[0] != mmsi)
         out: list[Alert] = []
@@ -153,9 +197,14 @@ class RendezvousDetector:
         close: set[int] = set()
         near.sort()
         for other, (ots, olon, olat, ospeed) in near:
-            if ts - ots > p.rv_max_fix_age_s * 1000.0:
+            if ts - ots <= p.rv_max_fix_age_s * 1000.0:
+                d = haversine_m(lon, lat, olon, olat)
+            elif prev is not None and prev[0] <= ots and ts - prev[0] <= p.rv_sparse_max_fix_age_s * 1000.0:
+                # not simultaneous: where this vessel was when the other was heard
+                x, y = interpolate_position(prev[1], prev[2], prev[0], lon, lat, ts, ots)
+                d = haversine_m(x, y, olon, olat)
+            else:
                 continue
-            d = haversine_m(lon, lat, olon, olat)
             if d > p.rv_max_distance_m:
                 continue
             centroid = (mean_lon_deg(lon, olon), (lat + olat) / 2.0)
@@ -169,6 +218,11 @@ class RendezvousDetector:
             ofix = self._fix_of(other)
             if ofix is not None and ts - ofix[0] <= p.rv_max_fix_age_s * 1000.0:
                 out += self._end_meeting(key, pair, ts)  # both seen, not together any more
+            elif pair.joint:  # back from a joint silence alone: still near where they were, or gone
+                was = pair.last_a if key[0] == mmsi else pair.last_b
+                pp = self.ctx.params.for_zone(pair.zone)
+                if speed_kn(haversine_m(*was, lon, lat), (ts - pair.m_last) / 1000.0) > pp.rv_max_median_speed_kn:
+                    out += self._end_meeting(key, pair, pair.m_last)
         return out
 
     def _new_pair(self, key: tuple[int, int], ts: int, zone: str, centroid: tuple[float, float]) -> Pair:
@@ -198,8 +252,9 @@ class RendezvousDetector:
         else:
             p = self.ctx.params.for_zone(pair.zone)
             gap_s = (ts - pair.m_last) / 1000.0
+            max_gap_s = p.rv_joint_silence_max_s if pair.joint else p.rv_bridge_max_gap_s
             if gap_s > p.rv_max_fix_age_s and not (
-                    gap_s <= p.rv_bridge_max_gap_s
+                    gap_s <= max_gap_s
                     and speed_kn(haversine_m(*pair.last_a, fa[1], fa[2]), gap_s) <= p.rv_max_median_speed_kn
                     and speed_kn(haversine_m(*pair.last_b, fb[1], fb[2]), gap_s) <= p.rv_max_median_speed_kn):
                 out += self._end_meeting(key, pair, pair.m_last)
@@ -209,6 +264,9 @@ class RendezvousDetector:
                     pair = self._new_pair(key, ts, zone, centroid)
                 else:
                     pair.begin(ts, centroid)
+            elif pair.joint:
+                pair.joint_s = max(pair.joint_s, round(gap_s))
+                pair.joint = False
         pair.m_last = ts
         pair.c_last = centroid
         pair.last_a, pair.last_b = (fa[1], fa[2]), (fb[1], fb[2])
@@ -244,6 +302,15 @@ class RendezvousDetector:
         pair.m_start = -1
         return out + self._evaluate(key, pair, max(now, pair.m_last), closed=True)
 
+    def _silent_since(self, key: tuple[int, int], t_ms: int) -> bool:
+        """Neither vessel of the pair has had a candidate fix after ``t_ms`` (nor left candidacy: that ends
+        their meetings)."""
+        for m in key:
+            fix = self._fix_of(m)
+            if fix is not None and fix[0] > t_ms:
+                return False
+        return True
+
     def _forget(self, key: tuple[int, int]) -> None:
         del self.pairs[key]
         for m in key:
@@ -267,6 +334,8 @@ class RendezvousDetector:
                           else None} for i, (s, e) in enumerate(meetings)],
             "thresholds": p.subset("rv_"),
         }
+        if pair.joint_s:
+            evidence["joint_silence_s"] = pair.joint_s
         if closed:
             evidence.update({
                 "together_s": round(total_s), "closest_m": round(pair.closest_m),
@@ -298,6 +367,10 @@ class RendezvousDetector:
             p = self.ctx.params.for_zone(pair.zone)
             if pair.active:
                 end_due = pair.m_last + int(p.rv_bridge_max_gap_s * 1000)
+                if now > end_due and not pair.joint and self._silent_since(key, pair.m_last):
+                    pair.joint = True  # neither heard since they were together: wait for them to reappear
+                if pair.joint:
+                    end_due = pair.m_last + int(p.rv_joint_silence_max_s * 1000)
                 if now <= end_due:
                     due = end_due if due < 0 else min(due, end_due)
                     continue

@@ -8,35 +8,26 @@ hundred bytes per vessel and makes the whole engine state picklable for checkpoi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from geo.mid import flag_from_mmsi
 from msa.domain import StaticVesselData, VesselIdentity
 
-__all__ = ["IdentityBook", "VesselState", "VesselStatic", "nominal_interval_s"]
+if TYPE_CHECKING:
+    from services.detect.history import TrackHistory
+    from services.detect.identity import Identity
 
-
-def nominal_interval_s(ais_class: str, sog_kn: float | None, nav_status: int | None) -> float:
-    """The reporting interval ITU-R M.1371 prescribes (Class A by speed and status; Class B "CS" 30 s
-    above 2 kn, 3 min below; long-range 3 min). Unknown speed counts as underway (10 s)."""
-    if ais_class == "LR":
-        return 180.0
-    sog = 5.0 if sog_kn is None else sog_kn
-    if ais_class == "B":
-        return 180.0 if sog < 2.0 else 30.0
-    if nav_status in (1, 5) and sog <= 3.0:
-        return 180.0
-    if sog <= 14.0:
-        return 10.0
-    return 6.0 if sog <= 23.0 else 2.0
+__all__ = ["IdentityBook", "VesselState", "VesselStatic"]
 
 
 class VesselState:
-    """The last accepted fix, reporting regularity and detector sub-states of one MMSI."""
+    """The last accepted fix, reception record and detector sub-states of one MMSI."""
 
     __slots__ = (
-        "cov_key", "dark", "dark_closed", "ewma_interval_s", "ewma_nominal_s", "glitch", "gofast",
-        "gofast_closed_id", "last_cog", "last_lat", "last_lon", "last_sog", "last_ts", "last_zone",
-        "loiter_last_ts", "loiter_start_ts", "mmsi", "n_reports", "rv",
+        "class_b", "cov_key", "dark", "dark_closed", "gofast", "gofast_closed_id", "hist", "ident", "last_cog",
+        "last_hop", "last_lat", "last_lon", "last_nav", "last_sog", "last_ts", "last_zone", "loiter_last_ts",
+        "loiter_start_ts", "mmsi", "n_reports", "prev_lat", "prev_lon", "prev_ts", "rv", "rx_bucket", "rx_heard",
+        "rx_missed", "rx_run", "sat_early",
     )
 
     def __init__(self, mmsi: int) -> None:
@@ -46,17 +37,28 @@ class VesselState:
         self.last_lat = 0.0
         self.last_sog = -1.0  # kn; -1 = unknown
         self.last_cog = -1.0  # deg; -1 = unknown
+        self.last_nav = -1  # navigation status of the last fix; -1 = not given
         self.last_zone: str | None = None
+        self.class_b = False  # class B transponder (its reception prior is lower)
         self.n_reports = 0
-        self.ewma_interval_s = 0.0
-        self.ewma_nominal_s = 0.0  # what the vessel should have been heard at, per ITU-R M.1371
-        self.glitch: tuple[int, float, float] | None = None  # a rejected jump (ts, lon, lat) kept to confirm
+        self.rx_heard = 0.0  # reception model: buckets the vessel was heard in (decayed) …
+        self.rx_missed = 0.0  # … and opportunities it missed between its reports (dark_period.count_reception)
+        self.rx_bucket = -1  # bucket of the last fix
+        self.rx_run = 0  # consecutive buckets heard up to rx_bucket
+        self.hist: TrackHistory | None = None  # the recent track (satellite matching, evidence)
+        self.ident: Identity | None = None  # once a fix the main track cannot take was seen (identity.py)
+        self.prev_ts = -1  # the main track's fix before the last one (the identity filter's return test)
+        self.prev_lon = 0.0
+        self.prev_lat = 0.0
+        self.last_hop = False  # the last fix was a hop (≥ id_hop_min_kn over ≥ id_hop_min_m)
         self.loiter_start_ts = -1  # first slow fix of the current slow spell
         self.loiter_last_ts = -1  # last slow fix
         self.gofast: object | None = None  # go_fast.Run while a fast run is under way
         self.gofast_closed_id: str | None = None
-        self.dark: object | None = None  # dark_period.Gap while the vessel is silent past its threshold
-        self.dark_closed: tuple[str, int, int, str] | None = None  # (alert_id, start, end, zone) last closed
+        # dark_period.Gap while the vessel is silent past its threshold; False: this silence is settled (port)
+        self.dark: object | None = None
+        self.dark_closed: list[tuple[str, int, int, str]] | None = None  # (alert_id, start, end, zone) recent
+        self.sat_early: list[dict[str, object]] | None = None  # detections matched in a not yet alerted silence
         self.cov_key = -1  # coverage (cell, bucket) last recorded for this vessel
         self.rv = False  # the last fix passed on to the rendezvous stage was a candidate (streaming stage 1)
 
@@ -66,6 +68,11 @@ class VesselState:
     def __setstate__(self, state: dict[str, object]) -> None:
         for k, v in state.items():
             setattr(self, k, v)
+
+    def flagged(self, ts_ms: int) -> bool:
+        """The MMSI has an identity anomaly (shared by several transmitters): it raises nothing else."""
+        ident = self.ident
+        return ident is not None and ident.flagged(ts_ms)
 
     def loiter_duration_s(self, ts_ms: int, gap_tolerance_s: float) -> float:
         """How long the vessel has been slow as of ``ts_ms`` (0 when not loitering)."""

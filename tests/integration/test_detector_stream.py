@@ -245,7 +245,7 @@ async def test_checkpoints_of_another_version_are_rebuilt_from_the_start(scenari
         old = pickle.dumps(("engine v1", {}, None))
         store.save([*(Checkpoint(f"ais.positions.v1{detectors.suffix}", p, 10**6, old) for p in range(6)),
                     *(Checkpoint(f"ais.static.v1{detectors.suffix}", p, 10**6, None) for p in range(6)),
-                    *(Checkpoint(f"detect.positions-by-cell.v2{detectors.suffix}", p, 10**6, old) for p in range(6))])
+                    *(Checkpoint(f"detect.positions-by-cell.v3{detectors.suffix}", p, 10**6, old) for p in range(6))])
     finally:
         store.close()
     detectors.start("d0")

@@ -1,8 +1,8 @@
 """The engine as the streaming units see it: a small protocol, and the adapter over ``services.detect``.
 
-Stage 1 (by MMSI, ``Engine(role="vessel")``) raises go-fast, dark-period, dark-vessel and dark-rendezvous
-alerts and passes rendezvous inputs on; stage 2 (by spatial cell, ``Engine(role="pairs")``, no grace: its
-inputs arrive merged in event-time order) raises rendezvous alerts for the pairs whose centroid lies in a
+Stage 1 (by MMSI, ``Engine(role="vessel")``) raises go-fast, dark-period, dark-vessel, dark-rendezvous and
+identity-anomaly alerts and passes rendezvous inputs on; stage 2 (by spatial cell, ``Engine(role="pairs")``, no
+grace: its inputs arrive merged in event-time order) raises rendezvous alerts for the pairs whose centroid lies in a
 cell it owns (``set_owner``).
 """
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["CELL_KINDS", "VESSEL_KINDS", "DetectEngine", "EngineFactory", "EngineLike", "EngineSettings"]
 
 VESSEL_KINDS = frozenset({AlertKind.GO_FAST, AlertKind.DARK_PERIOD, AlertKind.DARK_VESSEL,
-                          AlertKind.DARK_RENDEZVOUS})
+                          AlertKind.DARK_RENDEZVOUS, AlertKind.IDENTITY_ANOMALY})
 CELL_KINDS = frozenset({AlertKind.RENDEZVOUS})
 
 
@@ -48,6 +48,9 @@ class EngineLike(Protocol):
     def take_scene_parts(self) -> list[ScenePart]: ...
     def awaiting_scenes(self) -> tuple[int, list[SceneKey]] | None: ...
     def resolve_scenes(self, others: dict[SceneKey, list[ScenePart]]) -> list[Alert]: ...
+    def awaiting_late(self) -> list[tuple[int, SceneKey]]: ...
+    def resolve_late(self, key: SceneKey, others: list[ScenePart]) -> list[Alert]: ...
+    def max_late_ms(self) -> int: ...
 
 
 # (state bytes or None, role: "vessel" for stage 1, "pairs" for stage 2) → engine
@@ -59,6 +62,15 @@ class EngineSettings:
     zones_path: Path | None = None
     params_path: Path | None = None
     grace_ms: int = 60_000
+
+    def max_late_ms(self) -> int:
+        """How late a satellite detection may arrive and still be judged (the parameters' default)."""
+        from services.detect.params import ParamSet, load_params_file
+
+        doc = load_params_file(self.params_path) if self.params_path else None
+        from geo.zones import load_zones
+
+        return int(ParamSet.build(load_zones(self.zones_path), doc).default.sat_max_late_s * 1000)
 
     def factory(self) -> EngineFactory:
         from geo.ports import load_ports
@@ -140,6 +152,15 @@ class DetectEngine:
 
     def resolve_scenes(self, others: dict[SceneKey, list[ScenePart]]) -> list[Alert]:
         return self.engine.resolve_scenes(others)
+
+    def awaiting_late(self) -> list[tuple[int, SceneKey]]:
+        return self.engine.awaiting_late()
+
+    def resolve_late(self, key: SceneKey, others: list[ScenePart]) -> list[Alert]:
+        return self.engine.resolve_late(key, others)
+
+    def max_late_ms(self) -> int:
+        return self.engine.max_late_ms()
 
     def set_owner(self, owns: Callable[[float, float], bool]) -> None:
         from services.detect import rendezvous

@@ -10,8 +10,10 @@ from the beginning, before joining the group) into one ``ExchangeBook``. Three k
   value crosses a scan step (60 s of event time) or ``idle`` changes; an idle unit's clock is exact. The
   cluster-wide clock (``floor_ms``) advances idle units everywhere, so that silent vessels time out even
   on an instance whose own partitions are all idle;
-* ``{"t": "scene", "src", "key", "dets", "cands"}`` — a unit's ``ScenePart`` of a satellite scene: a unit
-  resolves a scene when every other unit has sent its part or a ``front`` past the scan that made it due.
+* ``{"t": "scene", "src", "key", "dets", "cands"}`` — a unit's ``ScenePart`` of a satellite scene (on time,
+  or — a detection that arrived after that scan — computed from its track histories as of the scan that
+  would have resolved it): a unit resolves a scene when every other unit has sent its part or shown a
+  ``front`` past that scan + the satellite lateness limit (``late_ms``: it counted the detection as too late).
 
 Merging is idempotent (a restarted unit re-publishes the same messages).
 """
@@ -63,7 +65,8 @@ def _identity_from(d: Any, mmsi: int) -> VesselIdentity | None:
 
 def encode_part(src: str, part: ScenePart) -> bytes:
     cands = [[c.mmsi, c.lon, c.lat, c.method, c.dark, c.loiter_s,
-              None if c.identity is None else {k: v for k, v in asdict(c.identity).items() if k != "mmsi"}]
+              None if c.identity is None else {k: v for k, v in asdict(c.identity).items() if k != "mmsi"},
+              c.uncertainty_m]
              for c in part.candidates]
     return dumps({"t": "scene", "src": src, "key": [part.key[0], part.key[1]],
                   "dets": [record_to_dict(d) for d in part.detections], "cands": cands})
@@ -75,10 +78,10 @@ def _part_from(d: dict[str, Any]) -> ScenePartMsg:
     if not all(isinstance(x, SatelliteDetection) for x in dets):
         raise ValueError("a scene part's detections must be detections")
     cands = []
-    for mmsi, lon, lat, method, dark, loiter_s, ident in d["cands"]:
+    for mmsi, lon, lat, method, dark, loiter_s, ident, uncertainty_m in d["cands"]:
         m = int(mmsi)
         cands.append(SceneCandidate(m, float(lon), float(lat), str(method), bool(dark), float(loiter_s),
-                                    _identity_from(ident, m)))
+                                    _identity_from(ident, m), float(uncertainty_m)))
     key: SceneKey = (int(ts), str(scene_id))
     return ScenePartMsg(str(d["src"]), ScenePart(key, dets, tuple(cands)))  # type: ignore[arg-type]
 
@@ -109,8 +112,9 @@ def encode(msg: Message) -> bytes:
 class ExchangeBook:
     """Everything one instance knows of the units: coverage, clocks and fronts, scene parts."""
 
-    def __init__(self, units: list[str]) -> None:
+    def __init__(self, units: list[str], late_ms: int = 6 * 3_600_000) -> None:
         self.units = list(units)
+        self.late_ms = late_ms
         self.coverage = CoverageBook(units)
         self.clocks: dict[str, UnitClock] = {}
         self.parts: dict[SceneKey, dict[str, ScenePart]] = {}
@@ -149,17 +153,18 @@ class ExchangeBook:
         return NEVER if c is None else c.front_ms
 
     def waiting_for(self, src: str, keys: list[SceneKey], scan_ms: int) -> list[str]:
-        """The other units that have neither sent their part of each scene nor a front past ``scan_ms``."""
+        """The other units that have neither sent their part of each scene nor a front past ``scan_ms`` +
+        ``late_ms`` (beyond which they count a detection as too late and send nothing)."""
         missing = []
         for other in self.units:
-            if other == src or self.front_of(other) >= scan_ms:
+            if other == src or self.front_of(other) >= scan_ms + self.late_ms:
                 continue
             if any(other not in self.parts.get(key, {}) for key in keys):
                 missing.append(other)
         return missing
 
     def scenes_ready(self, src: str, keys: list[SceneKey], scan_ms: int) -> bool:
-        """Every other unit has sent its part of each scene, or a front past ``scan_ms`` (nothing to send)."""
+        """Every other unit has sent its part of each scene, or a front past ``scan_ms`` + ``late_ms``."""
         return not self.waiting_for(src, keys, scan_ms)
 
     def others_parts(self, src: str, keys: list[SceneKey]) -> dict[SceneKey, list[ScenePart]]:

@@ -114,7 +114,7 @@ class DetectorService:
         try:
             self.n_units = len(await self._partitions(t.positions))
             self.n_cells = len(await self._partitions(t.by_cell))
-            self.book = ExchangeBook([f"p{i}" for i in range(self.n_units)])
+            self.book = ExchangeBook([f"p{i}" for i in range(self.n_units)], cfg.engine.max_late_ms())
             await self._start_exchange()
             await self._start_sat()
             consumer.subscribe(topics=list(t.group_inputs()), listener=_Listener(self))

@@ -1,7 +1,7 @@
 """Topics the detector reads and writes; a suffix gives tests (and parallel deployments) their own.
 
 Two of them are the detector's own (internal, like changelogs; not partner contracts, so not in
-``msa.contracts.topics``): ``detect.positions-by-cell.v2`` (stage 1 → stage 2, ``wire.py``) and
+``msa.contracts.topics``): ``detect.positions-by-cell.v3`` (stage 1 → stage 2, ``wire.py``) and
 ``detect.exchange.v1`` (between stage-1 units, ``exchange.py``).
 """
 
@@ -13,7 +13,7 @@ from msa.contracts import topics as t
 
 __all__ = ["BY_CELL", "BY_CELL_SPEC", "EXCHANGE", "EXCHANGE_RETENTION_MS", "EXCHANGE_SPEC", "StreamTopics"]
 
-BY_CELL = "detect.positions-by-cell.v2"
+BY_CELL = "detect.positions-by-cell.v3"
 BY_CELL_SPEC = t.TopicSpec(BY_CELL, 6, "source unit (p<n>) or ~wm", "rendezvous inputs",
                            "Derived: the fixes the rendezvous detector can use, re-keyed by spatial cell (each to "
                            "its own cell's partition and to those of the neighbour cells within 5 km).")

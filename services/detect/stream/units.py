@@ -5,7 +5,7 @@
   matching (scenes resolved with the other units' parts, ``exchange.py``), and passes the fixes the
   rendezvous detector can use on to the cell partitions near them, preceded by the vessel's identity the
   first time (or when it changed) it reaches a partition.
-* ``CellUnit`` (stage 2): a ``detect.positions-by-cell.v2`` partition. Merges its upstream units by event
+* ``CellUnit`` (stage 2): a ``detect.positions-by-cell.v3`` partition. Merges its upstream units by event
   time (watermark markers), drops what a restarted unit re-publishes, runs the rendezvous detector for the
   pairs whose centroid lies in its cells.
 
@@ -34,7 +34,7 @@ __all__ = ["POS", "STATE_FORMAT", "STATIC", "CellUnit", "IncompatibleStateError"
            "detection_owner"]
 
 POS, STATIC = "pos", "static"
-STATE_FORMAT = 2  # 2: stage 2 on rendezvous inputs, satellite matching in stage 1, cluster clock
+STATE_FORMAT = 3  # 3: track histories, late satellite scenes, rendezvous inputs with the previous fix
 CLOCK_STEP_MS = 60_000  # unit clocks are published when they cross a scan step
 _UNSET = object()
 
@@ -180,6 +180,11 @@ class VesselUnit:
             if book is not None and not book.scenes_ready(self.src, keys, scan_ms):
                 break
             alerts += engine.resolve_scenes({} if book is None else book.others_parts(self.src, keys))
+        for scan_ms, key in engine.awaiting_late():  # scenes whose detections came after their scan
+            if book is None:
+                alerts += engine.resolve_late(key, [])
+            elif book.scenes_ready(self.src, [key], scan_ms):
+                alerts += engine.resolve_late(key, book.others_parts(self.src, [key])[key])
         self._forward(engine.take_rendezvous_inputs(), out)
         for part in engine.take_scene_parts():
             out.exchange.append(ScenePartMsg(self.src, part))
@@ -199,7 +204,7 @@ class VesselUnit:
     def done(self) -> bool:
         """Inputs idle and everything they gave handled."""
         return (self.inputs_idle() and not self.merger.pending() and not self.engine.buffered()
-                and self.engine.awaiting_scenes() is None)
+                and self.engine.awaiting_scenes() is None and not self.engine.awaiting_late())
 
     def clock(self) -> UnitClock:
         """What the exchange learns of this unit (quantized to scan steps; an idle unit's clock exact)."""

@@ -1,12 +1,13 @@
-"""Records of the derived topic ``detect.positions-by-cell.v2``: what stage 1 passes on to the rendezvous stage.
+"""Records of the derived topic ``detect.positions-by-cell.v3``: what stage 1 passes on to the rendezvous stage.
 
 Two kinds of value, both JSON:
 
 * batch, key = source unit (``p<n>``): ``{"src": "p3", "b": [item, …]}`` — what one stage-1 unit passed on to
   this partition in one step, in event-time order. An item is
-  - a rendezvous input ``[ts_ms, mmsi, lon, lat, speed_kn | null, zone | null]`` (``speed_kn`` null: the vessel
-    is no candidate any more), with the vessel's identity ``{"name", "call_sign", "imo", "ship_type",
-    "length_m"}`` as a 7th field on its first input to this partition;
+  - a rendezvous input ``[ts_ms, mmsi, lon, lat, speed_kn | null, zone | null, prev | null]`` (``speed_kn``
+    null: the vessel is no candidate any more; ``prev`` = ``[ts_ms, lon, lat]`` of the vessel's previous fix, to
+    interpolate sparse fixes), with the vessel's identity ``{"name", "call_sign", "imo", "ship_type",
+    "length_m"}`` as an 8th field on its first input to this partition;
   - an identity change ``[ts_ms, mmsi, {identity}]``, stamped with stage 1's front when it learnt it (everything
     earlier was passed on before, everything later after).
   Within a source, items are strictly ordered by their position ``(ts_ms, 0 change | 1 input, mmsi, 0 | 1)``:
@@ -15,7 +16,8 @@ Two kinds of value, both JSON:
 * watermark marker, key = ``~wm``: ``{"src": "p3", "wm": <event ms>, "idle": false}`` — the source has passed on
   everything earlier than ``wm``; ``idle`` sources do not hold the cell clock.
 
-``v1`` of the topic carried every fix (14-field position rows); its stage 2 re-ran the track filter.
+``v1`` of the topic carried every fix (14-field position rows); its stage 2 re-ran the track filter. ``v2`` had
+no ``prev``.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ def _identity(s: VesselStatic) -> dict[str, Any]:
 def input_row(r: RendezvousInput, with_identity: bool = False) -> Row:
     """A rendezvous input; ``with_identity``: the vessel's identity (``r.identity``) rides along."""
     if not with_identity or r.identity is None:
-        return (r.ts_ms, r.mmsi, r.lon, r.lat, r.speed_kn, r.zone)
-    return (r.ts_ms, r.mmsi, r.lon, r.lat, r.speed_kn, r.zone, _identity(r.identity))
+        return (r.ts_ms, r.mmsi, r.lon, r.lat, r.speed_kn, r.zone, r.prev)
+    return (r.ts_ms, r.mmsi, r.lon, r.lat, r.speed_kn, r.zone, r.prev, _identity(r.identity))
 
 
 def identity_row(c: IdentityChange) -> Row:
@@ -94,20 +96,24 @@ def _static(ts: int, mmsi: int, ident: Any) -> IdentityChange:
 
 
 def _items(row: Any, out: list[tuple[Position, CellItem]]) -> None:
-    if type(row) is not list or len(row) not in (3, 6, 7):
-        raise TypeError("an item is an array of 3, 6 or 7 fields")
+    if type(row) is not list or len(row) not in (3, 7, 8):
+        raise TypeError("an item is an array of 3, 7 or 8 fields")
     ts, mmsi = row[0], row[1]
     if type(ts) is not int or type(mmsi) is not int:
         raise TypeError("ts_ms and mmsi are integers")
     if len(row) == 3:
         out.append(((ts, 0, mmsi, 0), _static(ts, mmsi, row[2])))
         return
-    lon, lat, speed, zone = row[2:6]
+    lon, lat, speed, zone, prev = row[2:7]
     if zone is not None and type(zone) is not str:
         raise TypeError("zone is a string or null")
-    r = RendezvousInput(mmsi, ts, _num(lon), _num(lat), None if speed is None else _num(speed), zone)
-    if len(row) == 7:
-        out.append(((ts, 1, mmsi, 0), _static(ts, mmsi, row[6])))
+    if prev is not None:
+        if type(prev) is not list or len(prev) != 3 or type(prev[0]) is not int:
+            raise TypeError("prev is [ts_ms, lon, lat] or null")
+        prev = (prev[0], _num(prev[1]), _num(prev[2]))
+    r = RendezvousInput(mmsi, ts, _num(lon), _num(lat), None if speed is None else _num(speed), zone, None, prev)
+    if len(row) == 8:
+        out.append(((ts, 1, mmsi, 0), _static(ts, mmsi, row[7])))
     out.append(((ts, 1, mmsi, 1), r))
 
 

@@ -16,7 +16,8 @@ def mini_scenario() -> list[Record]:
     # go-fast across the Alboran Sea, and a declared fast ferry (decoy)
     fast = track(224000001, 0, 900, 10, *ALBORAN, sog_kn=42.0, cog_deg=0.0)
     recs += fast + track(224000001, 910, 10_000, 10, *end_of(fast), sog_kn=4.0)  # heard until the end
-    recs += track(224000099, 0, 1500, 10, ALBORAN[0] - 0.3, ALBORAN[1] - 1.0, sog_kn=35.0, cog_deg=270.0)
+    ferry = track(224000099, 0, 1500, 10, ALBORAN[0] - 0.3, ALBORAN[1] - 1.0, sog_kn=35.0, cog_deg=270.0)
+    recs += ferry + track(224000099, 1510, 10_000, 60, *end_of(ferry), sog_kn=0.0, nav_status=5)  # moored
     # dark period in the Strait, with neighbours heard all along
     recs += track(224100001, 0, 1800, 10, ALBORAN[0] - 0.1, ALBORAN[1] + 0.3, sog_kn=1.0)
     recs += track(224100001, 9000, 9600, 10, ALBORAN[0] - 0.05, ALBORAN[1] + 0.3, sog_kn=1.0)

@@ -74,3 +74,55 @@ def test_detection_of_a_vessel_in_its_dark_period_is_evidence_on_that_alert() ->
     (a,) = live(run([*before, *others, detection("seen", 1800 + 5400, y, x)]))
     assert a.kind == AlertKind.DARK_PERIOD and a.detection_ids == ("seen",)
     assert a.evidence["satellite_detections"][0]["detection_id"] == "seen"
+
+
+# ---- sparse fixes (satellite AIS offshore) -------------------------------------------------------------
+def test_a_loiterer_known_from_fixes_an_hour_apart_makes_a_dark_rendezvous() -> None:
+    # heard by satellite passes only: one fix an hour, drifting at 0.5 kn; the scene 40 min after the last fix
+    loiter = track(L, 0, 4 * 3600, 3600, *OFFSHORE, sog_kn=0.5, cog_deg=90.0)
+    t_scene = 3 * 3600 + 2400
+    lon, lat = destination_point(OFFSHORE[1], OFFSHORE[0], 90.0, 0.5 * MPS_PER_KN * t_scene)
+    dets = [detection("own", t_scene, lat, lon), detection("boat", t_scene, lat + 0.005, lon)]
+    got = live(run([*loiter, *dets]))
+    (a,) = [x for x in got if x.kind == AlertKind.DARK_RENDEZVOUS]
+    assert a.mmsi == (L,) and a.detection_ids == ("boat",)
+    assert a.evidence["loitering_s"] >= 900 and a.evidence["position_method"] == "dead_reckoned"
+    assert not [x for x in got if x.kind == AlertKind.DARK_VESSEL]
+
+
+# ---- late satellite products -----------------------------------------------------------------------------
+def late(records: list, delay_s: float) -> list:  # type: ignore[type-arg]
+    """Feed order: AIS in event order, each detection only once AIS is ``delay_s`` past it."""
+    from msa.domain import SatelliteDetection
+
+    ais = sorted((r for r in records if not isinstance(r, SatelliteDetection)), key=lambda r: r.ts_ms)
+    dets = sorted((r for r in records if isinstance(r, SatelliteDetection)), key=lambda r: r.ts_ms)
+    out: list = []  # type: ignore[type-arg]
+    for r in ais:
+        while dets and dets[0].ts_ms + delay_s * 1000 <= r.ts_ms:
+            out.append(dets.pop(0))
+        out.append(r)
+    return out + dets
+
+
+def test_detections_six_hours_late_are_judged_exactly_as_on_time() -> None:
+    from msa.contracts.codec import alert_to_dict
+    from tests.unit.detect.scenario import dark_with_sightings, mini_scenario
+
+    tail = track(224200101, 12_000, 40_000, 120, 36.05, -3.4, sog_kn=0.5)
+    for recs in (mini_scenario() + tail, dark_with_sightings() + tail):
+        want = [alert_to_dict(a) for a in run(recs)]
+        for delay_h in (1, 3, 6):
+            eng = make_engine()
+            got = [alert_to_dict(a) for a in run(late(recs, delay_h * 3600), sort=False, engine=eng)]
+            assert eng.counters.get("sat_late", 0) > 0
+            assert got == want, delay_h
+
+
+def test_a_detection_more_than_six_hours_late_is_counted_not_judged() -> None:
+    recs = [*moving(), *track(224200101, 0, 40_000, 600, *OFFSHORE, sog_kn=0.5),
+            detection("d", 900, OFFSHORE[0] + 0.3, OFFSHORE[1])]
+    eng = make_engine()
+    assert live(run(late(recs, 7 * 3600), sort=False, engine=eng), "dark_vessel") == []
+    assert eng.counters["sat_too_late"] == 1
+    assert [a.kind for a in live(run(late(recs, 5 * 3600), sort=False))] == [AlertKind.DARK_VESSEL]

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from msa.domain import AlertStatus, PositionReport
-from tests.unit.detect.builders import ALGECIRAS_ANCHORAGE, OFFSHORE, T0, end_of, live, run, track
+from tests.unit.detect.builders import (
+    ALGECIRAS_ANCHORAGE,
+    OFFSHORE,
+    T0,
+    WORLD,
+    box_zones,
+    end_of,
+    live,
+    make_engine,
+    run,
+    track,
+)
 
 A, B = 242005001, 613005001
 
@@ -77,3 +88,91 @@ def test_satellite_passes_are_bridged() -> None:
         recs += track(B, t0 + 20, t0 + 620, 60, lat + 0.0018, lon, sog_kn=0.8, cog_deg=90.0)
     (a,) = live(run(recs), "rendezvous")
     assert len(a.evidence["meetings"]) == 1
+
+
+# ---- sparse fixes, joint silence, ports of the world, the antimeridian -------------------------------------
+def test_fixes_never_simultaneous_are_compared_at_the_same_instant() -> None:
+    """A heard every 10 min, B only 20–25 min after A each time (different satellite passes): B's fix is too
+    old for a direct comparison, so A is interpolated back to B's time. One meeting of 2 h."""
+    lat, lon = OFFSHORE
+    recs = track(A, 0, 7200, 600, lat, lon, sog_kn=0.8, cog_deg=90.0)
+    recs += [r for r in track(B, 0, 7200, 60, lat + 0.0018, lon, sog_kn=0.8, cog_deg=90.0)
+             if (r.ts_ms - T0) // 1000 % 1800 == 1320]
+    recs += track(A, 7260, 9000, 60, *end_of(recs[:13]), sog_kn=12.0, cog_deg=180.0)  # A leaves
+    (a,) = live(run(recs), "rendezvous")
+    assert a.mmsi == (A, B) and len(a.evidence["meetings"]) == 1
+    assert a.evidence["together_s"] >= 5400
+
+
+def test_two_vessels_silent_together_then_back_together_are_one_encounter() -> None:
+    """Meet, both switch AIS off for 6 h while drifting together (< 1 kn), reappear together: one alert, as
+    Global Fishing Watch publishes such an encounter; the joint silence is in the evidence."""
+    lat, lon = OFFSHORE
+    before = meeting(0, 60)[:240]  # both, 1 h, no departure
+    drift_lon = lon + 0.7 * 1852 * 7 / 88_000  # ~0.7 kn east for 7 h
+    after = track(A, 7 * 3600, 8 * 3600, 30, lat, drift_lon, sog_kn=0.7, cog_deg=90.0)
+    after += track(B, 7 * 3600 + 5, 8 * 3600 + 5, 30, lat + 0.0018, drift_lon, sog_kn=0.7, cog_deg=90.0)
+    after += track(A, 8 * 3600 + 30, 9 * 3600, 30, lat - 0.01, drift_lon, sog_kn=12.0, cog_deg=180.0)
+    (a,) = live(run(before + after), "rendezvous")
+    assert len(a.evidence["meetings"]) == 1 and a.evidence["joint_silence_s"] >= 5 * 3600
+    assert a.end_ms is not None and a.end_ms - a.start_ms >= 7.9 * 3600 * 1000
+
+
+def test_back_from_a_joint_silence_far_apart_ends_the_meeting_when_they_went_silent() -> None:
+    lat, lon = OFFSHORE
+    before = meeting(0, 60)[:240]
+    after = track(A, 7 * 3600, 8 * 3600, 30, lat + 0.8, lon, sog_kn=0.5)  # 90 km away: it sailed off
+    after += track(B, 7 * 3600, 8 * 3600, 30, lat, lon + 0.05, sog_kn=0.5)
+    (a,) = live(run(before + after), "rendezvous")
+    assert a.status == AlertStatus.CLOSED and "joint_silence_s" not in a.evidence
+    assert a.end_ms is not None and a.end_ms <= T0 + 3600 * 1000
+
+
+def test_a_moored_vessel_is_never_in_a_rendezvous() -> None:
+    lat, lon = OFFSHORE
+    recs = track(A, 0, 3600, 30, lat, lon, sog_kn=0.0, nav_status=5)
+    recs += track(B, 5, 3605, 30, lat + 0.0018, lon, sog_kn=0.0)
+    assert live(run(recs), "rendezvous") == []
+
+
+def test_ships_at_anchor_near_the_coast_are_no_rendezvous_but_offshore_they_are() -> None:
+    from tests.unit.detect.builders import COASTAL
+
+    def anchored(at: tuple[float, float]) -> list[PositionReport]:
+        lat, lon = at
+        return (track(A, 0, 3600, 30, lat, lon, sog_kn=0.1, nav_status=1)
+                + track(B, 5, 3605, 30, lat + 0.0018, lon, sog_kn=0.1, nav_status=1))
+
+    assert live(run(anchored(COASTAL)), "rendezvous") == []
+    assert len(live(run(anchored(OFFSHORE)), "rendezvous")) == 1  # nobody anchors 390 km out: suspicious
+
+
+def test_a_port_of_the_world_outside_the_curated_list_excludes_a_meeting() -> None:
+    auckland = (-36.8446, 174.7617)  # NZAKL, one of the searoute package's ports of the world
+    eng = make_engine(zone_index=box_zones(WORLD))
+    assert live(run(meeting(0, 90, at=auckland, sog_kn=0.1), engine=eng), "rendezvous") == []
+    eng = make_engine(zone_index=box_zones(WORLD))
+    assert len(live(run(meeting(0, 90, at=(-36.0, 176.5), sog_kn=0.1), engine=eng), "rendezvous")) == 1
+
+
+def test_vessels_meeting_across_the_antimeridian_are_a_rendezvous() -> None:
+    zones = box_zones((179.0, -20.0, 180.0, -15.0), (-180.0, -20.0, -179.0, -15.0), name="Fiji east")
+    lat = -17.5
+    recs = track(A, 0, 3600, 30, lat, 179.9995, sog_kn=0.0)
+    recs += track(B, 5, 3605, 30, lat, -179.9990, sog_kn=0.0)  # 160 m apart, on either side of 180°
+    recs += track(A, 3630, 5400, 30, lat, 179.9995, sog_kn=12.0, cog_deg=270.0)  # A leaves
+    (a,) = live(run(recs, engine=make_engine(zone_index=zones)), "rendezvous")
+    assert a.mmsi == (A, B) and a.evidence["closest_m"] < 200
+
+
+def test_an_anchorage_is_learnt_where_many_vessels_stop_near_the_coast() -> None:
+    from tests.unit.detect.builders import COASTAL
+
+    lat, lon = COASTAL
+    others = [r for i in range(5) for r in track(636000100 + i, 0, 7200, 300, lat + 0.004 * (i - 2),
+                                                   lon + 0.003, sog_kn=0.0)]
+    recs = others + track(A, 3600, 7200, 30, lat, lon, sog_kn=0.2) + track(B, 3605, 7205, 30, lat + 0.0018, lon,
+                                                                             sog_kn=0.2)
+    assert live(run(recs), "rendezvous") == []
+    assert len(live(run(track(A, 3600, 7200, 30, lat, lon, sog_kn=0.2)
+                        + track(B, 3605, 7205, 30, lat + 0.0018, lon, sog_kn=0.2)), "rendezvous")) == 1

@@ -47,7 +47,8 @@ class Cluster:
         self.grace_ms = grace_ms
         self.max_delay = max_delay_rounds
         names = [f"p{i}" for i in range(n_units)]
-        self.instances = [_Instance(ExchangeBook(names)) for _ in range(instances)]
+        late_ms = self.factory(None, "vessel").max_late_ms()
+        self.instances = [_Instance(ExchangeBook(names, late_ms)) for _ in range(instances)]
         self.home: dict[int, _Instance] = {}
         self.vessel: list[VesselUnit] = []
         for p in range(n_units):
@@ -144,34 +145,62 @@ class Cluster:
         return moved
 
     # ---- a whole run ------------------------------------------------------------------------------------
-    def run(self, records: list[Record], max_chunk: int = 300) -> list[Alert]:
-        """Every record through the units; returns the final state of every alert (as ``msa detect``)."""
+    def run(self, records: list[Record], max_chunk: int = 300, sat_delay_ms: int = 0) -> list[Alert]:
+        """Every record through the units; returns the final state of every alert (as ``msa detect``).
+        ``sat_delay_ms``: satellite records arrive only once every unit's input has passed their event time
+        by that much (late SAR products), or when the AIS input is exhausted."""
         by_unit, by_sat = self.place(records)
+        # (late satellite mode) a unit's static partition, once it has given everything, goes idle as the
+        # service's wall-clock timeout would make it: else it would hold the merge until the very end
+        last_static = [max((i for i, (kind, _) in enumerate(recs) if kind == STATIC), default=-1)
+                       for recs in by_unit]
         cur_u = [0] * self.n_units
         cur_s = [0] * self.n_sat
         offsets: dict[tuple[int, str], int] = {}
         while any(c < len(x) for c, x in zip(cur_u, by_unit, strict=True)) or any(
                 c < len(x) for c, x in zip(cur_s, by_sat, strict=True)):
+            # (late satellite mode) AIS goes no further than the next detection's delivery time
+            upcoming = [by_sat[k][cur_s[k]].ts_ms for k in range(self.n_sat) if cur_s[k] < len(by_sat[k])]
+            limit = min(upcoming) + sat_delay_ms if sat_delay_ms and upcoming else None
+            held_back = 0  # units whose next AIS record is past the limit
             for p, vu in enumerate(self.vessel):
                 n = self.rng.randint(0, max_chunk)
-                for kind, r in by_unit[p][cur_u[p]:cur_u[p] + n]:
+                chunk = by_unit[p][cur_u[p]:cur_u[p] + n]
+                if limit is not None:
+                    nxt = by_unit[p][cur_u[p]:cur_u[p] + 1]
+                    held_back += bool(nxt) and nxt[0][1].ts_ms > limit
+                    cut = next((i for i, (_, r) in enumerate(chunk) if r.ts_ms > limit), len(chunk))
+                    n = cut
+                    chunk = chunk[:cut]
+                for kind, r in chunk:
                     off = offsets.get((p, kind), 0)
                     offsets[(p, kind)] = off + 1
                     vu.push(kind, r.ts_ms, off, r)
                 cur_u[p] += n
+                if sat_delay_ms and cur_u[p] > last_static[p] and not vu.merger.sources[STATIC].queue:
+                    vu.merger.set_idle(STATIC, True)
                 if cur_u[p] >= len(by_unit[p]) and self.rng.random() < 0.3:
                     vu.merger.set_idle(POS, True)
                     vu.merger.set_idle(STATIC, True)
+            ais_done = all(c >= len(x) for c, x in zip(cur_u, by_unit, strict=True))
+            remaining = sum(c < len(x) for c, x in zip(cur_u, by_unit, strict=True))
+            at_limit = remaining > 0 and held_back == remaining  # every unit's AIS has reached the delivery time
+            now = min(vu.merger.clock_ms() for vu in self.vessel)
+            held = [False] * self.n_sat
             for k in range(self.n_sat):
                 n = self.rng.randint(0, 3)
                 for r in by_sat[k][cur_s[k]:cur_s[k] + n]:
+                    if sat_delay_ms and not ais_done and now < r.ts_ms + sat_delay_ms and not at_limit:
+                        held[k] = True  # not delivered yet: the feed is caught up, idle, as far as a unit knows
+                        break
                     for vu in self.vessel:
                         vu.push_sat(sat_source(k), r.ts_ms, cur_s[k], r)
                     cur_s[k] += 1
             for k in range(self.n_sat):
-                if cur_s[k] >= len(by_sat[k]) and self.rng.random() < 0.5:
+                if (cur_s[k] >= len(by_sat[k]) or held[k]) and self.rng.random() < 0.5:
                     for vu in self.vessel:
-                        vu.merger.set_idle(sat_source(k), True)
+                        if not vu.merger.sources[sat_source(k)].queue:
+                            vu.merger.set_idle(sat_source(k), True)
             self.step()
         for vu in self.vessel:
             for src in vu.merger.sources:

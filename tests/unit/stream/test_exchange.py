@@ -48,19 +48,22 @@ def test_the_cluster_clock_follows_the_slowest_active_unit_and_ends_past_the_las
     assert book.floor_ms(120_000, {"p0": (T0 + 500_000, True)}) == T0 + 900_000 + 1  # all idle: the end
 
 
-def test_a_scene_waits_for_every_other_unit_part_or_front() -> None:
-    book = ExchangeBook(UNITS)
+def test_a_scene_waits_for_every_other_unit_part_or_a_front_past_the_lateness_limit() -> None:
+    late_ms = 6 * 3_600_000
+    book = ExchangeBook(UNITS, late_ms)
     key = (T0, "sc1")
     scan = T0 + 660_000
     assert book.waiting_for("p0", [key], scan) == ["p1", "p2"]
     book.add(ScenePartMsg("p1", PART))
     assert book.waiting_for("p0", [key], scan) == ["p2"]
-    book.add(UnitClock("p2", scan + 60_000, scan - 60_000, False))
-    assert not book.scenes_ready("p0", [key], scan)  # its front is not past the scan yet
     book.add(UnitClock("p2", scan + 120_000, scan, False))
-    assert book.scenes_ready("p0", [key], scan)
+    assert not book.scenes_ready("p0", [key], scan)  # past the scan: it will still send a late part
+    book.add(UnitClock("p2", scan + late_ms, scan + late_ms - 60_000, False))
+    assert not book.scenes_ready("p0", [key], scan)
+    book.add(UnitClock("p2", scan + late_ms + 60_000, scan + late_ms, False))
+    assert book.scenes_ready("p0", [key], scan)  # too late for it: it counts the detection and sends nothing
     book.add(UnitClock("p2", scan, scan - 600_000, False))  # restarted from an older checkpoint
-    assert book.front_of("p2") == scan  # what it had promised stands
+    assert book.front_of("p2") == scan + late_ms  # what it had promised stands
     assert book.others_parts("p0", [key]) == {key: [PART]}
 
 

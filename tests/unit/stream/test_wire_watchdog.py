@@ -22,7 +22,8 @@ statics = st.builds(VesselStatic, name=st.one_of(st.none(), st.text(max_size=20)
                     length_m=st.one_of(st.none(), st.floats(0.0, 500.0)))
 inputs = st.builds(RendezvousInput, mmsi=_mmsi, ts_ms=_ts, lon=_coord, lat=st.floats(-90.0, 90.0, allow_nan=False),
                    speed_kn=st.one_of(st.none(), st.floats(0.0, 80.0)), zone=st.one_of(st.none(), st.text(max_size=20)),
-                   identity=st.one_of(st.none(), statics))
+                   identity=st.one_of(st.none(), statics),
+                   prev=st.one_of(st.none(), st.tuples(_ts, _coord, st.floats(-90.0, 90.0, allow_nan=False))))
 changes = st.builds(IdentityChange, mmsi=_mmsi, ts_ms=_ts, identity=statics)
 
 
@@ -56,7 +57,8 @@ BAD = [b"[]", b"{}", b"nope", b'{"src": 3, "b": []}', b'{"src": "p1", "b": {}}',
        b'{"src": "p1", "b": [[1, 2, 3]]}', b'{"src": "p1", "b": [[1.5, 2, 0.0, 0.0, null, null]]}',
        b'{"src": "p1", "b": [[1, 2, "x", 0.0, null, null]]}', b'{"src": "p1", "b": [[1, 2, 0.0, 0.0, null, 7]]}',
        b'{"src": "p1", "b": [[1, 2, {"imo": "IMO123"}]]}', b'{"src": "p1", "b": [[1, 2, 0.0, 0.0, null, null, 5]]}',
-       b'{"src": "p1", "b": [[1, 2, 0.0, 0.0, 1.0, "z"], [1, 2, 3]]}']  # one bad item rejects the batch
+       b'{"src": "p1", "b": [[1, 2, 0.0, 0.0, 1.0, "z", [1, 2.0]]]}',  # a bad previous fix
+       b'{"src": "p1", "b": [[1, 2, 0.0, 0.0, 1.0, "z", null], [1, 2, 3]]}']  # one bad item rejects the batch
 
 
 @pytest.mark.parametrize("value", BAD)
