@@ -14,7 +14,7 @@ from services.simulate.model import Actor
 from services.simulate.places import LANES
 from services.simulate.track import NAV_FISHING, TrackBuilder
 
-__all__ = ["fishing_fleet", "lane_point", "lane_traffic"]
+__all__ = ["fishing_fleet", "lane_length_m", "lane_point", "lane_track", "lane_traffic"]
 
 _MERCHANT_MIDS = (352, 636, 538, 248, 229, 255, 477, 563, 224, 263)
 
@@ -31,15 +31,25 @@ def lane_point(lane: tuple[tuple[float, float], ...], along_m: float) -> tuple[i
     return len(lane) - 1, lane[-1][0], lane[-1][1]
 
 
-def _lane_length_m(lane: tuple[tuple[float, float], ...]) -> float:
+def lane_length_m(lane: tuple[tuple[float, float], ...]) -> float:
     return sum(distance_m(*lane[i], *lane[i + 1]) for i in range(len(lane) - 1))
+
+
+def lane_track(ctx: ScenarioContext, lane_name: str, along_m: float, sog_kn: float) -> TrackBuilder:
+    """A track sailing the lane from ``along_m`` metres along it (at the scenario start − 10 min) to its end."""
+    lane = LANES[lane_name]
+    idx, lat, lon = lane_point(lane, along_m)
+    b = TrackBuilder(ctx.start_ms - 600_000, lat, lon)
+    for wlat, wlon in lane[idx:]:
+        b.sail_to(wlat, wlon, sog_kn)
+    return b
 
 
 def lane_traffic(ctx: ScenarioContext, lane_name: str, n: int) -> list[Actor]:
     """``n`` ships (scaled by ``ctx.background_scale``, at least one) sailing the lane."""
     n = max(1, round(n * ctx.background_scale))
     lane = LANES[lane_name]
-    total = _lane_length_m(lane)
+    total = lane_length_m(lane)
     hours = (ctx.end_ms - ctx.start_ms) / 3_600_000 + 0.5
     actors = []
     for i in range(n):
@@ -56,20 +66,27 @@ def lane_traffic(ctx: ScenarioContext, lane_name: str, n: int) -> list[Actor]:
     return actors
 
 
-def fishing_fleet(ctx: ScenarioContext, spots: list[tuple[float, float]]) -> list[Actor]:
+def fishing_fleet(ctx: ScenarioContext, spots: list[tuple[float, float]], *, radius_m: float = 1200.0,
+                  min_spacing_m: float = 6000.0, class_b: tuple[int, ...] = (), key: str = "bg-fishing") -> list[Actor]:
+    """One vessel per spot, trawling within ``radius_m`` of it; those whose index is in ``class_b`` are
+    small class B boats (12–15 m). Spots closer than ``min_spacing_m`` are refused (two vessels are then
+    always ≥ ``min_spacing_m − 2·radius_m`` apart)."""
     for i in range(len(spots)):
         for j in range(i + 1, len(spots)):
-            if distance_m(*spots[i], *spots[j]) < 6000:
-                raise ValueError("fishing spots closer than 6 km")
+            if distance_m(*spots[i], *spots[j]) < min_spacing_m:
+                raise ValueError(f"fishing spots closer than {min_spacing_m:.0f} m")
     actors = []
     for i, (lat, lon) in enumerate(spots):
-        spec = ctx.vessel(ctx.rng.choice((224, 263, 242)), "A", 30, float(ctx.rng.randint(15, 35)))
+        if i in class_b:
+            spec = ctx.vessel(ctx.rng.choice((224, 263, 242)), "B", 30, float(ctx.rng.randint(12, 15)))
+        else:
+            spec = ctx.vessel(ctx.rng.choice((224, 263, 242)), "A", 30, float(ctx.rng.randint(15, 35)))
         sog = ctx.rng.uniform(2.5, 4.0)
         heading = ctx.rng.uniform(0, 360)
         b = TrackBuilder(ctx.start_ms - 600_000, lat, lon)
         while b.t_ms < ctx.end_ms + 600_000:
             heading = (heading + 180 + ctx.rng.uniform(-30, 30)) % 360
-            la, lo = destination(lat, lon, heading, 1200.0)
+            la, lo = destination(lat, lon, heading, radius_m)
             b.sail_to(la, lo, sog, NAV_FISHING)
-        actors.append(ctx.add(f"bg-fishing-{i}", spec, b.build()))
+        actors.append(ctx.add(f"{key}-{i}", spec, b.build()))
     return actors

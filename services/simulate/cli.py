@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from pathlib import Path
 
 __all__ = ["parse_seeds", "register"]
@@ -37,7 +38,8 @@ def _simulate(args: argparse.Namespace) -> int:
         print(f"msa simulate: {exc.args[0]}")
         return 2
     stats = render(world, Path(args.out))
-    print(f"{args.scenario} seed {args.seed}: {stats.lines} NMEA lines ({stats.messages} messages), "
+    hours = (world.end_ms - world.start_ms) / 3_600_000
+    print(f"{args.scenario} seed {args.seed}: {hours:.1f} h, {stats.lines} NMEA lines ({stats.messages} messages), "
           f"{stats.scenes} scenes, {stats.detections} detections, {stats.events} events, {stats.decoys} decoys "
           f"→ {args.out}")
     return 0
@@ -61,7 +63,9 @@ def _score(args: argparse.Namespace) -> int:
 
     names = scenario_names() if args.scenario == ["all"] else args.scenario
     names = ["all"] if args.merged else names
-    report = score_seeds(names, parse_seeds(args.seeds), Path(args.work))
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="msa-score-"))
+    print(f"runs in {work}")
+    report = score_seeds(names, parse_seeds(args.seeds), work)
     print(format_table(report.total, f"scenarios {', '.join(names)}; seeds {args.seeds}"))
     if args.json:
         doc = {"total": report.total.to_dict(), "runs": {k: v.to_dict() for k, v in report.runs.items()}}
@@ -88,7 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.add_argument("--scenario", nargs="+", default=["all"], help="scenario names, or 'all' (each separately)")
     s.add_argument("--merged", action="store_true", help="one merged run of every scenario per seed")
     s.add_argument("--seeds", default="1-3", help="e.g. 1-3 or 1,5")
-    s.add_argument("--work", required=True, help="working directory for the runs")
+    s.add_argument("--work", help="working directory for the runs (default: a new temporary directory, kept)")
     s.add_argument("--json", help="write the aggregate and per-run results as JSON here")
     s.add_argument("--check", action="store_true", help="exit 1 unless the issue's targets are met")
     s.set_defaults(func=_score)

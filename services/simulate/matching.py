@@ -40,6 +40,7 @@ class AlertView:
     point: tuple[float, float] | None  # (lat, lon)
     detection_ids: tuple[str, ...]
     evidence: dict[str, Any]
+    updated_ms: int | None = None  # event time of the alert's last version (an open alert lasts at least so long)
 
 
 def representative_point(geometry: Any) -> tuple[float, float] | None:
@@ -68,6 +69,7 @@ def representative_point(geometry: Any) -> tuple[float, float] | None:
 
 def alert_view(d: dict[str, Any]) -> AlertView:
     end = d.get("end")
+    updated = d.get("updated")
     return AlertView(
         alert_id=str(d["alert_id"]), kind=str(d["kind"]), status=str(d.get("status", "open")),
         mmsi=tuple(int(m) for m in d.get("mmsi") or ()), start_ms=parse_ts(str(d["start"])),
@@ -75,6 +77,7 @@ def alert_view(d: dict[str, Any]) -> AlertView:
         point=representative_point(d.get("geometry")),
         detection_ids=tuple(str(x) for x in d.get("detection_ids") or ()),
         evidence=dict(d.get("evidence") or {}),
+        updated_ms=None if updated is None else parse_ts(str(updated)),
     )
 
 
@@ -91,5 +94,6 @@ def matches(alert: AlertView, item: TruthItem, rules: MatchRules = MatchRules(),
         return distance_m(alert.point[0], alert.point[1], item.lat, item.lon) <= rules.radius_m
     if not set(alert.mmsi) & set(item.mmsi):
         return False
-    a_end = alert.end_ms if alert.end_ms is not None else alert.start_ms
+    # an open alert (no end yet) spans at least up to its last version
+    a_end = alert.end_ms if alert.end_ms is not None else max(alert.start_ms, alert.updated_ms or alert.start_ms)
     return alert.start_ms <= item.end_ms + tol_ms and a_end >= item.start_ms - tol_ms

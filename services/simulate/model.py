@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from services.simulate.reception import ReceptionModel
 from services.simulate.track import Track
 
-__all__ = ["Actor", "Glitch", "SceneSpec", "TruthItem", "VesselSpec", "World", "merge_worlds"]
+__all__ = ["Actor", "Glitch", "SceneSpec", "TruthItem", "VesselSpec", "World", "check_mmsis", "merge_worlds"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,13 @@ class Glitch:
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """A physical vessel. ``transmits=False`` is a vessel without AIS (only a satellite can see it)."""
+    """A physical vessel. ``transmits=False`` is a vessel without AIS (only a satellite can see it).
+
+    ``shares_mmsi=True`` declares that another actor transmits the same MMSI on purpose (a cloned or
+    placeholder MMSI); :func:`merge_worlds` refuses any other duplicate. ``report_interval_s`` replaces the
+    ITU-R M.1371 rate by a fixed interval (reports at track start + k·interval, ±1 s); ``reports_sog=False``
+    sends "SOG not available" (102.3 kn).
+    """
 
     key: str
     spec: VesselSpec
@@ -48,6 +54,9 @@ class Actor:
     silences: tuple[tuple[int, int], ...] = ()  # AIS switched off in [t0, t1)
     glitches: tuple[Glitch, ...] = ()
     sar_detect_p: float | None = None  # None: by length
+    shares_mmsi: bool = False
+    report_interval_s: float | None = None
+    reports_sog: bool = True
 
     def silent_at(self, ts_ms: int) -> bool:
         return any(t0 <= ts_ms < t1 for t0, t1 in self.silences)
@@ -80,6 +89,7 @@ class TruthItem:
     scenario: str
     note: str = ""
     detection_id: str | None = None
+    regime: str = ""  # "coast" | "offshore" (services.simulate.shore); "" when unknown (old truth files)
 
 
 @dataclass(slots=True)
@@ -108,7 +118,16 @@ def merge_worlds(name: str, worlds: list[World]) -> World:
         merged.scenes.extend(w.scenes)
         merged.events.extend(w.events)
         merged.decoys.extend(w.decoys)
-    mmsis = [a.spec.mmsi for a in merged.actors if a.transmits]
-    if len(mmsis) != len(set(mmsis)):
-        raise ValueError("two actors share an MMSI")
+    check_mmsis(merged.actors)
     return merged
+
+
+def check_mmsis(actors: list[Actor]) -> None:
+    """Raise ``ValueError`` when two transmitting actors share an MMSI without both declaring it."""
+    seen: dict[int, Actor] = {}
+    for a in actors:
+        if not a.transmits:
+            continue
+        other = seen.setdefault(a.spec.mmsi, a)
+        if other is not a and not (a.shares_mmsi and other.shares_mmsi):
+            raise ValueError(f"actors {other.key} and {a.key} share MMSI {a.spec.mmsi}")

@@ -2,12 +2,14 @@
 
 Coordinates are (lat, lon) in decimal degrees, read off public nautical charts and port web sites to
 about 1 km; lanes follow the Strait of Gibraltar and Cabo de São Vicente traffic separation schemes
-(eastbound traffic on the southern lane) and the usual coastal routes.
+(eastbound traffic on the southern lane), the usual coastal routes, and offshore routes (west of
+Iberia, from the Strait into the Atlantic, across the western Mediterranean) far beyond shore-receiver
+range. Ports are points inside the port areas of ``geo/data/ports.geojson``.
 """
 
 from __future__ import annotations
 
-from services.simulate.reception import Station
+from services.simulate.shore import Station
 
 __all__ = ["ANCHORAGE_ALGECIRAS", "LANES", "PORTS", "STATIONS"]
 
@@ -43,6 +45,13 @@ LANES: dict[str, tuple[tuple[float, float], ...]] = {
                             (37.90, -9.40), (38.70, -9.97), (39.60, -9.97)),
     "canaries_southbound": ((33.50, -12.20), (29.20, -12.90), (27.50, -13.50)),
     "canaries_northbound": ((27.50, -13.65), (29.20, -13.05), (33.50, -12.35)),
+    # offshore routes, 200–300 km off the coast (satellite AIS only)
+    "iberia_offshore_southbound": ((45.50, -12.20), (40.70, -12.60)),
+    "iberia_offshore_northbound": ((40.70, -13.00), (45.50, -12.60)),
+    "strait_atlantic_westbound": ((36.00, -6.60), (36.05, -9.50), (36.10, -13.00), (36.30, -20.00)),
+    "strait_atlantic_eastbound": ((36.25, -20.00), (35.95, -13.00), (35.85, -9.50), (35.90, -6.60)),
+    "med_eastbound": ((37.30, 0.50), (37.85, 5.00), (37.75, 8.50), (37.45, 11.50)),
+    "med_westbound": ((37.60, 11.50), (38.05, 8.50), (38.10, 5.00), (37.55, 0.50)),
 }
 
 PORTS: dict[str, tuple[float, float]] = {
@@ -51,6 +60,8 @@ PORTS: dict[str, tuple[float, float]] = {
     "algeciras": (36.128, -5.436),
     "lisbon": (38.690, -9.170),
     "huelva": (37.130, -6.900),
+    "portimao": (37.115, -8.527),
+    "lisbon_alcantara": (38.700, -9.165),  # a berth in the port of Lisbon (inside its 8 km port area)
 }
 
 ANCHORAGE_ALGECIRAS: tuple[float, float] = (36.125, -5.395)

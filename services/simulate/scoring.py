@@ -19,7 +19,7 @@ from services.simulate.matching import AlertView, MatchRules, alert_view
 from services.simulate.model import TruthItem
 from services.simulate.render import render
 from services.simulate.scenarios import build_world
-from services.simulate.truth import truth_from_dict
+from services.simulate.truth import load_truth
 
 __all__ = ["ScoreReport", "detect_command", "evaluate_files", "load_run", "run_detect", "score_dir", "score_seeds"]
 
@@ -46,17 +46,21 @@ def run_detect(run_dir: Path, timeout_s: float = 600.0) -> Path:
     return run_dir / "alerts.jsonl"
 
 
+def _alerts(alerts_path: Path) -> list[AlertView]:
+    return [alert_view(json.loads(line)) for line in alerts_path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
 def load_run(truth_path: Path, alerts_path: Path) -> tuple[list[TruthItem], list[TruthItem], list[AlertView]]:
     """(events, decoys, alerts) of one run."""
-    events, decoys = truth_from_dict(json.loads(truth_path.read_text(encoding="utf-8")))
-    alerts = [alert_view(json.loads(line)) for line in alerts_path.read_text(encoding="utf-8").splitlines()
-              if line.strip()]
-    return events, decoys, alerts
+    truth = load_truth(json.loads(truth_path.read_text(encoding="utf-8")))
+    return truth.events, truth.decoys, _alerts(alerts_path)
 
 
 def evaluate_files(truth_path: Path, alerts_path: Path, rules: MatchRules = MatchRules()) -> EvalResult:
-    events, decoys, alerts = load_run(truth_path, alerts_path)
-    return evaluate(events, decoys, alerts, rules)
+    """Evaluate an alerts file against a truth file (regimes from the file's shore stations)."""
+    truth = load_truth(json.loads(truth_path.read_text(encoding="utf-8")))
+    return evaluate(truth.events, truth.decoys, _alerts(alerts_path), rules, truth.stations)
 
 
 def score_dir(run_dir: Path, detect: bool = True) -> EvalResult:

@@ -1,9 +1,11 @@
 """From an actor to the NMEA lines the receivers deliver, in arrival order.
 
 Each actor transmits at the ITU-R M.1371 rate for its class, speed and status (with ±5 % slot dither),
-except while its AIS is switched off. Positions carry slowly varying GPS noise (a few metres); a glitch
-displaces one report. Static data is sent every 6 min. Every transmission goes through the reception
-model: zero, one or two copies (two shore stations), or a late satellite copy offshore.
+or at its fixed ``report_interval_s`` (reports at track start + k·interval, ±1 s, so that two transponders
+sharing an MMSI keep alternating), except while its AIS is switched off. Positions carry slowly varying
+GPS noise (a few metres); a glitch displaces one report. Static data is sent every 6 min. Every
+transmission goes through the reception model: zero, one or two copies (two shore stations), or a late
+satellite copy offshore (class B less often than class A).
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ def actor_rng(seed: int, key: str, purpose: str) -> random.Random:
 
 
 def _emit(out: list[Delivery], payload: dict[str, Any], channel: str, seq_id: int | None, ts_ms: int, lat: float,
-          lon: float, reception: ReceptionModel, rng: random.Random, mmsi: int) -> None:
-    receipts = reception.receive(ts_ms, lat, lon, rng)
+          lon: float, reception: ReceptionModel, rng: random.Random, mmsi: int, ais_class: str) -> None:
+    receipts = reception.receive(ts_ms, lat, lon, rng, ais_class)
     if not receipts:
         return
     if payload["type"] in (1, 3, 18):
@@ -63,6 +65,11 @@ def deliveries(actor: Actor, seed: int, start_ms: int, end_ms: int, reception: R
     out: list[Delivery] = []
     spec = actor.spec
     t = float(max(start_ms, actor.track.start_ms) + rng.randint(0, 9_999))
+    fixed_ms = None if actor.report_interval_s is None else actor.report_interval_s * 1000.0
+    k = 0
+    if fixed_ms is not None:
+        k = max(0, math.ceil((start_ms - actor.track.start_ms) / fixed_ms))
+        t = actor.track.start_ms + k * fixed_ms + rng.uniform(0.0, 1000.0)
     stop = min(end_ms, actor.track.end_ms)
     noise_n = noise_e = 0.0
     prev_t = t
@@ -83,9 +90,14 @@ def deliveries(actor: Actor, seed: int, start_ms: int, end_ms: int, reception: R
                 g = pending.pop(0)
                 lat, lon = destination(lat, lon, g.bearing_deg, g.dist_m)
             channel_flip = not channel_flip
-            _emit(out, position_payload(spec, ts, state, lat, lon), "B" if channel_flip else "A", None, ts, lat,
-                  lon, reception, rng, spec.mmsi)
-        t += interval_s(spec.ais_class, state.sog_kn, state.nav_status) * 1000.0 * rng.uniform(0.95, 1.05)
+            payload = position_payload(spec, ts, state, lat, lon, sog_available=actor.reports_sog)
+            _emit(out, payload, "B" if channel_flip else "A", None, ts, lat, lon, reception, rng, spec.mmsi,
+                  spec.ais_class)
+        if fixed_ms is not None:
+            k += 1
+            t = actor.track.start_ms + k * fixed_ms + rng.uniform(-1000.0, 1000.0)
+        else:
+            t += interval_s(spec.ais_class, state.sog_kn, state.nav_status) * 1000.0 * rng.uniform(0.95, 1.05)
     if actor.sends_static:
         _statics(out, actor, seed, start_ms, stop, reception)
     return out
@@ -102,5 +114,6 @@ def _statics(out: list[Delivery], actor: Actor, seed: int, start_ms: int, stop_m
         if state is not None and not actor.silent_at(t):
             for payload in payloads:
                 seq = (seq + 1) % 10
-                _emit(out, payload, "A", seq, t, state.lat, state.lon, reception, rng, actor.spec.mmsi)
+                _emit(out, payload, "A", seq, t, state.lat, state.lon, reception, rng, actor.spec.mmsi,
+                      actor.spec.ais_class)
         t += int(STATIC_INTERVAL_S * 1000 * rng.uniform(0.98, 1.02))

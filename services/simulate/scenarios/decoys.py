@@ -5,7 +5,10 @@
 * ``tug_tow``: a tug and her tow 200–400 m apart at 6–8 kn in the Gulf of Cadiz (not rendezvous).
 * ``coverage_gap``: a ship sailing out of shore-receiver range west of Lisbon into an area no satellite
   hears for 5 h; nobody is heard there (not a dark period).
-* ``glitch``: a cargo ship whose position jumps 6–20 km for one report (not go-fast).
+* ``glitch``: a cargo ship whose position jumps 6–20 km for one report (not go-fast, not two ships on one
+  MMSI).
+* ``port_arrival``: a ship enters the port of Lisbon, moors and switches AIS off for the rest of the
+  recording (switching off at a berth is not a dark period).
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from services.simulate.context import ScenarioContext
 from services.simulate.geodesy import bearing_deg, destination
 from services.simulate.model import Glitch
 from services.simulate.places import ANCHORAGE_ALGECIRAS, LANES, PORTS
-from services.simulate.reception import Blackout
+from services.simulate.satcoverage import Blackout
 from services.simulate.track import NAV_ANCHORED, NAV_MOORED, TrackBuilder
 
-__all__ = ["anchorage", "coverage_gap", "ferries", "glitch", "tug_tow"]
+__all__ = ["anchorage", "coverage_gap", "ferries", "glitch", "port_arrival", "tug_tow"]
 
 
 def ferries(ctx: ScenarioContext) -> None:
@@ -78,8 +81,9 @@ def tug_tow(ctx: ScenarioContext) -> None:
     tug = ctx.vessel(224, "A", 52, float(r.randint(25, 35)))
     tow = ctx.vessel(224, "A", r.choice((31, 90, 33)), float(r.randint(60, 110)))
     sog = r.uniform(6.0, 8.0)
-    b = TrackBuilder(ctx.start_ms - 600_000, 36.95, -7.05 + r.uniform(-0.05, 0.05))
+    b = TrackBuilder(ctx.start_ms - 900_000, 36.95, -7.05 + r.uniform(-0.05, 0.05))  # −15 min: the tow too by −10
     b.sail_to(36.62, -6.75, sog).sail_to(36.35, -6.42, sog).sail_to(36.10, -6.30, sog)
+    b.sail_to(35.70, -6.60, sog).sail_to(34.80, -7.20, sog)  # then on towards Casablanca, past the recording's end
     track = b.build()
     sep_m = r.uniform(200, 400)
     ctx.add("tug", tug, track)
@@ -116,3 +120,22 @@ def glitch(ctx: ScenarioContext) -> None:
     ctx.add("glitch", spec, b.build(), glitches=(Glitch(at, r.uniform(6000, 20000), r.uniform(0, 360)),))
     ctx.event("go_fast", (spec.mmsi,), ctx.start_ms, ctx.end_ms, 36.1, -4.6,
               "one report displaced 6–20 km, then back on track", decoy=True)
+    ctx.event("identity_anomaly", (spec.mmsi,), ctx.start_ms, ctx.end_ms, 36.1, -4.6,
+              "one displaced report is a GPS glitch, not a second ship on the MMSI", decoy=True)
+
+
+def port_arrival(ctx: ScenarioContext) -> None:
+    lane_traffic(ctx, "portugal_southbound", 3)
+    lane_traffic(ctx, "portugal_northbound", 3)
+    r = ctx.rng
+    spec = ctx.vessel(r.choice((255, 263, 636)), "A", r.choice((70, 71, 80)), float(r.randint(90, 180)),
+                      destination="LISBOA")
+    b = TrackBuilder(ctx.start_ms - 600_000, 38.35 + r.uniform(-0.05, 0.05), -9.55 + r.uniform(-0.05, 0.05))
+    b.sail_to(38.62, -9.32, r.uniform(10.0, 12.0)).sail_to(38.675, -9.22, 7.0)
+    b.sail_to(*PORTS["lisbon_alcantara"], 4.0)
+    berth, moored = PORTS["lisbon_alcantara"], b.t_ms
+    b.hold((ctx.end_ms - b.t_ms) / 1000 + 600, nav_status=NAV_MOORED)
+    off = moored + int(r.uniform(20.0, 40.0) * 60_000)
+    ctx.add("arrival", spec, b.build(), silences=((off, ctx.end_ms + 600_000),))
+    ctx.event("dark_period", (spec.mmsi,), off, ctx.end_ms, *berth,
+              "moored in the port of Lisbon, AIS switched off for the rest of the recording", decoy=True)

@@ -1,18 +1,19 @@
 """Satellite-only evidence: a dark rendezvous in the Alboran Sea (an AIS fishing vessel loitering with a
-boat that has no AIS 300–800 m away, seen by one SAR scene) and a dark vessel in the Gulf of Cadiz
-(a SAR detection more than 8 km from where any AIS vessel was).
+boat that has no AIS 300–800 m away, seen by one SAR scene), a dark vessel in the Gulf of Cadiz (a SAR
+detection more than 8 km from where any AIS vessel was, ~100 km from the nearest shore receiver) and
+one off Peniche, 15–50 km from the coast in shore-receiver range among lane and fishing traffic.
 """
 
 from __future__ import annotations
 
-from services.simulate.background import lane_traffic
+from services.simulate.background import fishing_fleet, lane_traffic
 from services.simulate.context import ScenarioContext
 from services.simulate.geodesy import destination, distance_m
 from services.simulate.model import VesselSpec
 from services.simulate.sar import detection_id
 from services.simulate.track import NAV_FISHING, TrackBuilder
 
-__all__ = ["dark_rendezvous", "dark_vessel"]
+__all__ = ["coastal_dark_vessel", "dark_rendezvous", "dark_vessel"]
 
 
 def dark_rendezvous(ctx: ScenarioContext) -> None:
@@ -67,4 +68,27 @@ def dark_vessel(ctx: ScenarioContext) -> None:
                    transmits=False, sar_detect_p=1.0)
     scene = ctx.scene(t_scene, 35.60, 36.80, -8.40, -6.80)
     ctx.event("dark_vessel", (), t_scene, t_scene, lat, lon, "SAR detection > 8 km from any AIS vessel",
+              detection_id=detection_id(scene.scene_id, dark.key))
+
+
+def coastal_dark_vessel(ctx: ScenarioContext) -> None:
+    ais = lane_traffic(ctx, "portugal_southbound", 4) + lane_traffic(ctx, "portugal_northbound", 4)
+    ais += fishing_fleet(ctx, [(39.25, -9.55), (39.78, -9.45)])
+    r = ctx.rng
+    t_scene = ctx.at(r.uniform(2.0, 4.0))
+    for _ in range(100):
+        lat, lon = 39.55 + r.uniform(-0.15, 0.15), -9.65 + r.uniform(-0.08, 0.08)
+        near = min(distance_m(lat, lon, s.lat, s.lon) for a in ais if (s := a.track.state_at(t_scene)))
+        if near > 9000 and ctx.world.reception.in_terrestrial_range(lat, lon):
+            break
+    else:
+        raise RuntimeError("no place for the coastal dark vessel")
+    heading, sog = (r.uniform(-20, 20) + r.choice((0, 180))) % 360, r.uniform(15.0, 25.0)  # along the coast
+    start = destination(lat, lon, (heading + 180) % 360, sog * 1852 / 3600 * 2400)
+    b = TrackBuilder(t_scene - 2_400_000, *start).sail_for(heading, sog, 2400 + 3600)
+    dark = ctx.add("dark-vessel", VesselSpec(0, "A", length_m=float(r.randint(10, 16))), b.build(),
+                   transmits=False, sar_detect_p=1.0)
+    scene = ctx.scene(t_scene, 38.90, 40.10, -10.40, -9.10)
+    ctx.event("dark_vessel", (), t_scene, t_scene, lat, lon,
+              "fast boat without AIS off Peniche, > 8 km from any AIS vessel, in shore-receiver range",
               detection_id=detection_id(scene.scene_id, dark.key))

@@ -1,26 +1,35 @@
-"""What ``render`` writes: valid tagged NMEA at ITU rates, duplicates, late satellite lines, SAR GeoJSON,
-byte-identical for a seed."""
+"""What ``render`` writes: valid tagged NMEA at ITU rates, duplicates, late satellite lines, SAR GeoJSON with
+delivery times, truth with regimes and stations, two transponders on one MMSI, byte-identical for a seed."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import pyais
 import pytest
 from pyais.messages import NMEASentenceFactory
 
+from msa.domain import parse_ts
+from services.detect.reading import read_satellite_geojson
+from services.ingest.satellite import parse_feature_collection
 from services.simulate.context import ScenarioContext
-from services.simulate.model import VesselSpec
+from services.simulate.model import VesselSpec, check_mmsis, merge_worlds
+from services.simulate.nmea import SOG_NOT_AVAILABLE
+from services.simulate.places import STATIONS
 from services.simulate.render import render
-from services.simulate.sar import detection_id
+from services.simulate.sar import delivery_delay_s, detection_id
 from services.simulate.track import TrackBuilder
+from services.simulate.truth import load_truth
 
 
 def mini_world(seed: int) -> ScenarioContext:
-    """Near Tarifa (heard by two shore stations) plus one ship 300 km offshore (satellite only)."""
+    """Near Tarifa (heard by two shore stations) plus one ship 300 km offshore (satellite only), and two boats
+    sharing one MMSI at anchor off Huelva, each reporting every 60 s without SOG, half a minute apart."""
     ctx = ScenarioContext("mini", 99, seed, duration_h=2.0)
     t = ctx.start_ms - 60_000
     ctx.add("cargo", VesselSpec(224099001, "A", "CARGO", "EA1", 70, 150.0),
@@ -34,6 +43,12 @@ def mini_world(seed: int) -> ScenarioContext:
     ctx.add("noais", VesselSpec(0, "A", length_m=20.0), TrackBuilder(t, 35.97, -5.45).hold(3 * 3600).build(),
             transmits=False, sar_detect_p=1.0)
     ctx.scene(ctx.at(1.0), 35.8, 36.2, -5.8, -5.1)
+    for i, lat in enumerate((37.08, 37.09)):
+        ctx.add(f"clone-{i}", VesselSpec(224099009, "B", f"CLONE {i}", "EB9", 30, 10.0),
+                TrackBuilder(t + i * 30_000, lat, -6.88).hold(3 * 3600).build(), shares_mmsi=True,
+                report_interval_s=60.0, reports_sog=False)
+    ctx.event("go_fast", (224099003,), ctx.at(0.1), ctx.at(0.5), 36.0, -5.4)
+    ctx.event("dark_period", (224099004,), ctx.at(0.5), ctx.at(1.5), 31.0, -15.5)
     return ctx
 
 
@@ -122,3 +137,66 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path, out: Path) -> N
     for name in ("ais.nmea", "sat.geojson", "truth.json"):
         assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes()
     assert (tmp_path / "other" / "ais.nmea").read_bytes() != (out / "ais.nmea").read_bytes()
+
+
+def test_sar_products_are_delivered_30_min_to_6_h_after_acquisition(out: Path) -> None:
+    doc = json.loads(out.joinpath("sat.geojson").read_text())
+    by_scene: dict[str, set[str]] = defaultdict(set)
+    for f in doc["features"]:
+        p = f["properties"]
+        acquired = p.get("acquired_at") or p["detected_at"]
+        delay_s = (parse_ts(p["delivered_at"]) - parse_ts(acquired)) / 1000
+        assert 1800 <= delay_s <= 21_600
+        by_scene[p["scene_id"]].add(p["delivered_at"])
+    assert all(len(v) == 1 for v in by_scene.values())  # a scene's product arrives at once
+    delays = {delivery_delay_s(seed, "s1") for seed in range(200)}
+    assert min(delays) < 3600 and max(delays) > 4 * 3600
+
+
+def test_sat_geojson_with_delivery_times_is_accepted_by_both_readers(out: Path) -> None:
+    doc = json.loads(out.joinpath("sat.geojson").read_text())
+    records, rejects = parse_feature_collection(doc)
+    assert not rejects and len(records) == len(doc["features"])
+    counters: dict[str, int] = {}
+    assert len(list(read_satellite_geojson(out / "sat.geojson", counters))) == len(doc["features"])
+    assert not counters
+
+
+def test_truth_has_regimes_and_the_shore_stations(out: Path) -> None:
+    doc = json.loads(out.joinpath("truth.json").read_text())
+    assert doc["format"] == "msa-sim-truth/2"
+    assert {s["name"] for s in doc["stations"]} >= {"rx-tarifa", "rx-funchal"}
+    assert all({"name", "lat", "lon", "range_m"} == set(s) for s in doc["stations"])
+    truth = load_truth(doc)
+    assert [(s.name, s.lat, s.lon, s.range_m) for s in truth.stations] == [
+        (s.name, s.lat, s.lon, s.range_m) for s in STATIONS]
+    assert {e.kind: e.regime for e in truth.events} == {"go_fast": "coast", "dark_period": "offshore"}
+
+
+def test_two_transponders_sharing_an_mmsi_alternate_without_sog(out: Path) -> None:
+    stamps: list[tuple[int, float]] = []
+    for line in out.joinpath("ais.nmea").read_text().splitlines():
+        src, c, nmea = _parse(line)
+        if src == "rx-huelva" and nmea.startswith("!AIVDM,1,1"):
+            msg = pyais.decode(nmea).asdict()
+            if msg["msg_type"] == 18 and msg["mmsi"] == 224099009:
+                assert msg["speed"] == SOG_NOT_AVAILABLE
+                stamps.append((c, float(str(msg["lat"]))))
+    stamps.sort()
+    assert len(stamps) > 100
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(stamps)]
+    assert 28 <= statistics.median(gaps) <= 32
+    north = [lat > 37.085 for _, lat in stamps]
+    flips = sum(x != y for x, y in itertools.pairwise(north))
+    assert flips >= 0.8 * (len(north) - 1)  # consecutive reports from the two boats ~1 km apart
+
+
+def test_merge_refuses_accidental_duplicate_mmsis() -> None:
+    a, b = mini_world(1).world, mini_world(2).world
+    with pytest.raises(ValueError, match="share MMSI"):
+        merge_worlds("both", [a, b])
+    clones = [x for x in a.actors if x.shares_mmsi]
+    assert len(clones) == 2
+    check_mmsis(clones)
+    with pytest.raises(ValueError, match="share MMSI"):
+        check_mmsis([clones[0], replace(clones[1], shares_mmsi=False)])

@@ -31,7 +31,7 @@ def test_detect_command_passes_sat_only_when_there_are_features(tmp_path: Path) 
 def test_score_dir_on_existing_alerts(tmp_path: Path) -> None:
     world = build_world("glitch", 1)
     (tmp_path / "truth.json").write_text(json.dumps(truth_to_dict(world)))
-    (decoy,) = world.decoys
+    (decoy,) = [d for d in world.decoys if d.kind == "go_fast"]
     alert = {"alert_id": "x", "kind": "go_fast", "status": "closed", "mmsi": list(decoy.mmsi),
              "start": "2024-03-12T22:00:00Z", "end": "2024-03-12T22:10:00Z", "zone": "Z", "geometry": None}
     (tmp_path / "alerts.jsonl").write_text(json.dumps(alert) + "\n")
@@ -54,3 +54,6 @@ def test_alerts_are_attributed_to_their_scenario_by_mmsi_block() -> None:
     assert scenario_of(_view([242005002, 613005001])) == "offshore_rendezvous"
     assert scenario_of(_view([], ["dark_vessel-scene1-abcd1234"])) == "dark_vessel"
     assert scenario_of(_view([224001003, 224002001])) == CROSS
+    assert scenario_of(_view([224000000])) == "identity_shared"  # the placeholder MMSI, outside every block
+    assert scenario_of(_view([224020001])) == "identity_shared"
+    assert scenario_of(_view([], ["offshore_dark_vessel-scene1-abcd1234"])) == "offshore_dark_vessel"

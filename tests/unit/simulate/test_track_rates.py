@@ -1,14 +1,11 @@
-"""Tracks, reporting intervals (ITU-R M.1371) and reception."""
+"""Tracks and reporting intervals (ITU-R M.1371)."""
 
 from __future__ import annotations
-
-import random
 
 import pytest
 
 from services.simulate.geodesy import distance_m
 from services.simulate.rates import class_a_interval_s, class_b_interval_s
-from services.simulate.reception import Blackout, ReceptionModel, Station
 from services.simulate.track import NAV_ANCHORED, NAV_UNDERWAY, TrackBuilder
 
 T0 = 1_710_273_600_000
@@ -61,27 +58,3 @@ def test_follow_points_keep_the_offset() -> None:
         s = lead.state_at(t)
         assert s is not None
         assert distance_m(s.lat, s.lon, lat, lon) == pytest.approx(200.0, rel=1e-3)
-
-
-STATION = Station("rx", 36.0, -5.0, range_m=75_000.0, p_max=1.0)
-
-
-def test_terrestrial_reception_fades_with_range() -> None:
-    model = ReceptionModel((STATION,), p_late=0.0)
-    rng = random.Random(1)
-    near = sum(bool(model.receive(T0, 36.1, -5.0, rng)) for _ in range(200))
-    edge = sum(bool(model.receive(T0, 36.0, -5.0 + 0.78, rng)) for _ in range(200))  # ~70 km east
-    assert near == 200
-    assert 0 < edge < 100
-
-
-def test_satellite_only_outside_range_during_passes_and_not_in_blackout() -> None:
-    passes = ((T0, T0 + 600_000),)
-    model = ReceptionModel((STATION,), passes, p_sat=1.0)
-    rng = random.Random(2)
-    got = model.receive(T0 + 60_000, 31.0, -15.0, rng)
-    assert [r.source for r in got] == ["sat-ais"]
-    assert got[0].arrival_ms > got[0].rx_ms
-    assert model.receive(T0 + 700_000, 31.0, -15.0, rng) == []
-    dark = ReceptionModel((STATION,), passes, (Blackout(30, 32, -16, -14, T0, T0 + 600_000),), p_sat=1.0)
-    assert dark.receive(T0 + 60_000, 31.0, -15.0, rng) == []
