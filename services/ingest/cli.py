@@ -78,6 +78,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     r.add_argument("--to", dest="to_ts", type=_parse_time, default=None, help="ISO 8601 end (exclusive)")
     r.add_argument("--format", default="auto", choices=("auto", "nmea", "dma-csv", "noaa-csv", "geojson"))
     r.add_argument("--loop", action="store_true", help="start again at the end (event times shifted)")
+    late = r.add_mutually_exclusive_group()
+    late.add_argument("--sat-delay-s", type=float, default=0.0,
+                      help="publish satellite detections this many seconds (event time) after acquisition, "
+                           "as a SAR product reaches an operations centre (e.g. 3600)")
+    late.add_argument("--sat-delivered", action="store_true",
+                      help="publish satellite detections at their GeoJSON 'delivered_at' time (msa simulate)")
     r.add_argument("--no-progress", action="store_true")
     _add_kafka(r)
     r.set_defaults(func=cmd_replay)
@@ -300,7 +306,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from services.ingest.replay import ReplayOptions, replay
 
     opts = ReplayOptions(speed=None if args.max else args.speed, from_ms=args.from_ts, to_ms=args.to_ts,
-                         fmt=args.format, loop=args.loop, progress=not args.no_progress)
+                         fmt=args.format, loop=args.loop, progress=not args.no_progress,
+                         sat_delay_ms=int(args.sat_delay_s * 1000), sat_delivered=args.sat_delivered)
     for path in args.files:
         if not path.exists():
             print(f"msa replay: no such file: {path}", file=sys.stderr)

@@ -5,12 +5,19 @@ around it reads files through the same decoder and publisher as the live workers
 production path. ``--from``/``--to`` keep records whose event time is inside [from, to). Several files
 (AIS and satellite detections, several receivers' logs) are interleaved by event time (``merged_chunks``:
 each file keeps its own order), so that a scene is published when its time comes, not after the AIS.
+
+Satellite products reach an operations centre 30 min to hours after acquisition: ``sat_delay_ms`` publishes
+every satellite record that long (in event time) after its acquisition, and ``sat_delivered`` at the
+``delivered_at`` time its GeoJSON feature gives (``msa simulate`` writes one per detection and scene) — the
+records keep their acquisition time, so the detector receives them late, as it would live.
 """
 
 from __future__ import annotations
 
 import asyncio
 import heapq
+import itertools
+import json
 import sys
 import time
 from collections import Counter
@@ -20,16 +27,17 @@ from pathlib import Path
 from typing import TextIO
 
 from msa.contracts.codec import loads, record_from_dict
-from msa.domain import format_ts
+from msa.domain import SatelliteDetection, SceneFootprint, format_ts, parse_ts
 from services.ingest.decoder import Decoder, Output
 from services.ingest.fastline import Encoded
 from services.ingest.files import count_lines, read_records
 from services.ingest.publisher import Publisher
 from services.ingest.shutdown import Stop
 
-__all__ = ["Pacer", "Progress", "ReplayOptions", "in_window", "merged_chunks", "replay"]
+__all__ = ["Delivery", "Pacer", "Progress", "ReplayOptions", "delivered_at", "in_window", "merged_chunks", "replay"]
 
 Item = Output
+Delivery = Callable[[Item], int | None]  # when an item is published (event time), if not at its own time
 
 
 @dataclass
@@ -94,8 +102,26 @@ class Progress:
                 f"ETA {int(eta) // 60:02d}:{int(eta) % 60:02d}")
 
 
-def _timed(chunks: Iterator[tuple[int, list[Item]]], lines: list[int], i: int) -> Iterator[tuple[int, Item]]:
-    """(event time, item) of one file in its order; an item without a time takes its predecessor's."""
+def _timed(chunks: Iterator[tuple[int, list[Item]]], lines: list[int], i: int,
+           delivery: Delivery | None) -> Iterator[tuple[int, Item]]:
+    """(publication time, item) of one file in its order; an item without a time takes its predecessor's. A
+    satellite file with ``delivery`` times is read whole and ordered by them (stable)."""
+    if delivery is not None:
+        first = next(chunks, None)
+        if first is None:
+            return
+        chunks = itertools.chain([first], chunks)
+        if first[1] and all(isinstance(it, SatelliteDetection | SceneFootprint) for it in first[1]):
+            keyed: list[tuple[int, int, Item]] = []
+            for n, items in chunks:
+                lines[i] += n
+                for item in items:
+                    at = delivery(item)
+                    keyed.append((at if at is not None else item.ts_ms or 0, len(keyed), item))
+            keyed.sort(key=lambda x: (x[0], x[1]))
+            for at, _, item in keyed:
+                yield at, item
+            return
     last = -(2**62)
     for n, items in chunks:
         lines[i] += n
@@ -106,14 +132,16 @@ def _timed(chunks: Iterator[tuple[int, list[Item]]], lines: list[int], i: int) -
             yield last, item
 
 
-def merged_chunks(files: list[Iterator[tuple[int, list[Item]]]], chunk_items: int) -> Iterator[tuple[int, list[Item]]]:
-    """The files' ``(lines, items)`` chunks interleaved by event time: the file whose next item is earliest
-    goes first (ties: the earlier file), each file keeping its own order. One file is passed through."""
-    if len(files) == 1:
+def merged_chunks(files: list[Iterator[tuple[int, list[Item]]]], chunk_items: int,
+                  delivery: Delivery | None = None) -> Iterator[tuple[int, list[Item]]]:
+    """The files' ``(lines, items)`` chunks interleaved by event time — or, for the items ``delivery`` gives a
+    time, by that (late satellite products) —: the file whose next item is earliest goes first (ties: the
+    earlier file), each file keeping its own order. One file without delivery times is passed through."""
+    if len(files) == 1 and delivery is None:
         yield from files[0]
         return
     lines = [0] * len(files)
-    merged = heapq.merge(*(_timed(f, lines, i) for i, f in enumerate(files)), key=lambda x: x[0])
+    merged = heapq.merge(*(_timed(f, lines, i, delivery) for i, f in enumerate(files)), key=lambda x: x[0])
     done = 0
     chunk: list[Item] = []
     for _, item in merged:
@@ -140,6 +168,49 @@ class ReplayOptions:
     fmt: str = "auto"
     loop: bool = False
     progress: bool = True
+    sat_delay_ms: int = 0  # satellite records published this long after their acquisition
+    sat_delivered: bool = False  # … or at their GeoJSON ``delivered_at``
+
+
+def delivered_at(paths: list[Path]) -> dict[str, int]:
+    """``delivered_at`` (ms) of the detections (by ``detection_id``) and scenes (``scene:<id>``) of the
+    GeoJSON files among ``paths``; features without one (or unreadable files) are simply absent."""
+    out: dict[str, int] = {}
+    for path in paths:
+        if path.suffix.lower() not in (".geojson", ".json"):
+            continue
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            for f in doc.get("features") or []:
+                props = f.get("properties") or {}
+                at = props.get("delivered_at")
+                if at is None:
+                    continue
+                key = f"scene:{props['scene_id']}" if props.get("kind") == "scene" else str(props["detection_id"])
+                out[key] = parse_ts(str(at))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+    return out
+
+
+def _delivery(opts: ReplayOptions, paths: list[Path]) -> Delivery | None:
+    if not opts.sat_delay_ms and not opts.sat_delivered:
+        return None
+    at = delivered_at(paths) if opts.sat_delivered else {}
+    delay = opts.sat_delay_ms
+
+    def when(item: Item) -> int | None:
+        if isinstance(item, SatelliteDetection):
+            got = at.get(item.detection_id)
+        elif isinstance(item, SceneFootprint):
+            got = at.get(f"scene:{item.scene_id}")
+        else:
+            return None
+        if got is not None:
+            return got
+        return item.ts_ms + delay if delay else None
+
+    return when
 
 
 async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *,
@@ -174,7 +245,7 @@ async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *
         chunk_lines = 2000 if opts.speed is None else 100
         files = [read_records(path, opts.fmt, decoder, now_ms(), chunk_lines=chunk_lines)
                  for path, decoder in zip(paths, decoders, strict=True)]
-        for n_lines, items in merged_chunks(files, chunk_lines):
+        for n_lines, items in merged_chunks(files, chunk_lines, _delivery(opts, paths)):
             if plain:  # --max, no window, no loop: nothing to filter, pace or shift
                 await publisher.publish(items)
                 totals["published"] += len(items)

@@ -195,3 +195,22 @@ async def test_source_failure_is_raised_not_swallowed() -> None:
         async for batch in batched(broken()):
             got.extend(batch)
     assert len(got) == 1
+
+
+def test_satellite_records_can_be_delivered_late_in_delivery_order() -> None:
+    from msa.domain import SatelliteDetection
+
+    def det(i: str, t_s: int) -> SatelliteDetection:
+        return SatelliteDetection(detection_id=i, ts_ms=t_s * 1000, lat=36.0, lon=-5.0, confidence=0.9,
+                                  sensor="SAR", scene_id=f"sc-{i}")
+
+    ais = iter([(5, [pos(k, t * 1000) for k, t in ((1, 10), (2, 30), (3, 50), (4, 70), (5, 90))])])
+    sat = iter([(2, [det("a", 20), det("b", 25)])])
+    delays = {"a": 60, "b": 10}  # b is delivered before a, although acquired after it
+
+    def when(item: object) -> int | None:
+        return (item.ts_ms + delays[item.detection_id] * 1000) if isinstance(item, SatelliteDetection) else None
+
+    got = [getattr(it, "mmsi", None) or it.detection_id  # type: ignore[attr-defined]
+           for _, items in merged_chunks([ais, sat], 10, when) for it in items]
+    assert got == [1, 2, "b", 3, 4, "a", 5]
