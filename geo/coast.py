@@ -34,7 +34,7 @@ class CoastFileError(RuntimeError):
 class CoastDistance:
     """Metres to the nearest coastline (negative on land) for any (lon, lat)."""
 
-    __slots__ = ("_cache", "_grid", "_scale_m")
+    __slots__ = ("_cache", "_fine", "_grid", "_scale_m")
 
     def __init__(self, grid: memoryview, scale_m: float) -> None:
         if len(grid) != _NX * _NY:
@@ -42,6 +42,7 @@ class CoastDistance:
         self._grid = grid
         self._scale_m = scale_m
         self._cache: dict[tuple[int, int], float] = {}
+        self._fine: dict[tuple[int, int], float] = {}
 
     def _at(self, ix: int, iy: int) -> float:
         iy = min(_NY - 1, max(0, iy))
@@ -66,6 +67,17 @@ class CoastDistance:
                 self._cache.clear()
             d = self._cache[key] = self.distance_m((cell_x + 0.5) * cell_deg, (cell_y + 0.5) * cell_deg)
         return d
+
+    def near_shore(self, lon: float, lat: float, within_m: float) -> bool:
+        """Closer than ``within_m`` to a coast, judged at the centre of the point's 0.01° cell (~1 km; cached:
+        called for every stopped vessel's fix)."""
+        key = (math.floor(lon * 100.0), math.floor(lat * 100.0))
+        d = self._fine.get(key)
+        if d is None:
+            if len(self._fine) > 1 << 20:
+                self._fine.clear()
+            d = self._fine[key] = self.distance_m((key[0] + 0.5) / 100.0, (key[1] + 0.5) / 100.0)
+        return d < within_m
 
     def offshore(self, lon: float, lat: float, min_m: float = TERRESTRIAL_RANGE_M) -> bool:
         """Beyond ``min_m`` from every coast (out of shore receivers' range by default)."""

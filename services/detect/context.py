@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from geo.coast import CoastDistance
 from geo.ports import PortIndex
@@ -23,6 +24,8 @@ class DetectContext:
     book: AlertBook
     identities: IdentityBook
     coast: CoastDistance
+    # decisions explained, for reviews (``msa review``): None in production (nothing recorded, no cost)
+    trace: list[dict[str, Any]] | None = None
 
     def landing_distance_m(self, lon: float, lat: float) -> float:
         """Metres to the nearest port or anchorage at any range (curated, world or inferred): where a go-fast

@@ -7,7 +7,7 @@ was (its last position, dead-reckoned or interpolated along the gap) kept being 
 
 * within terrestrial range of a coast (``dark_offshore_min_m``, ~40 nm: shore receivers), in the cells
   within ``dark_coverage_radius_m`` (40 km) — continuous shore reception makes every bucket one;
-* beyond it (the satellite regime), in the cells within ``dark_coverage_radius_offshore_m`` (150 km) that
+* beyond it (the satellite regime), in the cells within ``dark_coverage_radius_offshore_m`` (60 km) that
   are themselves beyond terrestrial range — only satellite passes make opportunities there, so the
   buckets with one follow the passes' revisit pattern, and a vessel heard by a shore station near the
   coast says nothing of what a satellite heard offshore.

@@ -41,7 +41,7 @@ from services.detect.params import DetectionParams
 from services.detect.track import VesselState
 
 __all__ = ["RX_WINDOW", "Gap", "add_detection", "count_reception", "heard_bucket", "on_fix", "on_late_fix",
-           "on_scan", "p_missing_all", "regular", "threshold_ms"]
+           "on_scan", "p_missing_all", "regular", "threshold_ms", "trace_open"]
 
 RX_WINDOW = 36.0  # reception observations (buckets) remembered per vessel
 _MAX_DETECTIONS = 10
@@ -176,6 +176,55 @@ def _in_port(vs: VesselState, ctx: DetectContext, p: DetectionParams) -> bool:
     return d <= 0.0 or (vs.last_nav == _NAV_AT_ANCHOR and d < p.rv_min_port_distance_m)
 
 
+def _trace(ctx: DetectContext, vs: VesselState, end_ms: int | None, outcome: str, gap: Gap | None = None,
+           until_ms: int | None = None, **detail: Any) -> None:
+    """Record why a silence was or was not a dark period (review mode only: ``ctx.trace``); ``end_ms`` None:
+    still silent at ``until_ms``, the end of the input."""
+    if ctx.trace is None:
+        return
+    start = gap.start_ts if gap is not None else vs.last_ts
+    to = end_ms if end_ms is not None else (until_ms if until_ms is not None else start)
+    rec: dict[str, Any] = {"mmsi": vs.mmsi, "start": format_ts(start),
+                           "end": None if end_ms is None else format_ts(end_ms),
+                           "silent_s": round((to - start) / 1000), "open": end_ms is None,
+                           "lon": round(vs.last_lon if gap is None else gap.lon, 5),
+                           "lat": round(vs.last_lat if gap is None else gap.lat, 5),
+                           "zone": vs.last_zone if gap is None else gap.zone, "reports_before": vs.n_reports,
+                           "outcome": outcome, **detail}
+    if gap is not None:
+        rec.update(regime="satellite" if gap.offshore else "terrestrial", threshold_s=gap.threshold_ms // 1000,
+                   p_heard=round(gap.p_heard, 3), opportunities=gap.coverage.opportunities,
+                   other_vessels=gap.coverage.other_vessels, p_silent=float(f"{gap.p_silent():.3g}"))
+    ctx.trace.append(rec)
+
+
+def trace_open(vs: VesselState, now_ms: int, ctx: DetectContext, grid: CoverageGrid) -> None:
+    """At the end of a review: the vessel's silence, if it is one, as it stands."""
+    if ctx.trace is None or vs.last_ts < 0 or now_ms - vs.last_ts < 3_600_000:
+        return
+    gap = vs.dark if isinstance(vs.dark, Gap) else None
+    if gap is not None:
+        _trace(ctx, vs, None, "alerted (open)" if gap.opened else "not improbable (coverage)", gap, now_ms)
+    elif vs.dark is False:
+        _trace(ctx, vs, None, "in port", None, now_ms)
+    else:
+        _trace(ctx, vs, None, _why_not(vs, ctx, grid, now_ms), None, now_ms)
+
+
+def _why_not(vs: VesselState, ctx: DetectContext, grid: CoverageGrid, now_ms: int) -> str:
+    if vs.last_zone is None:
+        return "outside every zone"
+    if vs.flagged(now_ms):
+        return "identity anomaly (MMSI shared)"
+    p = ctx.params.for_zone(vs.last_zone)
+    if not regular(vs, p):
+        return f"not tracked (< {p.dark_min_reports} reports before)"
+    thr, _ = threshold_ms(vs, p, grid)
+    if now_ms - vs.last_ts < thr:
+        return f"shorter than the threshold ({thr // 1000} s)"
+    return "in port"
+
+
 def _evidence_ok(gap: Gap, p: DetectionParams) -> bool:
     return (gap.coverage.opportunities >= p.dark_min_opportunities and gap.p_silent() <= p.dark_max_p_silent
             and gap.coverage.other_vessels >= p.dark_min_other_vessels)
@@ -235,13 +284,18 @@ def on_fix(vs: VesselState, ts: int, lon: float, lat: float, sog: float | None, 
            grid: CoverageGrid, counters: dict[str, int]) -> list[Alert]:
     """The vessel reports again (called before ``vs`` moves): close its dark period."""
     if vs.dark is False:
+        _trace(ctx, vs, ts, "in port")
         vs.dark = None
         vs.sat_early = None
         return []
     gap = vs.dark if isinstance(vs.dark, Gap) else None
     if gap is None:
+        if ctx.trace is not None:
+            why = _why_not(vs, ctx, grid, ts)
         gap, _ = _new_gap(vs, ctx, grid, counters, ts)  # the scan did not get there first
         if gap is None:
+            if ctx.trace is not None:
+                _trace(ctx, vs, ts, "in port" if vs.dark is False else why)
             vs.dark = None
             vs.sat_early = None
             return []
@@ -251,6 +305,8 @@ def on_fix(vs: VesselState, ts: int, lon: float, lat: float, sog: float | None, 
     gap.coverage = gap.coverage_to(grid, vs.mmsi, ts, p, (ts, lon, lat))
     if not (_evidence_ok(gap, p) or p.dark_emit_low_coverage):
         counters["dark_gaps_low_coverage"] = counters.get("dark_gaps_low_coverage", 0) + 1
+        _trace(ctx, vs, ts, "retracted (coverage along its track)" if gap.opened else "not improbable (coverage)",
+               gap)
         vs.sat_early = None
         if gap.opened and gap.alert_id is not None:  # along the track it really took, nobody could hear it
             a = ctx.book.retract(gap.alert_id, ts, "reappeared: along its track between the two positions the "
@@ -262,6 +318,7 @@ def on_fix(vs: VesselState, ts: int, lon: float, lat: float, sog: float | None, 
         out += _publish(vs, gap, ctx, p, ts, None)
         out += _attach_early(vs, gap, ctx, ts)
     out += _publish(vs, gap, ctx, p, ts, (ts, lon, lat, sog))
+    _trace(ctx, vs, ts, "alerted", gap, alert_id=gap.alert_id)
     vs.sat_early = None
     if gap.alert_id is not None:
         closed = [*(vs.dark_closed or []), (gap.alert_id, gap.start_ts, ts, gap.zone)]

@@ -221,10 +221,14 @@ class SatMatcher:
                 out += self._resolve([part], vessels, now)
         return out, due
 
-    def flush_late(self, vessels: Mapping[int, VesselState]) -> list[Alert]:
-        """Late scenes taken since the last flush: their parts as of their resolution scan."""
+    def flush_late(self, vessels: Mapping[int, VesselState],
+                   complete: Callable[[SceneKey], bool] | None = None) -> list[Alert]:
+        """Late scenes taken since the last flush (those ``complete`` accepts): their parts as of their
+        resolution scan."""
         out: list[Alert] = []
         for key in sorted(self.late):
+            if complete is not None and not complete(key):
+                continue
             scene = self.late.pop(key)
             at = resolve_at(scene.due_ms, self.scan_ms)
             if key in self.late_awaiting:  # more detections of a scene already sent: a new part replaces it
@@ -280,7 +284,7 @@ class SatMatcher:
         cands = []
         for mmsi in sorted(keep):
             c = est[mmsi]
-            cands.append(c if c.dark else c._replace(identity=self.ctx.identities.identity(mmsi)))
+            cands.append(c if c.dark else c._replace(identity=self.ctx.identities.identity_as_of(mmsi, as_of)))
         return ScenePart(key, dets, tuple(cands))
 
     def _candidate(self, vs: VesselState, t: int, as_of: int) -> SceneCandidate | None:
@@ -407,7 +411,7 @@ class SatMatcher:
                 kind=AlertKind.DARK_RENDEZVOUS, mmsi=(mmsi,), start_ms=d.ts_ms, zone=zone.name, closed=False,
                 end_ms=d.ts_ms, updated_ms=now, severity=Severity.HIGH, score=min(1.0, 0.5 + d.confidence / 2),
                 geometry=point_geometry(d.lon, d.lat),
-                vessels=(ident if ident is not None else self.ctx.identities.identity(mmsi),),
+                vessels=(ident if ident is not None else self.ctx.identities.identity_as_of(mmsi, now),),
                 detection_ids=(d.detection_id,), extra_id=d.detection_id, evidence=evidence,
                 summary=f"unidentified vessel {m:.0f} m from loitering {mmsi} in {zone.name} ({d.sensor})")
         else:

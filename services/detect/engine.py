@@ -53,6 +53,7 @@ _NEVER = -(2**62)
 _GLITCH_MIN_JUMP_M = 250.0
 _HOUSEKEEPING_MS = 3_600_000
 _NAV_AT_ANCHOR, _NAV_MOORED = 1, 5
+_STOPPED_KN = 0.5
 _STATE_ATTRS = ("vessels", "counters", "coverage", "watermark", "max_ts", "_heap", "_seq", "_next_scan", "_due",
                 "_events_since_scan", "_next_housekeeping", "_n_records", "_n_positions", "_barrier", "_rv_out")
 # per zone, the parameters the per-report path reads (a tuple: cheaper than attribute lookups)
@@ -188,11 +189,18 @@ class Engine:
         self.sat.on_late_detection(det, self.front_ms(), self.counters)
         return []
 
-    def flush_late(self) -> list[Alert]:
-        """Resolve (offline) or publish the parts of (streaming) the late scenes taken since the last call."""
+    def flush_late(self, complete: Callable[[SceneKey], bool] | None = None) -> list[Alert]:
+        """Resolve (offline) or publish the parts of (streaming) the late scenes taken since the last call —
+        those ``complete`` accepts (every detection of the scene in: the streaming unit knows its satellite
+        partitions have moved past it), all of them by default."""
         if not self.sat.late:
             return []
-        return self.sat.flush_late(self.vessels)
+        return self.sat.flush_late(self.vessels, complete)
+
+    def _auto_flush(self) -> list[Alert]:
+        """Offline (one engine, input in event order) late scenes are complete when taken; with the scene
+        exchange the streaming unit flushes them itself (``flush_late``)."""
+        return self.flush_late() if self.sat.late and not self.sat.exchange else []
 
     def _push_static(self, rec: StaticVesselData | IdentityChange) -> None:
         self._count("static")
@@ -218,18 +226,18 @@ class Engine:
             return []
         return self._pushed(ts)
 
-    def _identity_update(self, rec: StaticVesselData | IdentityChange) -> bool:
+    def _identity_update(self, rec: StaticVesselData | IdentityChange, at_ms: int) -> bool:
         if type(rec) is IdentityChange:
             self.ctx.identities.set(rec.mmsi, rec.identity)
             return True
-        return self.ctx.identities.update(rec)  # type: ignore[arg-type]
+        return self.ctx.identities.update(rec, at_ms)  # type: ignore[arg-type]
 
     def _on_static(self, rec: StaticVesselData | IdentityChange, now: int) -> list[Alert]:
         """Static data at event time ``now``: identities, go-fast retractions; stage 1 passes changes on."""
         if not self._vessel_kinds:
-            self._identity_update(rec)
+            self._identity_update(rec, now)
             return []
-        if not self._identity_update(rec):
+        if not self._identity_update(rec, now):
             return []
         vs = self.vessels.get(rec.mmsi)
         out = go_fast.on_identity(vs, now, self.ctx) if vs is not None else []
@@ -241,7 +249,7 @@ class Engine:
 
     def advance_watermark(self, wm_ms: int) -> list[Alert]:
         """Move the watermark forward (never back) and handle everything it passes (and late scenes)."""
-        out = self.flush_late()
+        out = self._auto_flush()
         if wm_ms <= self.watermark:
             return out
         self.watermark = wm_ms
@@ -359,6 +367,12 @@ class Engine:
             return []
         return self.sat.resolve_late(key, others, self.vessels)
 
+    def trace_open_silences(self) -> None:
+        """(review mode, ``ctx.trace``) Record the silences still going on at the end of the input."""
+        now = self.max_ts + 1
+        for mmsi in sorted(self.vessels):
+            dark_period.trace_open(self.vessels[mmsi], now, self.ctx, self.coverage)
+
     def finish(self) -> list[Alert]:
         """End of input: handle every buffered record (the watermark moves to the last event time)."""
         if self.max_ts == _NEVER:
@@ -369,7 +383,7 @@ class Engine:
     def _drain(self, wm: int) -> list[Alert]:
         """Handle the records before the watermark ``wm`` and the scans at or before it (strictly before the
         coverage horizon, when one is set), after the late satellite scenes taken meanwhile."""
-        out: list[Alert] = self.flush_late() if self.sat.late else []
+        out: list[Alert] = self._auto_flush()
         if self._barrier is not None:
             return out
         events_to = wm
@@ -462,7 +476,7 @@ class Engine:
         if not isinstance(ident, Identity):
             t, x, y = (vs.prev_ts, vs.prev_lon, vs.prev_lat) if at_prev and vs.prev_ts >= 0 else \
                 (vs.last_ts, vs.last_lon, vs.last_lat)
-            ident = vs.ident = Identity(Segment.start(t, x, y))
+            ident = vs.ident = Identity(Segment.start(t, x, y), identity.is_placeholder_mmsi(vs.mmsi))
         return ident
 
     def _unreachable(self, vs: VesselState, r: PositionReport, lon: float, lat: float) -> list[Alert]:
@@ -481,7 +495,8 @@ class Engine:
             vs.prev_ts = -1
             dt_s = max(0.001, (ts - from_ts) / 1000.0)
             dist_m = haversine_m(from_lon, from_lat, lon, lat)
-            return self._accept(vs, r, lon, lat, dt_s, dist_m, dist_m / dt_s * KN_PER_MPS, jumped=True)
+            out = self._accept(vs, r, lon, lat, dt_s, dist_m, dist_m / dt_s * KN_PER_MPS, jumped=True)
+            return out + self._identity_alerts(vs, ident, ts)
         return self._to_segment(vs, ident, ts, lon, lat, held=False)
 
     def _to_segment(self, vs: VesselState, ident: Identity, ts: int, lon: float, lat: float,
@@ -570,7 +585,8 @@ class Engine:
         candidate = (zone is not None and speed is not None and 0.0 <= speed <= rv_max_kn and not flagged
                      and nav != _NAV_MOORED and not jumped
                      and ctx.ports.farther_than(lon, lat, rv_port_m)
-                     and not (nav == _NAV_AT_ANCHOR and ctx.coast.distance_m(lon, lat) < p.dark_offshore_min_m))
+                     and not (nav == _NAV_AT_ANCHOR and ctx.coast.distance_m(lon, lat) < p.dark_offshore_min_m)
+                     and not (speed <= _STOPPED_KN and ctx.coast.near_shore(lon, lat, p.rv_stopped_min_shore_m)))
         if self._rv_direct:
             if candidate:
                 prev = (last_ts, vs.last_lon, vs.last_lat) if last_ts >= 0 else None

@@ -17,7 +17,10 @@ makes — with the two places ≥ ``id_min_separation_m`` (10 km) apart where it
 switches: *far_apart* — several transmitters, a placeholder MMSI such as 412000000 shared by ships hundreds
 of km apart), or, for hops that came straight back, ≥ 500 m apart with the segment's fixes all within 600 m
 of each other (*alternating* — two transmitters in two fixed spots, e.g. every 30 s between two spots 1 km
-apart; not the scattered fixes of a ship whose satellite reports arrive out of order). The alert lists the
+apart; not the scattered fixes of a ship whose satellite reports arrive out of order). A **placeholder**
+MMSI (``MID`` followed by zeros, one repeated digit, a run of consecutive digits: a default no authority
+assigns) is an anomaly as soon as it is heard in two places ≥ 10 km apart that no vessel could connect,
+however few its fixes. The alert lists the
 segments (fixes, time span, sample positions), the hops (distance, implied speed) and whether the MMSI
 looks like a placeholder (``MID`` followed by zeros, one repeated digit, a run of consecutive digits). It
 closes after ``id_quiet_s`` (6 h) without a switch. While an MMSI has an identity anomaly (for 24 h after
@@ -110,11 +113,12 @@ class Segment:
 class Identity:
     """Per-MMSI identity state, created at the first fix the main track cannot take (most vessels: None)."""
 
-    __slots__ = ("alert_id", "alts", "flag_until", "hops", "last_seg", "last_switch_ts", "main", "start_ts",
-                 "switches", "zone")
+    __slots__ = ("alert_id", "alts", "flag_until", "hops", "last_seg", "last_switch_ts", "main", "placeholder",
+                 "start_ts", "switches", "zone")
 
-    def __init__(self, main: Segment) -> None:
+    def __init__(self, main: Segment, placeholder: bool = False) -> None:
         self.main = main  # the main track's fixes since this state exists (for evidence)
+        self.placeholder = placeholder  # the MMSI is a placeholder (is_placeholder_mmsi)
         self.alts: list[Segment] = []
         self.last_seg: Segment | None = main
         self.hops: list[tuple[int, int, int, float, float]] = []  # ts, from, to, distance_m, implied_kn
@@ -184,15 +188,21 @@ class Identity:
             del self.hops[0]
 
     def swap(self, seg: Segment) -> None:
-        """A track jump: the segment becomes the main track, the old main track a segment."""
+        """A track jump: the segment becomes the main track, the old main track a segment (with the switches
+        and distances of the jump between them)."""
         i = self.alts.index(seg)
-        self.alts[i] = self.main
+        old = self.main
+        old.switches, old.hop_m = seg.switches, seg.hop_m
+        self.alts[i] = old
         self.main = seg
 
     def anomalous(self, p: DetectionParams) -> Segment | None:
         """The segment that makes this MMSI an identity anomaly (most switches), or None."""
         best: Segment | None = None
         for seg in self.alts:
+            if self.placeholder and seg.switches and seg.hop_m and \
+                    statistics.median(seg.hop_m) >= p.id_min_separation_m:
+                return seg  # a placeholder MMSI heard in places no vessel connects: shared, however few fixes
             if seg.n < p.id_min_segment_fixes or seg.switches < p.id_min_transitions:
                 continue
             # how far apart the places are, measured where the MMSI switched between them (segments move)
@@ -208,7 +218,8 @@ class Identity:
 
     def draft(self, mmsi: int, ctx: DetectContext, p: DetectionParams, now: int, *, closed: bool) -> AlertDraft:
         assert self.zone is not None
-        segs = [self.main, *(s for s in self.alts if s.n >= p.id_min_segment_fixes)]
+        segs = [self.main, *(s for s in self.alts
+                             if s.n >= p.id_min_segment_fixes or (self.placeholder and s.switches))]
         placeholder = is_placeholder_mmsi(mmsi)
         pattern = "alternating" if any(s.held for s in segs[1:]) else "far_apart"
         severity = Severity.HIGH if placeholder or len(segs) >= 3 else Severity.MEDIUM

@@ -58,18 +58,23 @@ def final_alerts(versions: Iterable[Alert]) -> list[Alert]:
 
 
 def run_records(records: list[Record], zones: ZoneIndex, ports: PortIndex, params: ParamSet,
-                grace_ms: int = DEFAULT_GRACE_MS) -> tuple[list[Alert], Engine]:
+                grace_ms: int = DEFAULT_GRACE_MS,
+                trace: list[dict[str, Any]] | None = None) -> tuple[list[Alert], Engine]:
+    """Every record through one engine; ``trace``: collect the explained decisions (``msa review``)."""
     engine = Engine(zones, ports, params, grace_ms)
+    engine.ctx.trace = trace
     versions: list[Alert] = []
     for rec in records:
         versions += engine.process(rec)
     versions += engine.finish()
+    if trace is not None:
+        engine.trace_open_silences()
     return versions, engine
 
 
 def run_offline(inputs: Sequence[Path], sat_files: Sequence[Path] = (), zones_path: Path | None = None,
                 params_path: Path | None = None, grace_ms: int = DEFAULT_GRACE_MS,
-                infer_anchorage_vessels: int = 0) -> OfflineResult:
+                infer_anchorage_vessels: int = 0, trace: list[dict[str, Any]] | None = None) -> OfflineResult:
     zones = load_zones(zones_path)
     ports = load_ports()
     params = ParamSet.build(zones, load_params_file(params_path) if params_path else None)
@@ -84,7 +89,7 @@ def run_offline(inputs: Sequence[Path], sat_files: Sequence[Path] = (), zones_pa
         inferred = infer_anchorages(fixes, min_vessels=infer_anchorage_vessels)
         ports = ports.with_extra(inferred)
         counters["inferred_anchorages"] = len(inferred)
-    versions, engine = run_records(records, zones, ports, params, grace_ms)
+    versions, engine = run_records(records, zones, ports, params, grace_ms, trace)
     stats: dict[str, Any] = {**counters, **engine.stats(), "alert_versions": len(versions)}
     return OfflineResult(final_alerts(versions), len(versions), stats)
 

@@ -80,6 +80,7 @@ class DetectionParams:
     rv_max_drift_kn: float = 2.0
     rv_candidate_max_speed_kn: float = 6.0
     rv_high_duration_s: float = 7200.0
+    rv_stopped_min_shore_m: float = 2000.0  # a stopped vessel closer to the shore is moored or at anchor
     rv_anchorage_min_vessels: int = 5  # an inferred anchorage: this many vessels stopped within ~1.5 km…
     rv_anchorage_window_s: float = 172800.0  # … within 48 h, within terrestrial range of a coast
     # dark vessel / dark rendezvous (satellite detections)

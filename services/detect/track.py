@@ -92,16 +92,21 @@ class VesselStatic:
     length_m: float | None = None
 
 
-class IdentityBook:
-    """Static data per MMSI merged across types 5 / 24A / 24B (later non-empty values win)."""
+_IDENTITY_HISTORY = 4  # identity changes remembered per MMSI (a late satellite scene names vessels as they were)
 
-    __slots__ = ("_by_mmsi",)
+
+class IdentityBook:
+    """Static data per MMSI merged across types 5 / 24A / 24B (later non-empty values win), with the last few
+    changes and when they happened (``identity_as_of``)."""
+
+    __slots__ = ("_by_mmsi", "_changes")
 
     def __init__(self) -> None:
         self._by_mmsi: dict[int, VesselStatic] = {}
+        self._changes: dict[int, list[tuple[int, VesselStatic]]] = {}
 
-    def update(self, s: StaticVesselData) -> bool:
-        """Merge; returns True when something changed."""
+    def update(self, s: StaticVesselData, at_ms: int | None = None) -> bool:
+        """Merge (``at_ms``: when it applies, default its own time); returns True when something changed."""
         old = self._by_mmsi.get(s.mmsi) or VesselStatic()
         length = s.length_m if s.length_m else old.length_m
         new = VesselStatic(
@@ -110,11 +115,11 @@ class IdentityBook:
         if new == old and s.mmsi in self._by_mmsi:
             return False
         self._by_mmsi[s.mmsi] = new
+        changes = self._changes.setdefault(s.mmsi, [])
+        changes.append((s.ts_ms if at_ms is None else at_ms, new))
+        if len(changes) > _IDENTITY_HISTORY:
+            del changes[0]
         return True
-
-    def known(self, mmsi: int) -> bool:
-        """Static data has been seen for this MMSI."""
-        return mmsi in self._by_mmsi
 
     def static(self, mmsi: int) -> VesselStatic | None:
         return self._by_mmsi.get(mmsi)
@@ -132,6 +137,18 @@ class IdentityBook:
         return None if s is None else s.length_m
 
     def identity(self, mmsi: int) -> VesselIdentity:
-        s = self._by_mmsi.get(mmsi) or VesselStatic()
+        return self._identity(mmsi, self._by_mmsi.get(mmsi))
+
+    def identity_as_of(self, mmsi: int, t_ms: int) -> VesselIdentity:
+        """The identity the vessel had declared before ``t_ms`` (as far as the last few changes tell)."""
+        changes = self._changes.get(mmsi)
+        if not changes:
+            return self.identity(mmsi)
+        known = [s for at, s in changes if at < t_ms]
+        return self._identity(mmsi, known[-1] if known else None)
+
+    @staticmethod
+    def _identity(mmsi: int, s: VesselStatic | None) -> VesselIdentity:
+        s = s or VesselStatic()
         return VesselIdentity(mmsi=mmsi, name=s.name, call_sign=s.call_sign, imo=s.imo,
                               flag=flag_from_mmsi(mmsi), ship_type=s.ship_type, length_m=s.length_m)

@@ -163,9 +163,11 @@ def detectors(migrated_database_url: str, unique: str, tmp_path: Path) -> Iterat
         d.close()
 
 
-def replay(scenario: Path, suffix: str) -> None:
-    _run(["replay", str(scenario / "ais.nmea"), str(scenario / "sat.geojson"), "--max", "--no-progress",
-          "--topic-suffix", suffix])
+def replay(scenario: Path, suffix: str, sat_delay_s: float = 0.0, speed: float | None = None) -> None:
+    late = ["--sat-delay-s", str(sat_delay_s)] if sat_delay_s else []
+    pace = ["--speed", str(speed)] if speed else ["--max"]
+    _run(["replay", str(scenario / "ais.nmea"), str(scenario / "sat.geojson"), *pace, "--no-progress",
+          "--topic-suffix", suffix, *late])
 
 
 def assert_same(got: dict[str, dict[str, Any]], want: dict[str, dict[str, Any]], logs: str) -> None:
@@ -189,6 +191,24 @@ async def test_equivalence_with_offline(scenario: str, instances: int, scenario_
     replay(prepared(scenario_dir, scenario), detectors.suffix)
     for i in range(instances):
         detectors.start(f"d{i}")
+    sink = Sink()
+    await collect(kafka_bootstrap, f"alerts.v1{detectors.suffix}", sink, _matches(want))
+    assert_same(sink.final(), want, detectors.logs())
+    assert not sink.conflicts
+
+
+@pytest.mark.parametrize("late_h", [1, 6])
+async def test_satellite_products_hours_late_give_the_offline_alerts(late_h: int, scenario_dir: Path,
+                                                                    detectors: Detectors, kafka_bootstrap: str) -> None:
+    """SAR detections published 1 h and 6 h (event time) after acquisition — as products reach an operations
+    centre — while the AIS goes on: the detector judges them as offline judges them on time (the merged
+    scenarios: dark vessels, dark rendezvous, SAR evidence on dark periods on- and offshore)."""
+    scenario = prepared(scenario_dir, "all")
+    want = offline_alerts(scenario)
+    assert any(d["kind"] in ("dark_vessel", "dark_rendezvous") for d in want.values())
+    assert any(d["kind"] == "dark_period" and d["detection_ids"] for d in want.values())
+    detectors.start("d0")  # live: the detector is past a scene's time when its detections come
+    await asyncio.to_thread(replay, scenario, detectors.suffix, late_h * 3600, 1800.0)
     sink = Sink()
     await collect(kafka_bootstrap, f"alerts.v1{detectors.suffix}", sink, _matches(want))
     assert_same(sink.final(), want, detectors.logs())

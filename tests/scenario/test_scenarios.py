@@ -1,7 +1,8 @@
 """Scenario tests: every simulated scenario merged into one recording per seed (1, 2), through the real
 ``msa detect`` subprocess.
 
-Targets of issue 4: every kind recall ≥ 0.95 and precision ≥ 0.90 over the seeds, no decoy flagged.
+Targets (issues 4 and 10): every kind recall ≥ 0.95 and precision ≥ 0.90 over the seeds, overall and in each
+regime (coast: shore reception; offshore: satellite AIS only), no decoy flagged.
 Golden files (seed 1, one per scenario, split by the scenario number in the MMSIs) pin the alert set on
 (alert_id, kind, mmsi, zone, status); regenerate with ``MSA_REGEN_GOLDEN=1 pytest tests/scenario``.
 """
@@ -41,6 +42,11 @@ def test_targets_over_seeds(merged_run: MergedRun) -> None:
         assert stats.events > 0, kind
         assert stats.recall is not None and stats.recall >= 0.95, f"{kind}\n{report}"
         assert stats.precision is not None and stats.precision >= 0.90, f"{kind}\n{report}"
+    for regime, table in total.regimes.items():
+        for kind, stats in table.items():
+            assert stats.events > 0, f"{kind} has no {regime} event"
+            assert stats.recall is not None and stats.recall >= 0.95, f"{kind} {regime}\n{report}"
+            assert stats.precision is not None and stats.precision >= 0.90, f"{kind} {regime}\n{report}"
     assert not total.decoys_flagged, report
 
 

@@ -51,6 +51,7 @@ class EngineLike(Protocol):
     def awaiting_late(self) -> list[tuple[int, SceneKey]]: ...
     def resolve_late(self, key: SceneKey, others: list[ScenePart]) -> list[Alert]: ...
     def max_late_ms(self) -> int: ...
+    def flush_late(self, complete: Callable[[SceneKey], bool] | None = None) -> list[Alert]: ...
 
 
 # (state bytes or None, role: "vessel" for stage 1, "pairs" for stage 2) → engine
@@ -161,6 +162,9 @@ class DetectEngine:
 
     def max_late_ms(self) -> int:
         return self.engine.max_late_ms()
+
+    def flush_late(self, complete: Callable[[SceneKey], bool] | None = None) -> list[Alert]:
+        return self.engine.flush_late(complete)
 
     def set_owner(self, owns: Callable[[float, float], bool]) -> None:
         from services.detect import rendezvous

@@ -118,6 +118,9 @@ class VesselUnit:
         self.cov = cov if cov is not None else CoverageOut(self.src, self.engine.coverage_bucket_ms())
         self.complete_ms: object = _UNSET  # coverage of the other units is complete before this (None: no limit)
         self.published: UnitClock | None = None
+        # per satellite source, the scene of the last detection taken from it: a scene's detections are
+        # consecutive on its partition, so a late scene is complete once no active source still ends on it
+        self.sat_last: dict[str, tuple[int, str]] = {}
 
     # ---- inputs --------------------------------------------------------------------------------------
     def add_coverage(self, summary: CoverageSummary) -> None:
@@ -167,13 +170,17 @@ class VesselUnit:
             self.complete_ms = complete_ms
             alerts += engine.set_coverage_complete(complete_ms)
         n = 0
-        for _, _, _, rec in self.merger.pop_ready():
+        sat_last = self.sat_last
+        for src, _, _, rec in self.merger.pop_ready():
             n += 1
             if rec is None:
                 continue
+            if type(rec) is SatelliteDetection:
+                sat_last[str(src)] = (rec.ts_ms, rec.scene_id)
             got = engine.process(rec)
             if got:
                 alerts += got
+        alerts += engine.flush_late(self._scene_complete)
         alerts += _advance(engine, self.merger, self.grace_ms, floor_ms)
         while (waiting := engine.awaiting_scenes()) is not None:
             scan_ms, keys = waiting
@@ -197,6 +204,11 @@ class VesselUnit:
             self.published = clock
             out.exchange.append(clock)
         return n
+
+    def _scene_complete(self, key: tuple[int, str]) -> bool:
+        sources = self.merger.sources
+        return not any(last == key and not sources[src].idle for src, last in self.sat_last.items()
+                       if src in sources)
 
     def inputs_idle(self) -> bool:
         return all(s.idle for s in self.merger.sources.values())
