@@ -28,6 +28,31 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="also exclude cells where ≥ N distinct vessels sat still (0 = off)")
     p.add_argument("--stats", action="store_true", help="print engine counters as JSON on stderr")
     p.set_defaults(func=_detect)
+    r = sub.add_parser("review", help="what the detectors make of real recordings, explained (JSON)",
+                       description="For each recording: every alert and every silence the dark-period rule "
+                                   "looked at, with the decision taken and why — for an analyst to judge.")
+    r.add_argument("inputs", nargs="+", type=Path, help="recordings (anything msa detect reads)")
+    r.add_argument("--zones", type=Path, default=None, help="zones (default: one covering the world)")
+    r.add_argument("--min-silence-s", type=float, default=3600.0, help="silences listed from this long")
+    r.add_argument("--out", default="-", help="output JSON file, '-' for stdout")
+    r.set_defaults(func=_review)
+
+
+def _review(args: argparse.Namespace) -> int:
+    from geo.zones import ZoneFileError
+    from services.detect.reading import InputError
+    from services.detect.review import WORLD_ZONES, dumps, review_files
+
+    try:
+        text = dumps(review_files(args.inputs, args.zones or WORLD_ZONES, args.min_silence_s))
+    except (ZoneFileError, InputError) as exc:
+        log.error("%s", exc)
+        return 2
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+    return 0
 
 
 def _detect(args: argparse.Namespace) -> int:
