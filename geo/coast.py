@@ -34,7 +34,7 @@ class CoastFileError(RuntimeError):
 class CoastDistance:
     """Metres to the nearest coastline (negative on land) for any (lon, lat)."""
 
-    __slots__ = ("_cache", "_fine", "_grid", "_scale_m")
+    __slots__ = ("_bounds", "_cache", "_fine", "_grid", "_scale_m")
 
     def __init__(self, grid: memoryview, scale_m: float) -> None:
         if len(grid) != _NX * _NY:
@@ -43,6 +43,7 @@ class CoastDistance:
         self._scale_m = scale_m
         self._cache: dict[tuple[int, int], float] = {}
         self._fine: dict[tuple[int, int], float] = {}
+        self._bounds: dict[int, tuple[float, float]] = {}
 
     def _at(self, ix: int, iy: int) -> float:
         iy = min(_NY - 1, max(0, iy))
@@ -80,7 +81,23 @@ class CoastDistance:
         return d < within_m
 
     def offshore(self, lon: float, lat: float, min_m: float = TERRESTRIAL_RANGE_M) -> bool:
-        """Beyond ``min_m`` from every coast (out of shore receivers' range by default)."""
+        """``distance_m(lon, lat) >= min_m``: beyond ``min_m`` from every coast (out of shore receivers' range
+        by default). Called for many fixes, so it is answered from the grid cell's corner values when they
+        decide it (an interpolation lies between its corners), and interpolated only near ``min_m``."""
+        x = (lon + 180.0) / _STEP_DEG
+        y = (lat + 90.0) / _STEP_DEG
+        ix, iy = math.floor(x), math.floor(y)
+        key = (ix % _NX) * _NY + iy
+        b = self._bounds.get(key)
+        if b is None:
+            corners = (self._at(ix, iy), self._at(ix + 1, iy), self._at(ix, iy + 1), self._at(ix + 1, iy + 1))
+            if len(self._bounds) > 1 << 20:
+                self._bounds.clear()
+            b = self._bounds[key] = (min(corners), max(corners))
+        if b[0] > min_m + 1.0:
+            return True
+        if b[1] < min_m - 1.0:
+            return False
         return self.distance_m(lon, lat) >= min_m
 
 

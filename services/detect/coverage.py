@@ -90,7 +90,7 @@ class CoverageGrid:
 
     def offshore(self, lon: float, lat: float) -> bool:
         """Beyond terrestrial range (the satellite regime); without a coastline everything is coastal."""
-        return self.coast is not None and self.coast.distance_m(lon, lat) >= self.offshore_min_m
+        return self.coast is not None and self.coast.offshore(lon, lat, self.offshore_min_m)
 
     def _disc(self, cx: int, cy: int, radius_m: float, offshore_only: bool) -> tuple[tuple[int, int], ...]:
         """The cells whose centre lies within ``radius_m`` (+ half a cell) of cell (cx, cy)'s centre;

@@ -238,6 +238,9 @@ def _new_gap(vs: VesselState, ctx: DetectContext, grid: CoverageGrid, counters: 
     p = ctx.params.for_zone(vs.last_zone)
     if not regular(vs, p):
         return None, -1
+    soonest = vs.last_ts + int(min(p.dark_threshold_s, p.dark_threshold_offshore_s) * 1000)
+    if now_ms < soonest:  # (most vessels at most scans: no need to look up the coast yet)
+        return None, soonest
     thr, offshore = threshold_ms(vs, p, grid)
     if now_ms < vs.last_ts + thr:
         return None, vs.last_ts + thr

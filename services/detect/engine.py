@@ -1,7 +1,7 @@
 """The pure detection engine: records in, alert versions out, driven by event time only.
 
-``process`` buffers each record in a time-ordered heap and moves the watermark to (max event time seen −
-grace). Everything older than the watermark is then handled in event-time order, interleaved with scans
+``process`` buffers each record (``buffer.py``, in event-time order) and moves the watermark to (max event
+time seen − grace). Everything older than the watermark is then handled in event-time order, interleaved with scans
 at fixed multiples of ``scan_interval_ms`` (dark periods opening, runs and meetings ending, satellite
 detections resolving). A record older than the watermark is late: counted and ignored (a late position
 may still retract a dark period it disproves). No wall-clock reads: the same records give the same alerts
@@ -16,7 +16,6 @@ those. Satellite scenes are resolved across stage-1 engines by exchanging ``Scen
 
 from __future__ import annotations
 
-import heapq
 import pickle
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
@@ -28,6 +27,7 @@ from geo.zones import ZoneIndex
 from msa.domain import Alert, AlertStatus, PositionReport, Record, SatelliteDetection, SceneFootprint, StaticVesselData
 from services.detect import dark_period, go_fast, identity
 from services.detect.alerts import AlertBook
+from services.detect.buffer import EventBuffer
 from services.detect.context import DetectContext
 from services.detect.coverage import CoverageGrid, cell_of
 from services.detect.dark_vessel import SatMatcher, SceneKey, ScenePart, resolve_at
@@ -48,13 +48,13 @@ __all__ = ["ENGINE_ROLES", "Engine", "EngineRole"]
 EngineRole = Literal["all", "vessel", "pairs"]
 ENGINE_ROLES: tuple[EngineRole, ...] = ("all", "vessel", "pairs")
 
-_SNAPSHOT_VERSION = 3  # 3: track histories, reception model, identity segments, late satellite scenes
+_SNAPSHOT_VERSION = 4  # 3: track histories, reception model, identity segments, late satellite scenes; 4: buffer
 _NEVER = -(2**62)
 _GLITCH_MIN_JUMP_M = 250.0
 _HOUSEKEEPING_MS = 3_600_000
 _NAV_AT_ANCHOR, _NAV_MOORED = 1, 5
 _STOPPED_KN = 0.5
-_STATE_ATTRS = ("vessels", "counters", "coverage", "watermark", "max_ts", "_heap", "_seq", "_next_scan", "_due",
+_STATE_ATTRS = ("vessels", "counters", "coverage", "watermark", "max_ts", "_buf", "_seq", "_next_scan", "_due",
                 "_events_since_scan", "_next_housekeeping", "_n_records", "_n_positions", "_barrier", "_rv_out")
 # per zone, the parameters the per-report path reads (a tuple: cheaper than attribute lookups)
 _Hot = tuple[DetectionParams, float, float, float, float, float, float, float]
@@ -88,7 +88,7 @@ class Engine:
                                + 2 * scan_interval_ms)
         self.watermark = _NEVER
         self.max_ts = _NEVER
-        self._heap: list[tuple[Any, ...]] = []
+        self._buf = EventBuffer()
         self._seq = 0
         self._next_scan = -1
         self._due = -1
@@ -141,7 +141,7 @@ class Engine:
                 if vs is None:
                     return []
                 return dark_period.on_late_fix(vs, ts, self.watermark, self.ctx)
-            heapq.heappush(self._heap, (ts, 0, rec.mmsi, rec.lat, rec.lon, self._seq, rec))
+            self._buf.push((ts, 0, rec.mmsi, rec.lat, rec.lon, self._seq, rec))
         elif isinstance(rec, StaticVesselData):  # applies at its event time, like a position
             self._push_static(rec)
         elif isinstance(rec, SatelliteDetection | SceneFootprint):
@@ -155,7 +155,7 @@ class Engine:
                 self._count("late_beyond_grace")
                 return []
             rank, lat, lon = (2, rec.lat, rec.lon) if isinstance(rec, SatelliteDetection) else (1, 0.0, 0.0)
-            heapq.heappush(self._heap, (ts, rank, 0, lat, lon, self._seq, rec))
+            self._buf.push((ts, rank, 0, lat, lon, self._seq, rec))
         else:
             self._count("other")
             return []
@@ -170,7 +170,7 @@ class Engine:
             if wm > self.watermark:
                 self.watermark = wm
                 ns = self._next_scan
-                if self._heap[0][0] < wm or 0 <= ns <= wm:
+                if self._buf.first_ts() < wm or 0 <= ns <= wm:  # type: ignore[operator]
                     return self._drain(wm)
         return []
 
@@ -182,7 +182,7 @@ class Engine:
                               .sat_match_window_s * 1000)
         ns = self._next_scan
         if ns < 0 or resolve_at(due, self.scan_interval_ms) >= ns:
-            heapq.heappush(self._heap, (det.ts_ms, 2, 0, det.lat, det.lon, self._seq, det))
+            self._buf.push((det.ts_ms, 2, 0, det.lat, det.lon, self._seq, det))
             self._seq += 1
             return self._drain(self.watermark)
         self._count("detections")
@@ -208,7 +208,7 @@ class Engine:
         if at < self.watermark:  # late, but an identity is worth having: from the watermark on, in order
             self._count("late_static")
             at = self.watermark
-        heapq.heappush(self._heap, (at, -1, rec.mmsi, 0.0, 0.0, self._seq, rec))
+        self._buf.push((at, -1, rec.mmsi, 0.0, 0.0, self._seq, rec))
 
     def _process_pairs(self, rec: Record | RendezvousInput | IdentityChange) -> list[Alert]:
         """The "pairs" role: rendezvous inputs and identities (``IdentityChange`` or static data), each applied
@@ -218,7 +218,7 @@ class Engine:
             if ts < self.watermark:
                 self._count("late_beyond_grace")
                 return []
-            heapq.heappush(self._heap, (ts, 0, rec.mmsi, rec.lat, rec.lon, self._seq, rec))
+            self._buf.push((ts, 0, rec.mmsi, rec.lat, rec.lon, self._seq, rec))
         elif type(rec) is IdentityChange or isinstance(rec, StaticVesselData):
             self._push_static(rec)
         else:
@@ -275,12 +275,12 @@ class Engine:
     def heard_complete_ms(self) -> int:
         """Every own fix before this event time has been handled (and logged for ``take_heard``): the
         earliest buffered record, or the watermark (nothing earlier can still be accepted)."""
-        heap = self._heap
-        return min(self.watermark, heap[0][0]) if heap else self.watermark
+        first = self._buf.first_ts()
+        return self.watermark if first is None else min(self.watermark, first)
 
     def buffered(self) -> int:
         """Records waiting for the watermark (or the coverage horizon)."""
-        return len(self._heap)
+        return len(self._buf)
 
     def record_heard(self) -> None:
         """From now on, remember what this engine's own vessels are heard, for ``take_heard``."""
@@ -300,8 +300,8 @@ class Engine:
     def front_ms(self) -> int:
         """Every record before this event time has been handled and every scan at or before it done (its
         rendezvous inputs and scene parts taken out): nothing this engine emits later is earlier."""
-        heap = self._heap
-        front = min(self.watermark, heap[0][0]) if heap else self.watermark
+        first = self._buf.first_ts()
+        front = self.watermark if first is None else min(self.watermark, first)
         if self._barrier is not None:
             front = min(front, self._barrier)
         if self._horizon is not None:
@@ -390,20 +390,20 @@ class Engine:
         h = self._horizon
         if h is not None and wm >= h:
             events_to, wm = h, h - 1
-        heap = self._heap
+        buf = self._buf
         step = self.scan_interval_ms
-        pop = heapq.heappop
+        pop_before = buf.pop_before
         on_position = self._on_position if self._vessel_kinds else self.rendezvous.on_input
         while True:
             if self._next_scan < 0:
-                if not heap or heap[0][0] >= events_to:
+                first = buf.first_ts()
+                if first is None or first >= events_to:
                     break
-                self._next_scan = (heap[0][0] // step + 1) * step
+                self._next_scan = (first // step + 1) * step
             ns = self._next_scan
             limit = ns if ns <= wm else events_to  # events strictly before the next scan (and the watermark)
             n = 0
-            while heap and heap[0][0] < limit:
-                item = pop(heap)
+            while (item := pop_before(limit)) is not None:
                 n += 1
                 if item[1] == 0:
                     alerts = on_position(item[-1])
@@ -419,7 +419,9 @@ class Engine:
             self._events_since_scan += n
             if ns > wm:
                 break
-            top = heap[0][0] if heap and heap[0][0] < events_to else None
+            top = buf.first_ts()
+            if top is not None and top >= events_to:
+                top = None
             if self._events_since_scan == 0:  # nothing happened: jump to the next thing that can
                 horizon = min(x for x in (self._due if self._due >= 0 else None, top, wm) if x is not None)
                 ns = max(ns, -(-horizon // step) * step)
@@ -585,7 +587,7 @@ class Engine:
         candidate = (zone is not None and speed is not None and 0.0 <= speed <= rv_max_kn and not flagged
                      and nav != _NAV_MOORED and not jumped
                      and ctx.ports.farther_than(lon, lat, rv_port_m)
-                     and not (nav == _NAV_AT_ANCHOR and ctx.coast.distance_m(lon, lat) < p.dark_offshore_min_m)
+                     and not (nav == _NAV_AT_ANCHOR and not ctx.coast.offshore(lon, lat, p.dark_offshore_min_m))
                      and not (speed <= _STOPPED_KN and ctx.coast.near_shore(lon, lat, p.rv_stopped_min_shore_m)))
         if self._rv_direct:
             if candidate:
@@ -665,6 +667,7 @@ class Engine:
         self._next_housekeeping = now + _HOUSEKEEPING_MS
         self.ctx.book.prune(now - self.retention_ms)
         self.coverage.prune(now - 2 * self._max_dark_ms)
+        self.rendezvous.prune_stopped(now)
         keep_from = now - self._history_ms
         idle = []
         for m, vs in self.vessels.items():
@@ -682,7 +685,7 @@ class Engine:
     # ---- state ---------------------------------------------------------------------------------------
     def stats(self) -> dict[str, int]:
         return {**self.counters, "records": self._n_records, "positions": self._n_positions,
-                "vessels_tracked": len(self.vessels), "buffered": len(self._heap),
+                "vessels_tracked": len(self.vessels), "buffered": len(self._buf),
                 "live_alerts": len(self.ctx.book)}
 
     def snapshot(self) -> bytes:

@@ -34,10 +34,10 @@ __all__ = ["MAX_FIXES", "MAX_STEP_S", "TOLERANCE_M", "Kept", "TrackHistory"]
 TOLERANCE_M = 150.0
 MAX_STEP_S = 600.0
 MAX_FIXES = 1500  # ~4 per minute over the horizon: beyond it, the oldest are dropped (counted)
-_TOL2 = TOLERANCE_M * TOLERANCE_M
 _MAX_STEP_MS = int(MAX_STEP_S * 1000)
 _RAD = math.pi / 180.0
 _DEG_PER_M = 1.0 / METRES_PER_DEG_LAT
+_TOL_DEG2 = (TOLERANCE_M * _DEG_PER_M) ** 2  # the tolerance, squared, in degrees of latitude
 
 
 class Kept(NamedTuple):
@@ -53,51 +53,55 @@ class Kept(NamedTuple):
 class TrackHistory:
     """Kept fixes of one vessel, oldest first (``ts`` in ms; ``v``: lon, lat, sog, cog per fix)."""
 
-    __slots__ = ("_kx", "_ky", "_vx", "_vy", "ts", "v")
+    __slots__ = ("_k", "ts", "v")
 
     def __init__(self) -> None:
         self.ts: array[int] = array("q")
         self.v: array[float] = array("f")
-        # dead reckoning of the last kept fix: position and velocity in degrees per ms
-        self._kx = self._ky = self._vx = self._vy = 0.0
+        # dead reckoning of the last kept fix: its time, position, velocity in degrees per ms and the cosine
+        # of its latitude (None before the first fix)
+        self._k: tuple[int, float, float, float, float, float] | None = None
 
     def __getstate__(self) -> tuple[object, ...]:
-        return (self.ts, self.v, self._kx, self._ky, self._vx, self._vy)
+        return (self.ts, self.v, self._k)
 
     def __setstate__(self, state: tuple[object, ...]) -> None:
-        self.ts, self.v, self._kx, self._ky, self._vx, self._vy = state  # type: ignore[assignment]
+        self.ts, self.v, self._k = state  # type: ignore[assignment]
 
     def __len__(self) -> int:
         return len(self.ts)
 
     def add(self, ts_ms: int, lon: float, lat: float, sog_kn: float, cog_deg: float) -> bool:
         """Offer an accepted fix (in time order); returns True when it was kept."""
-        ts = self.ts
-        if ts:
-            dt = ts_ms - ts[-1]
+        k = self._k
+        if k is not None:
+            kt, kx, ky, vx, vy, kc = k
+            dt = ts_ms - kt
             if dt < _MAX_STEP_MS:
-                dx = lon - (self._kx + self._vx * dt)
+                dx = lon - kx - vx * dt
                 if dx > 180.0:
                     dx -= 360.0
                 elif dx < -180.0:
                     dx += 360.0
-                dy = lat - (self._ky + self._vy * dt)
-                coslat = math.cos(lat * _RAD)
-                if (dx * coslat) ** 2 + dy * dy <= _TOL2 * _DEG_PER_M * _DEG_PER_M:
+                dx *= kc
+                dy = lat - ky - vy * dt
+                if dx * dx + dy * dy <= _TOL_DEG2:
                     return False
+        coslat = math.cos(lat * _RAD)
         if sog_kn > 0.0 and cog_deg >= 0.0:
             speed_deg_ms = sog_kn * MPS_PER_KN * _DEG_PER_M / 1000.0
-            self._vy = speed_deg_ms * math.cos(cog_deg * _RAD)
-            self._vx = speed_deg_ms * math.sin(cog_deg * _RAD) / max(0.01, math.cos(lat * _RAD))
-        elif sog_kn < 0.0 and ts and 0 < ts_ms - ts[-1] < _MAX_STEP_MS:  # no SOG: the velocity since the last kept
-            dt = ts_ms - ts[-1]
-            self._vx = ((lon - self._kx + 540.0) % 360.0 - 180.0) / dt
-            self._vy = (lat - self._ky) / dt
+            vy = speed_deg_ms * math.cos(cog_deg * _RAD)
+            vx = speed_deg_ms * math.sin(cog_deg * _RAD) / max(0.01, coslat)
+        elif sog_kn < 0.0 and k is not None and 0 < ts_ms - k[0] < _MAX_STEP_MS:  # no SOG: velocity since the last
+            dt = ts_ms - k[0]
+            vx = ((lon - k[1] + 540.0) % 360.0 - 180.0) / dt
+            vy = (lat - k[2]) / dt
         else:
-            self._vx = self._vy = 0.0
+            vx = vy = 0.0
+        self._k = (ts_ms, lon, lat, vx, vy, coslat)
+        ts = self.ts
         ts.append(ts_ms)
         self.v.extend((lon, lat, sog_kn, cog_deg))
-        self._kx, self._ky = lon, lat
         if len(ts) > MAX_FIXES:
             self._drop(len(ts) - MAX_FIXES)
         return True

@@ -97,7 +97,7 @@ def _push(values: list[float], v: float) -> None:
 class RendezvousDetector:
     """Feed it slow positions in event-time order (``on_fix``/``remove``) and the watermark (``on_scan``)."""
 
-    __slots__ = ("_grid", "_pairs_of", "_stopped", "_where", "ctx", "owns", "pairs")
+    __slots__ = ("_few_stops", "_grid", "_pairs_of", "_stopped", "_where", "ctx", "owns", "pairs")
 
     def __init__(self, ctx: DetectContext, owns: Callable[[Cell], bool] | None = None) -> None:
         self.ctx = ctx
@@ -107,6 +107,9 @@ class RendezvousDetector:
         self._pairs_of: dict[int, set[tuple[int, int]]] = {}
         self.pairs: dict[tuple[int, int], Pair] = {}
         self._stopped: dict[Cell, dict[int, int]] = {}  # ~1 km cell → vessel → last time stopped there
+        # cells whose 3 × 3 block holds fewer stopped vessels than an anchorage needs, however recent (a cache:
+        # a cell leaves it when a new vessel stops in its block; not state)
+        self._few_stops: set[Cell] = set()
 
     def __getstate__(self) -> dict[str, object]:
         return {"grid": self._grid, "where": self._where, "pairs": self.pairs, "pairs_of": self._pairs_of,
@@ -118,6 +121,7 @@ class RendezvousDetector:
         self.pairs = state["pairs"]  # type: ignore[assignment]
         self._pairs_of = state["pairs_of"]  # type: ignore[assignment]
         self._stopped = state["stopped"]  # type: ignore[assignment]
+        self._few_stops = set()
 
     # ---- input ---------------------------------------------------------------------------------------
     def on_input(self, r: RendezvousInput) -> list[Alert]:
@@ -130,21 +134,51 @@ class RendezvousDetector:
         """Learn where vessels stop (a stopped fix near the coast counts for its cell) and say whether this fix
         lies in an inferred anchorage: ≥ ``rv_anchorage_min_vessels`` distinct vessels stopped in its 3 × 3
         block of ~1 km cells within ``rv_anchorage_window_s``."""
-        p = self.ctx.params.for_zone(None)
-        cx, cy = _anchor_cell(lon, lat)
+        here = _anchor_cell(lon, lat)
+        cx, cy = here
+        stopped = self._stopped
+        few = self._few_stops
         if speed <= _STOPPED_KN:
-            if self.ctx.coast.distance_m(lon, lat) < TERRESTRIAL_RANGE_M:
-                self._stopped.setdefault((cx, cy), {})[mmsi] = ts
-            else:
+            if self.ctx.coast.offshore(lon, lat, TERRESTRIAL_RANGE_M):
                 return False
-        horizon = ts - int(p.rv_anchorage_window_s * 1000)
-        seen: set[int] = set()
+            cell = stopped.get(here)
+            if cell is None:
+                cell = stopped[here] = {}
+            if mmsi not in cell:  # one more vessel in the blocks around: their counts must be made again
+                for dx in (-1, 0, 1):
+                    for dy in (-1, 0, 1):
+                        few.discard(((cx + dx) % _ANCHOR_COLUMNS, cy + dy))
+            cell[mmsi] = ts
+        if here in few:
+            return False
+        p = self.ctx.params.for_zone(None)
+        cells: list[dict[int, int]] = []
+        total = 0
         for dx in (-1, 0, 1):
             for dy in (-1, 0, 1):
-                cell = self._stopped.get(((cx + dx) % _ANCHOR_COLUMNS, cy + dy))
+                cell = stopped.get(((cx + dx) % _ANCHOR_COLUMNS, cy + dy))
                 if cell:
-                    seen.update(m for m, t in cell.items() if t >= horizon)
+                    cells.append(cell)
+                    total += len(cell)
+        if total < p.rv_anchorage_min_vessels:  # too few ever stopped here, however recent
+            few.add(here)
+            return False
+        horizon = ts - int(p.rv_anchorage_window_s * 1000)
+        seen: set[int] = set()
+        for cell in cells:
+            seen.update(m for m, t in cell.items() if t >= horizon)
         return len(seen) >= p.rv_anchorage_min_vessels
+
+    def prune_stopped(self, now: int) -> None:
+        """Forget stops older than the anchorage window (they no longer count: ``in_anchorage``)."""
+        horizon = now - int(self.ctx.params.for_zone(None).rv_anchorage_window_s * 1000)
+        self._few_stops.clear()  # a cache: made again as needed
+        for key in [k for k, cell in self._stopped.items() if min(cell.values()) < horizon]:
+            cell = {m: t for m, t in self._stopped[key].items() if t >= horizon}
+            if cell:
+                self._stopped[key] = cell
+            else:
+                del self._stopped[key]
 
     def has(self, mmsi: int) -> bool:
         """The vessel is in the grid or has a pair (so ``remove`` has something to do)."""

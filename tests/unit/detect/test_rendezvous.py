@@ -176,3 +176,20 @@ def test_an_anchorage_is_learnt_where_many_vessels_stop_near_the_coast() -> None
     assert live(run(recs), "rendezvous") == []
     assert len(live(run(track(A, 3600, 7200, 30, lat, lon, sog_kn=0.2)
                         + track(B, 3605, 7205, 30, lat + 0.0018, lon, sog_kn=0.2)), "rendezvous")) == 1
+
+
+def test_stops_older_than_the_anchorage_window_are_forgotten() -> None:
+    """Learnt anchorages cost memory only for the stops of the last 48 h: housekeeping forgets older ones,
+    and a meeting at a place where five vessels stopped three days earlier is a rendezvous again."""
+    from tests.unit.detect.builders import COASTAL, make_engine
+
+    lat, lon = COASTAL
+    others = [r for i in range(5) for r in track(636000100 + i, 0, 3600, 300, lat + 0.004 * (i - 2),
+                                                   lon + 0.003, sog_kn=0.0)]
+    later = 72 * 3600
+    pair = track(A, later, later + 3600, 30, lat, lon, sog_kn=0.2) + track(B, later + 5, later + 3605, 30,
+                                                                          lat + 0.0018, lon, sog_kn=0.2)
+    eng = make_engine()
+    alerts = run(others + pair, engine=eng)
+    assert len(live(alerts, "rendezvous")) == 1
+    assert {m for cell in eng.rendezvous._stopped.values() for m in cell} == {A, B}  # the old stops are gone

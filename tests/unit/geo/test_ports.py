@@ -57,3 +57,25 @@ def test_four_vessels_or_moving_ones_do_not() -> None:
 def test_farther_than_agrees_with_the_measured_distance(lon: float, lat: float, dist_m: float) -> None:
     """The cell bounds only decide what measuring would decide (Iberia and Morocco: many ports and polygons)."""
     assert PORTS.farther_than(lon, lat, dist_m) == (PORTS.distance_to_nearest_m(lon, lat) >= dist_m)
+
+
+def test_the_ports_of_the_world_are_there() -> None:
+    """searoute's UN/LOCODE seaports: ports the curated list does not hold (Auckland, Tauranga, Kwinana)."""
+    from geo.ports import WORLD_PORT_RADIUS_M, load_world_ports
+
+    world = load_world_ports()
+    assert len(world) > 3_000
+    names = {p.name for p in world}
+    assert {"Auckland (NZAKL)", "Tauranga (NZTRG)"} <= names
+    assert all(p.radius_m == WORLD_PORT_RADIUS_M for p in world)
+    curated_only = load_ports(world=False)
+    assert curated_only.distance_to_nearest_m(174.77, -36.84) == math.inf  # Auckland harbour
+    assert PORTS.distance_to_nearest_m(174.77, -36.84) == 0.0
+    assert PORTS.distance_to_nearest_m(-30.0, 45.0) == math.inf  # the open Atlantic
+
+
+def test_world_ports_across_the_antimeridian() -> None:
+    """A port just east of ±180° is found from a position just west of it (grid columns wrap)."""
+    idx = PortIndex([Port("Date line", "port", 179.99, -16.8, 3_000.0)], search_radius_m=50_000.0)
+    assert idx.distance_to_nearest_m(-179.99, -16.8) == 0.0
+    assert 0.0 < idx.distance_to_nearest_m(-179.9, -16.8) < 12_000.0
