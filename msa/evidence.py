@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 __all__ = ["EVIDENCE_MODELS", "EVIDENCE_VERSION", "DarkPeriodEvidence", "DarkVesselEvidence", "DistancePoint",
            "Evidence", "EvidenceDetection", "EvidenceError", "EvidenceFix", "GoFastEvidence",
-           "IdentityAnomalyEvidence", "NearbyVessel", "RendezvousEvidence", "evidence_json_schemas",
+           "IdentityAnomalyEvidence", "NearbyVessel", "ReceptionBucket", "RendezvousEvidence", "evidence_json_schemas",
            "parse_evidence"]
 
 EVIDENCE_VERSION = 2
@@ -87,6 +87,13 @@ class DistancePoint(_Strict):
     distance_m: float = Field(ge=0)
 
 
+class ReceptionBucket(_Strict):
+    """A 10-min bucket of a silence: were other vessels heard near where the silent one should have been."""
+
+    ts: str = Field(min_length=20, max_length=32)
+    heard: bool
+
+
 class Cluster(BaseModel):
     """One place a shared MMSI was heard from (identity anomaly)."""
 
@@ -117,6 +124,7 @@ class DarkPeriodEvidence(Evidence):
     threshold_s: int = Field(ge=0)
     reception: dict[str, float | int]
     expected_path: dict[str, Any] | None = None  # GeoJSON LineString across the silence (once it ended)
+    neighbour_buckets: list[ReceptionBucket] = Field(default_factory=list, max_length=288)
 
 
 class RendezvousEvidence(Evidence):

@@ -180,10 +180,10 @@ async def get_vessel(conn: AsyncConnection, principal: Principal, mmsi: int, tra
 
 
 async def list_positions(conn: AsyncConnection, principal: Principal, bbox: BBox | None, since_ms: int | None,
-                         until_ms: int | None, after_id: int | None, limit: int, *, kinds: tuple[str, ...] = ()
-                         ) -> list[Any]:
-    """Evidence positions (OGC ``tracks`` collection), scoped (and filtered by kind) through the alert that
-    stored them."""
+                         until_ms: int | None, after_id: int | None, limit: int, *, kinds: tuple[str, ...] = (),
+                         position_id: int | None = None) -> list[Any]:
+    """Evidence positions (OGC ``tracks`` collection; one by ``position_id``), scoped (and filtered by kind)
+    through the alert that stored them."""
     q = (select(positions.c.id, positions.c.mmsi, positions.c.ts, positions.c.sog_kn, positions.c.cog_deg,
                 positions.c.alert_id, func.ST_X(positions.c.geom).label("lon"),
                 func.ST_Y(positions.c.geom).label("lat"))
@@ -198,6 +198,8 @@ async def list_positions(conn: AsyncConnection, principal: Principal, bbox: BBox
         q = q.where(positions.c.ts <= _dt(until_ms))
     if after_id is not None:
         q = q.where(positions.c.id > after_id)
+    if position_id is not None:
+        q = q.where(positions.c.id == position_id)
     return list((await conn.execute(q.order_by(positions.c.id).limit(limit + 1))).all())
 
 

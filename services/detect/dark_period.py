@@ -47,6 +47,7 @@ __all__ = ["RX_WINDOW", "Gap", "add_detection", "count_reception", "heard_bucket
 RX_WINDOW = 36.0  # reception observations (buckets) remembered per vessel
 _MAX_DETECTIONS = 10
 _TRACK_BEFORE_MS = 3_600_000  # evidence: the hour of track before a silence
+_MAX_BUCKETS = 288  # evidence: the last 48 h of 10-min reception buckets
 _MAX_CLOSED = 4  # recently closed dark periods kept per vessel (late satellite evidence)
 _NAV_AT_ANCHOR, _NAV_MOORED = 1, 5
 _DR_MIN_KN = 5.0
@@ -427,6 +428,7 @@ def _publish(vs: VesselState, gap: Gap, ctx: DetectContext, p: DetectionParams, 
     else:
         severity = Severity.MEDIUM
     p_silent = gap.p_silent()
+    bucket_ms = int(p.dark_coverage_bucket_s * 1000)
     if gap.before is None:  # the track before the silence, as the history holds it when first alerted
         gap.before = history_track(vs.mmsi, vs.hist, gap.start_ts - _TRACK_BEFORE_MS, gap.start_ts)
         if not gap.before or parse_ts(str(gap.before[-1]["ts"])) != gap.start_ts:
@@ -446,6 +448,9 @@ def _publish(vs: VesselState, gap: Gap, ctx: DetectContext, p: DetectionParams, 
                      "low": low},
         "thresholds": p.subset("dark_"),
         "detections": list(gap.detections),
+        "neighbour_buckets": [
+            {"ts": format_ts(cov.first_bucket_ms + i * bucket_ms), "heard": bool(cov.heard_mask >> i & 1)}
+            for i in range(max(0, cov.buckets_total - _MAX_BUCKETS), cov.buckets_total)],
     }
     score = _score(gap) * (0.3 if low else 1.0)
     if reappear is not None:

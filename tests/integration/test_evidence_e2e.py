@@ -138,6 +138,18 @@ async def test_every_kind_reaches_the_officer_with_its_track_and_detections(
                     assert len({f["mmsi"] for f in d["track"]}) == 2 and d["evidence"]["distance_series"]
             assert set(seen) == kinds, seen
             assert seen[AlertKind.DARK_PERIOD] >= 100, "no dark period with its SAR detection"
+            # the OGC tracks collection holds every kind's evidence, and serves its items by id
+            by_kind: dict[str, int] = {}
+            for kind in sorted({k.value for k in kinds}):
+                r = await c.get("/collections/tracks/items", params={"kind": kind, "limit": 5},
+                                headers=bearer(tok))
+                assert r.status_code == 200, r.text[:300]
+                by_kind[kind] = len(r.json()["features"])
+                first = r.json()["features"][0]
+                one = await c.get(f"/collections/tracks/items/{first['id']}", headers=bearer(tok))
+                assert one.status_code == 200 and one.json() == first
+            assert all(by_kind.values()), by_kind
+            assert (await c.get("/collections/tracks/items/99999999999", headers=bearer(tok))).status_code == 404
     finally:
         stop.set()
         await asyncio.wait_for(sink, 20)
