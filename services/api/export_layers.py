@@ -78,7 +78,8 @@ def _frame(columns: dict[str, str], data: dict[str, list[Any]], lons: list[float
 
 
 def alerts_frame(alerts: Sequence[JsonDict], officer: bool) -> gpd.GeoDataFrame:
-    """Alert dicts (``rows.alert_row_to_dict`` with evidence, already in the caller's view) → ``alerts``."""
+    """Alert dicts (``rows.alert_row_to_dict``, already in the caller's view) → ``alerts``; the evidence as
+    ``evidence_json`` text when the query gave it so, else from ``evidence``."""
     columns = {**ALERT_COLUMNS, **(OFFICER_COLUMNS if officer else {})}
     data: dict[str, list[Any]] = {c: [] for c in columns}
     lons: list[float | None] = []
@@ -92,8 +93,9 @@ def alerts_frame(alerts: Sequence[JsonDict], officer: bool) -> gpd.GeoDataFrame:
                "vessel_names": " | ".join(str(v.get("name") or "") for v in a.get("vessels", [])),
                "detection_ids": " ".join(a.get("detection_ids", [])),
                "geometry_json": _json(a.get("geometry")), "vessels_json": _json(a.get("vessels", [])),
-               "evidence_json": _json(a.get("evidence", {})), "workflow_state": wf.get("state"),
-               "assignee": wf.get("assignee"), "closed_reason": wf.get("closed_reason")}
+               "evidence_json": a.get("evidence_json") or _json(a.get("evidence", {})),
+               "workflow_state": wf.get("state"), "assignee": wf.get("assignee"),
+               "closed_reason": wf.get("closed_reason")}
         for c in columns:
             data[c].append(row.get(c))
     return _frame(columns, data, lons, lats)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.api.filters import AlertFilter, SortKey
 from services.api.principal import Principal
 from services.api.queries import _filter_clauses, _sort_column  # the list's own filter and sort: one meaning
-from services.api.rows import ALERT_COLUMNS
+from services.api.rows import LIST_COLUMNS
 from services.api.tables import alerts, detections, positions
 
 __all__ = ["alert_rows", "detection_rows", "selected_alerts", "stream_rows", "track_rows"]
@@ -35,8 +35,10 @@ def selected_alerts(principal: Principal, f: AlertFilter, sort: SortKey, limit: 
 
 
 def alert_rows(principal: Principal, f: AlertFilter, sort: SortKey, limit: int) -> Select[Any]:
-    """Every stored column of the selected alerts, evidence included, in the list's order."""
-    return selected_alerts(principal, f, sort, limit, *ALERT_COLUMNS)
+    """The list's columns of the selected alerts, in its order, and the evidence as JSON text
+    (``evidence_json``): the database writes it, no Python objects are made of it only to be dumped again."""
+    return selected_alerts(principal, f, sort, limit, *LIST_COLUMNS,
+                           cast(alerts.c.evidence, Text).label("evidence_json"))
 
 
 def track_rows(principal: Principal, f: AlertFilter, sort: SortKey, limit: int) -> Select[Any]:

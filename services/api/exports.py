@@ -67,7 +67,8 @@ def _builder(req: ExportRequest, layer: Layer) -> tuple[Any, Callable[[Sequence[
         officer = req.caller.officer_view
 
         def alerts_chunk(rows: Sequence[Any]) -> gpd.GeoDataFrame:
-            return alerts_frame([view_for(req.caller, alert_row_to_dict(r)) for r in rows], officer)
+            return alerts_frame([view_for(req.caller, {**alert_row_to_dict(r), "evidence_json": r.evidence_json})
+                                 for r in rows], officer)
 
         return eq.alert_rows(*args), alerts_chunk
     if layer is Layer.TRACKS:
