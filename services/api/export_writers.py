@@ -36,7 +36,8 @@ class GeoPackageWriter:
 
     def write(self, layer: str, frame: gpd.GeoDataFrame) -> None:
         mode = "a" if layer in self._started else "w"  # "w" replaces that layer only, the others stay
-        frame.to_file(self.path, layer=layer, driver="GPKG", engine="pyogrio", mode=mode, geometry_type="Point")
+        frame.to_file(self.path, layer=layer, driver="GPKG", engine="pyogrio", mode=mode, geometry_type="Point",
+                      use_arrow=True)  # GDAL's Arrow path: ~20 % faster than feature by feature
         self._started.add(layer)
 
     def close(self) -> None:

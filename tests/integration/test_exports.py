@@ -272,3 +272,33 @@ async def test_cise_xml_of_every_kind_is_valid(stored: list[Alert], migrated_dat
         assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
         r = await c.get(f"/alerts/{stored[0].alert_id}/cise.xml", headers=bearer(token(Role.PARTNER, ("nowhere",))))
         assert r.status_code == 404  # out of scope looks missing
+
+
+async def test_chunks_of_a_few_rows_make_the_same_files(stored: list[Alert], migrated_database_url: str,
+                                                        tmp_path: Path) -> None:
+    """Many appended chunks (3 rows each) give exactly the file one chunk gives."""
+    from services.api.db import make_engine
+    from services.api.export_layers import Layer
+    from services.api.exports import ExportFormat, ExportRequest, build_export, discard_export
+    from services.api.filters import AlertFilter, SortKey
+    from tests.unit.api.builders import principal
+
+    caller = principal(Role.OFFICER, tuple(sorted({a.zone for a in stored})))
+    engine = make_engine(migrated_database_url, pool_size=1)
+    try:
+        for fmt, layers in ((ExportFormat.GPKG, tuple(Layer)), (ExportFormat.PARQUET, (Layer.TRACKS,))):
+            req = ExportRequest(caller, AlertFilter(), SortKey.START_ASC, 1000, fmt, layers)
+            small = await build_export(engine, req, {layer: 3 for layer in Layer})
+            whole = await build_export(engine, req, {layer: 100_000 for layer in Layer})
+            try:
+                for layer in layers:
+                    a, b = ((gpd.read_file(p, layer=str(layer)) if fmt is ExportFormat.GPKG else gpd.read_parquet(p))
+                            for p in (small, whole))
+                    if layer is not Layer.DETECTIONS:  # several chunks (no real detection is stored yet)
+                        assert len(a) > 3
+                    assert a.equals(b), layer
+            finally:
+                discard_export(small)
+                discard_export(whole)
+    finally:
+        await engine.dispose()
