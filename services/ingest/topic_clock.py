@@ -13,6 +13,7 @@ import time
 
 import orjson
 from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from msa.domain import parse_ts
 from msa.kafka import make_consumer
@@ -32,13 +33,19 @@ def _ts_ms(value: bytes | None) -> int | None:
 
 async def newest_event_ms(bootstrap: str, topic: str, timeout_s: float = 10.0) -> int | None:
     """The newest event time among the last records of ``topic``'s partitions; None when it holds none."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="msa-replay-clock")
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    parts = sorted(p["partition"] for d in described if d.get("error_code") == 0 for p in d.get("partitions", []))
+    if not parts:
+        return None
     consumer = make_consumer(bootstrap, group_id=None, client_id="msa-replay-clock")
     await consumer.start()
     try:
-        if topic not in await consumer.topics():
-            return None
-        parts = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        tps = [TopicPartition(topic, p) for p in parts]
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
         waiting = {tp for tp in tps if ends[tp] > 0}
