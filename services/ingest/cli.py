@@ -81,9 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="start again at the end, each pass after the previous one (event times shifted)")
     r.add_argument("--loop-gap-s", type=float, default=None,
                    help="event time between a pass's newest record and the next pass's oldest "
-                        "(default 176400 = 49 h; no wall time is spent on it; see docs/demo.md)")
-    r.add_argument("--new-mmsis", action="store_true",
-                   help="give ships new MMSIs (same flag) from the first pass; later --loop passes always do")
+                        "(default 21600 = 6 h; no wall time is spent on it; see docs/demo.md)")
     r.add_argument("--rebase-now", action="store_true",
                    help="shift event times so that the recording starts now (or after the newest event time "
                         "already on the positions topic) and, with --speed S, runs S x the wall clock")
@@ -324,7 +322,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     opts = ReplayOptions(speed=None if args.max else args.speed, from_ms=args.from_ts, to_ms=args.to_ts,
                          fmt=args.format, loop=args.loop, progress=not args.no_progress,
                          sat_delay_ms=int(args.sat_delay_s * 1000), sat_delivered=args.sat_delivered,
-                         rebase_now=args.rebase_now, seam_gap_ms=gap_ms, new_mmsis=args.new_mmsis)
+                         rebase_now=args.rebase_now, seam_gap_ms=gap_ms)
     for path in args.files:
         if not path.exists():
             print(f"msa replay: no such file: {path}", file=sys.stderr)

@@ -13,10 +13,12 @@ Pure: times and records in, times and records out. :func:`services.ingest.replay
 * **Loop passes continue.** Pass k+1 is shifted so that its oldest record comes ``gap_ms`` after pass k's
   newest (:func:`next_offset_ms`): every event time of a pass is strictly later than every one of the
   previous pass. The gap is event time only (the pacer restarts each pass: no wall time is spent on it).
-  Default :data:`SEAM_GAP_MS` (25 h): long enough that each vessel's jump from where the recording ends to
-  where it starts again is a slow, plausible passage across a silence nobody around was heard in (no
-  go-fast bridging ≤ 2 h, no rendezvous joint silence ≤ 24 h, no identity hop, no dark period), and
-  that the identity anomalies of a pass (closed after 6 h quiet) open anew in the next. docs/demo.md.
+  The vessels keep their MMSIs: each falls silent where the recording ends and is heard again where it
+  starts. Default :data:`SEAM_GAP_MS` (6 h): nobody is heard during it (no dark period: the reception
+  model counts a silence only where others were heard), a go-fast is never bridged across it (≤ 2 h), and
+  the jump from a vessel's last position to its first is a plausible passage (< 80 kn over 6 h: no identity
+  hop; 60 s made every vessel a "second transmitter" after a few passes). Measured on the demo, 5 passes,
+  in docs/demo.md (8 h and 25 h were not clean: a dark period open at the end of a pass was retracted).
 * **Satellite products.** Detections and scene footprints move with the AIS (acquisition time and the
   ``delivered_at`` publication time, :func:`shift_delivery`), and their ids get the pass offset as a suffix
   (``scene-1~r1733380200``) so that a detection of pass 2 is never taken for, or stored as, pass 1's.
@@ -30,23 +32,14 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from msa.contracts.codec import loads, record_from_dict
-from msa.domain import (
-    AisOther,
-    PositionReport,
-    Reject,
-    SatelliteDetection,
-    SceneFootprint,
-    StaticVesselData,
-    TimeSource,
-)
+from msa.domain import Reject, SatelliteDetection, SceneFootprint, TimeSource
 from services.ingest.decoder import Output
 from services.ingest.fastline import Encoded
 
-__all__ = ["SEAM_GAP_MS", "data_time_ms", "next_offset_ms", "pass_id", "pass_mmsi", "rebase_item", "shift_delivery",
+__all__ = ["SEAM_GAP_MS", "data_time_ms", "next_offset_ms", "pass_id", "rebase_item", "shift_delivery",
            "start_ms"]
 
-SEAM_GAP_MS = 49 * 3600 * 1000
-_SHIP_MMSI = range(201_000_000, 776_000_000)  # MID 201–775 followed by six digits: a ship station
+SEAM_GAP_MS = 6 * 3600 * 1000
 
 Item = Output
 Delivery = Callable[[Item], int | None]
@@ -85,29 +78,14 @@ def pass_id(ident: str, offset_ms: int) -> str:
     return ident if offset_ms == 0 else f"{ident}~r{offset_ms // 1000}"
 
 
-def pass_mmsi(mmsi: int, offset_ms: int) -> int:
-    """The MMSI a ship of the recording has in the pass shifted by ``offset_ms``: the MID (flag) kept, the six
-    digits after it moved by the offset in hours (a bijection within a pass; ``offset_ms`` 0: unchanged).
-    Passes lie ≥ 58 h apart, so two passes' numbers differ unless the recording's six digits differ by a
-    multiple of that many hours — and vessels silent 48 h are forgotten by then.
-    Other stations (base stations, aids to navigation, SAR aircraft) and MID-then-zeros placeholders are kept."""
-    if offset_ms == 0 or mmsi not in _SHIP_MMSI or mmsi % 1_000_000 == 0:
-        return mmsi
-    mid, rest = divmod(mmsi, 1_000_000)  # rest 1..999999 → 1..999999: never MID-then-zeros
-    return mid * 1_000_000 + (rest - 1 + offset_ms // 3_600_000) % 999_999 + 1
-
-
-def rebase_item(item: Item, offset_ms: int, new_mmsis: bool = False) -> Item:
-    """``item`` with its data time moved by ``offset_ms``, satellite ids made unique to the pass and, with
-    ``new_mmsis``, ships given the pass's MMSIs (:func:`pass_mmsi`)."""
+def rebase_item(item: Item, offset_ms: int) -> Item:
+    """``item`` with its data time moved by ``offset_ms`` (and satellite ids made unique to the pass)."""
     if offset_ms == 0 or data_time_ms(item) is None:
         return item
     if isinstance(item, Encoded):
         item = record_from_dict(loads(item.value))
     ts = item.ts_ms
     assert ts is not None  # data_time_ms said so
-    if new_mmsis and isinstance(item, PositionReport | StaticVesselData | AisOther):
-        item = replace(item, mmsi=pass_mmsi(item.mmsi, offset_ms))
     if isinstance(item, SatelliteDetection):
         return replace(item, ts_ms=ts + offset_ms, detection_id=pass_id(item.detection_id, offset_ms),
                        scene_id=pass_id(item.scene_id, offset_ms))

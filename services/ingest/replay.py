@@ -175,7 +175,6 @@ class ReplayOptions:
     sat_delivered: bool = False  # … or at their GeoJSON ``delivered_at``
     rebase_now: bool = False  # event times from now (services.ingest.rebase)
     seam_gap_ms: int = rebase.SEAM_GAP_MS  # --loop: event time between a pass's newest record and the next's oldest
-    new_mmsis: bool = False  # ships get new MMSIs from the first pass (later loop passes always do)
 
 
 def delivered_at(paths: list[Path]) -> dict[str, int]:
@@ -248,16 +247,14 @@ async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *
         else:
             await _await(sleep(delay))
 
-    passes = 0
     plain = (opts.speed is None and opts.from_ms is None and opts.to_ms is None and not opts.loop
-             and not opts.rebase_now and not opts.new_mmsis)
+             and not opts.rebase_now)
     while True:
         pacer = Pacer(opts.speed)
         progress = Progress(total_lines) if opts.progress else None
         first_ms: int | None = None
         last_ms: int | None = None
         announced = False
-        new_mmsis = opts.new_mmsis or passes > 0
         # records are shifted one by one: the fast path's ready-made JSON only on an unshifted first pass
         decoders = [Decoder(path.name, encoded=offset_ms == 0) for path in paths]
         chunk_lines = 2000 if opts.speed is None else 100
@@ -288,7 +285,7 @@ async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *
                     first_ms = ts if first_ms is None else min(first_ms, ts)
                     last_ms = ts if last_ms is None else max(last_ms, ts)
                     at = when(item) if when is not None else None  # publication time: delivered_at, else ts
-                    item = rebase.rebase_item(item, offset_ms, new_mmsis)
+                    item = rebase.rebase_item(item, offset_ms)
                     pace_ms = (ts if at is None else at) + offset_ms
                     delay = 0.0 if opts.speed is None or stopped() else pacer.delay_s(pace_ms, wall())
                     if delay > 0.002:
@@ -321,7 +318,6 @@ async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *
         if stopped() or not opts.loop or first_ms is None or last_ms is None or offset_ms is None:
             return totals
         offset_ms = rebase.next_offset_ms(offset_ms, first_ms, last_ms, opts.seam_gap_ms)
-        passes += 1
 
 
 async def _await(x: object) -> None:

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from msa.contracts.codec import loads, record_from_dict
 from msa.domain import (
-    AisOther,
     PositionReport,
     Reject,
     SatelliteDetection,
@@ -120,25 +119,6 @@ def test_delivered_at_moves_with_the_data() -> None:
     assert rebase.shift_delivery(None, 10_000) is None
 
 
-def test_ships_get_other_mmsis_of_the_same_flag_per_pass() -> None:
-    offsets = [50 * H, 108 * H, 167 * H]
-    for off in offsets:
-        new = rebase.pass_mmsi(224001001, off)
-        assert new != 224001001 and new // 1_000_000 == 224 and new % 1_000_000 != 0
-    assert len({rebase.pass_mmsi(224001001, off) for off in offsets}) == 3
-    assert rebase.pass_mmsi(224001001, 0) == 224001001
-    assert rebase.pass_mmsi(224000000, 50 * H) == 224000000  # MID then zeros: a placeholder, kept
-    assert rebase.pass_mmsi(2190064, 50 * H) == 2190064  # a base station, kept
-    assert rebase.pass_mmsi(111111111, 50 * H) == 111111111  # not a ship's MID
-    block = range(224_999_000, 225_000_000)  # a bijection, wrapping without ever giving MID-then-zeros
-    assert len({rebase.pass_mmsi(m, 1_000 * H) for m in block}) == len(block)
-    assert all(rebase.pass_mmsi(m, 1_000 * H) % 1_000_000 for m in block)
-    moved = [rebase.rebase_item(x, 50 * H, new_mmsis=True)
-             for x in (pos(224001001, 0), StaticVesselData(224001001, 0, time_source=TimeSource.TAG_BLOCK),
-                       AisOther(224001001, 0, 8, time_source=TimeSource.TAG_BLOCK))]
-    assert {m.mmsi for m in moved} == {rebase.pass_mmsi(224001001, 50 * H)}  # type: ignore[union-attr]
-
-
 # -- through the replay: NMEA, CSV, GeoJSON ------------------------------------------------------------------
 DMA_HEADER = ("# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,Heading,IMO,"
               "Callsign,Name,Ship type,Cargo type,Width,Length,Type of position fixing device,Draught,Destination,"
@@ -220,13 +200,13 @@ async def test_a_rebased_replay_starts_after_what_the_topic_already_holds(tmp_pa
     assert min(i.ts_ms for i in rec.passes[0] if isinstance(i, PositionReport)) == newest + 49 * H
 
 
-async def test_loop_passes_follow_each_other_with_new_ids_and_mmsis(tmp_path: Path) -> None:
+async def test_loop_passes_follow_each_other_with_satellite_ids_of_their_own(tmp_path: Path) -> None:
     pub = await started(FakeProducer())
     stop = Stop()
     rec = Recorder(pub, stop_after=3, stop=stop)
     gap = 49 * H
     opts = ReplayOptions(speed=None, rebase_now=True, loop=True, sat_delivered=True, progress=False,
-                         seam_gap_ms=gap, new_mmsis=True)
+                         seam_gap_ms=gap)
     await replay(_recordings(tmp_path), pub, opts, now_ms=lambda: NOW_MS, stop=stop)
     passes = [p for p in rec.passes if p][:3]
     assert len(passes) == 3
@@ -239,7 +219,7 @@ async def test_loop_passes_follow_each_other_with_new_ids_and_mmsis(tmp_path: Pa
     for (_, end), (begin, _) in itertools.pairwise(spans):
         assert begin > end and begin - end == gap  # strictly after the previous pass
     mmsis = [{i.mmsi for i in items if isinstance(i, PositionReport)} for items in passes]
-    assert all(len(m) == 2 for m in mmsis) and not (mmsis[0] & mmsis[1]) and not (mmsis[1] & mmsis[2])
+    assert mmsis[0] == mmsis[1] == mmsis[2] == {244740981, 219000429}  # the same vessels sail on
     scenes = [{i.scene_id for i in items if isinstance(i, SatelliteDetection)} for items in passes]
     assert len(set().union(*scenes)) == 3
 
