@@ -2,7 +2,10 @@
 
 Each process is an ``msa`` subcommand; only those whose subcommand exists in this build are started.
 Pids go to ``$MSA_HOME/run/<name>.pid``, logs to ``$MSA_HOME/logs/<name>.log``; ``msa run --stop`` stops
-exactly those.
+exactly those. The demonstration is live: the simulator's scenario replayed with event times from now, in a
+loop whose every pass raises new alerts (``msa replay --rebase-now --loop``, docs/demo.md).
+``MSA_TOPICS_SUFFIX``, ``MSA_API_PORT``, ``MSA_DETECTOR_HEALTH_PORT``, ``MSA_UDP_PORT``, ``MSA_DATABASE_URL`` and
+``MSA_HOME`` make a second, isolated instance (tests).
 """
 
 from __future__ import annotations
@@ -18,9 +21,14 @@ from pathlib import Path
 from msa.infra.process import pid_alive, port_open, read_pid, start_background, stop_pid
 from msa.settings import Settings, load_settings
 
-__all__ = ["Component", "pipeline", "register"]
+__all__ = ["DEMO_SIMULATION", "DEMO_SPEED", "Component", "api_port", "demo_dir", "pipeline", "register"]
 
-API_PORT = int(os.environ.get("MSA_API_PORT", "8000"))
+DEMO_SPEED = 90  # event time runs 90x the wall clock: a 9.5 h pass in 6.3 min, a go-fast within 40 s
+
+
+def api_port() -> int:
+    """``MSA_API_PORT`` (default 8000), read when ``msa run`` runs."""
+    return int(os.environ.get("MSA_API_PORT", "8000"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,45 +46,70 @@ def _available(parser_choices: set[str], command: str) -> bool:
     return command in parser_choices
 
 
+# every scenario but ``glitch``: its one displaced report, repeated at the same spot every loop pass, adds up
+# to a second transmitter on that MMSI (an identity anomaly no officer should see; docs/demo.md)
+DEMO_SIMULATION = ("--scenario", "all", "--exclude", "glitch", "--seed", "1")
+
+
+def demo_dir(settings: Settings) -> Path:
+    return settings.home / "demo-live"
+
+
 def _demo_inputs(settings: Settings) -> tuple[Path, Path] | None:
     """A scenario recording from the simulator (ground truth beside it), made once."""
-    out = settings.home / "demo"
+    out = demo_dir(settings)
     if not (out / "ais.nmea").exists():
-        done = subprocess.run(list(_msa("simulate", "--scenario", "all", "--seed", "1", "--out", str(out))),
+        done = subprocess.run(list(_msa("simulate", *DEMO_SIMULATION, "--out", str(out))),
                               check=False, capture_output=True)
         if done.returncode != 0:
             return None
     return out / "ais.nmea", out / "sat.geojson"
 
 
+def _live_replay(files: list[str], speed: int, suffix: str) -> tuple[str, ...]:
+    """The demo is live: event times from now (after what the topic already holds), S x the wall clock, in a
+    loop whose every pass comes after the previous one (docs/demo.md)."""
+    return _msa("replay", *files, "--speed", str(speed), "--rebase-now", "--loop",
+                "--no-progress", *(("--topic-suffix", suffix) if suffix else ()))
+
+
 def pipeline(settings: Settings, commands: set[str]) -> list[Component]:
+    sfx = settings.topics_suffix
+    topic_args = ("--topic-suffix", sfx) if sfx else ()
     comps: list[Component] = []
     demo = _demo_inputs(settings) if "simulate" in commands else None
     if "replay" in commands and demo is not None:
-        comps.append(Component("replay", _msa("replay", str(demo[0]), "--speed", "60", "--loop"),
-                               "scenario recording replayed at 60x onto ais.positions.v1"))
+        files = [str(demo[0])] + ([str(demo[1]), "--sat-delivered"] if demo[1].exists() else [])
+        comps.append(Component("replay", _live_replay(files, DEMO_SPEED, sfx),
+                               f"scenario recording (AIS + SAR products as delivered) rebased to now, "
+                               f"{DEMO_SPEED}x, in a loop"))
     elif "replay" in commands:
         bundled = Path(__file__).resolve().parents[1] / "services" / "ingest" / "demo"
-        files = sorted(str(p) for p in bundled.glob("*.nmea")) if bundled.is_dir() else []
-        if files:
-            comps.append(Component("replay", _msa("replay", *files, "--speed", "10", "--loop"),
-                                   "bundled demo recording replayed at 10x, in a loop"))
-    if "ingest" in commands:
-        comps.append(Component("ingest-udp", _msa("ingest", "udp", "--port", "10110"),
-                               "live NMEA listener on udp://127.0.0.1:10110"))
-        if demo is not None and demo[1].exists():
-            comps.append(Component("ingest-sat", _msa("ingest", "sat", str(demo[1])),
-                                   "satellite detections of the scenario"))
+        found = sorted(str(p) for p in bundled.glob("*.nmea")) if bundled.is_dir() else []
+        if found:
+            comps.append(Component("replay", _live_replay(found, 10, sfx),
+                                   "bundled demo recording rebased to now, 10x, in a loop"))
+    if "ingest" in commands and settings.udp_port:
+        comps.append(Component("ingest-udp", _msa("ingest", "udp", "--port", str(settings.udp_port), *topic_args),
+                               f"live NMEA listener on udp://127.0.0.1:{settings.udp_port}"))
     if "detector" in commands:
-        comps.append(Component("detector", _msa("detector", "--health-port", "8081"),
-                               "streaming detector (health on :8081)"))
+        health = ("--health-port", str(settings.detector_health_port)) if settings.detector_health_port else ()
+        comps.append(Component("detector", _msa("detector", "--group", f"msa-detector{sfx}", *health,
+                                                *(("--topics-suffix", sfx) if sfx else ())),
+                               "streaming detector" + (f" (health on :{settings.detector_health_port})"
+                                                       if health else "")))
+    alerts = ("--topic", f"alerts.v1{sfx}") if sfx else ()
     if "sink" in commands:
-        comps.append(Component("sink", _msa("sink"), "alerts.v1 -> PostGIS"))
+        comps.append(Component("sink", _msa("sink", *alerts, *(("--group", f"msa-alert-sink{sfx}") if sfx else ())),
+                               "alerts.v1 -> PostGIS"))
     if "partner-router" in commands:
-        comps.append(Component("partner-router", _msa("partner-router"), "alerts.v1 -> alerts.v1.partner.*"))
+        comps.append(Component("partner-router", _msa("partner-router", *alerts,
+                                                      *(("--group", f"msa-partner-router{sfx}") if sfx else ())),
+                               "alerts.v1 -> alerts.v1.partner.*"))
     if "api" in commands:
-        comps.append(Component("api", _msa("api", "--host", "127.0.0.1", "--port", str(API_PORT)),
-                               f"alert API and live map on http://127.0.0.1:{API_PORT}/"))
+        port = api_port()
+        comps.append(Component("api", _msa("api", "--host", "127.0.0.1", "--port", str(port)),
+                               f"alert API and live map on http://127.0.0.1:{port}/"))
     return comps
 
 
@@ -109,14 +142,14 @@ def _ensure_jwt_secret(settings: Settings) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     run_dir, log_dir = settings.home / "run", settings.home / "logs"
-    commands = _commands()
-    comps = pipeline(settings, commands)
     if args.stop:
         names = {p.stem for p in run_dir.glob("*.pid")} - {"kafka"}
         for name in sorted(names):
             stopped = stop_pid(run_dir / f"{name}.pid", timeout_s=15)
             print(f"{name}: {'stopped' if stopped else 'not running'}")
         return 0
+    commands = _commands()
+    comps = pipeline(settings, commands)
     _ensure_jwt_secret(settings)
     print(f"Kafka     {settings.kafka_bootstrap}  (topics: ais.positions.v1, alerts.v1, …)")
     print(f"PostGIS   {settings.database_url}")
@@ -129,8 +162,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         pid = start_background(comp.argv, log_dir / f"{comp.name}.log", pid_file)
         print(f"{comp.name:<14} started (pid {pid}): {comp.description}; log {log_dir / (comp.name + '.log')}")
     if "api" in commands:
+        port = api_port()
         for _ in range(60):
-            if port_open("127.0.0.1", API_PORT):
+            if port_open("127.0.0.1", port):
                 break
             time.sleep(0.5)
         token = subprocess.run(list(_msa("tokens", "create", "--role", "officer", "--zones", "*",
@@ -138,8 +172,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                                check=False, capture_output=True, text=True)
         lines = token.stdout.strip().splitlines()
         if token.returncode == 0 and lines:
-            print(f"API       http://127.0.0.1:{API_PORT}/   (docs /docs, live map /map)")
+            print(f"API       http://127.0.0.1:{port}/   (docs /docs, live map /map)")
             print(f"Demo officer token (valid 12 h):\n{lines[-1]}")
+    if any(c.name == "replay" for c in comps):
+        print("Demo      alerts within a minute; event times start now (after anything already on the topic) and "
+              f"run {DEMO_SPEED}x the wall clock, every loop pass with new alerts (docs/demo.md)")
     print("Stop with: make down")
     return 0
 

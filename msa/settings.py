@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     home: Path = Field(Path.home() / ".cache" / "msa",
                        description="cache and state of the local infrastructure (jars, data, logs, pids)")
     log_level: str = "INFO"
+    topics_suffix: str = Field("", description="appended to every topic and consumer group `msa run` uses "
+                                               "(sandboxes, tests)")
+    detector_health_port: int = Field(8081, description="health/metrics port of the detector `msa run` starts; "
+                                                        "0: none")
+    udp_port: int = Field(10110, description="NMEA UDP listener `msa run` starts; 0: none")
 
 
 def load_settings() -> Settings:

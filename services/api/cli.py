@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import sys
 
-__all__ = ["register"]
+__all__ = ["NO_ZONES", "register", "token_zones"]
 
 ROLES = ("officer", "supervisor", "partner", "tester", "admin")
 
@@ -59,18 +59,55 @@ def _api(args: argparse.Namespace) -> int:
     return 0
 
 
+NO_ZONES = "none"  # --zones none: a token that deliberately sees no zone
+
+
+def token_zones(role: str, text: str | None, known: set[str]) -> tuple[list[str], str | None]:
+    """The zones of a new token, or an error saying how to give them. Admins and testers see every zone by
+    default; officers, supervisors and partners must be given theirs (``*`` = all), or ``none`` on purpose.
+    Names must be known zones or regions (``known``; not checked when empty)."""
+    if text is None or not text.strip():
+        if role in ("admin", "tester"):
+            return ["*"], None
+        article = "an" if role[0] in "aeiou" else "a"
+        return [], (f"{article} {role} token needs --zones: '*' for every zone, or zone/region names "
+                    "(comma-separated, ';' when a name has a comma), or 'none' for a token that sees nothing")
+    if text.strip().lower() == NO_ZONES:
+        return [], None
+    zones = _zones(text)
+    unknown = [z for z in zones if z != "*" and known and z not in known]
+    if unknown:
+        return [], (f"unknown zone(s) {', '.join(repr(z) for z in unknown)}: known zones and regions are "
+                    f"{', '.join(sorted(known))} (separate names with ';' when one has a comma)")
+    return zones, None
+
+
+def _known_zones() -> set[str]:
+    from services.api.settings import load_api_settings
+    from services.api.zones import load_zones, regions_of
+
+    zones = load_zones(load_api_settings().zones_path)
+    names = {str((f.get("properties") or {}).get("name", "")) for f in zones.get("features", [])}
+    return (names | set(regions_of(zones))) - {""}
+
+
 def _token(args: argparse.Namespace) -> int:
     from services.api.principal import Role
     from services.api.settings import load_api_settings
     from services.api.tokens import issue_token
 
     s = load_api_settings()
-    zones = _zones(args.zones) or (["*"] if args.role in ("admin", "tester") else [])
-    if not zones:
-        print("warning: no --zones: this token sees nothing (use --zones '*' for every zone)", file=sys.stderr)
+    zones, error = token_zones(args.role, args.zones, _known_zones())
+    if error is not None:
+        print(f"msa tokens create: {error}", file=sys.stderr)
+        return 2
     token = issue_token(s.jwt_secret.get_secret_value(), name=args.name, role=Role(args.role), zones=zones,
                         ttl_s=int(args.ttl_hours * 3600), issuer=s.jwt_issuer, audience=s.jwt_audience)
-    print(f"# {args.role} token for {args.name}, zones {','.join(zones) or '-'}", file=sys.stderr)
+    if zones:
+        print(f"# {args.role} token for {args.name}, zones {', '.join(zones)}", file=sys.stderr)
+    else:
+        print(f"# {args.role} token for {args.name}: NO ZONES - it sees no alert, no vessel, no zone "
+              "(--zones '*' or names to see some)", file=sys.stderr)
     print(token)
     return 0
 
@@ -148,7 +185,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = tokens.add_parser("create", help="print a new HS256 bearer token (last line)")
     p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--zones", default=None,
-                   help="zone or region names, comma-separated (';' when a name has a comma); '*' = all")
+                   help="zone or region names, comma-separated (';' when a name has a comma); '*' = all; "
+                        "'none' = a token that sees nothing. Required for officer, supervisor and partner")
     p.add_argument("--name", required=True)
     p.add_argument("--ttl-hours", type=float, default=12.0)
     p.set_defaults(func=_token)

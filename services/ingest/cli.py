@@ -77,7 +77,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     r.add_argument("--from", dest="from_ts", type=_parse_time, default=None, help="ISO 8601 start (inclusive)")
     r.add_argument("--to", dest="to_ts", type=_parse_time, default=None, help="ISO 8601 end (exclusive)")
     r.add_argument("--format", default="auto", choices=("auto", "nmea", "dma-csv", "noaa-csv", "geojson"))
-    r.add_argument("--loop", action="store_true", help="start again at the end (event times shifted)")
+    r.add_argument("--loop", action="store_true",
+                   help="start again at the end, each pass after the previous one (event times shifted)")
+    r.add_argument("--loop-gap-s", type=float, default=None,
+                   help="event time between a pass's newest record and the next pass's oldest "
+                        "(default 21600 = 6 h; no wall time is spent on it; see docs/demo.md)")
+    r.add_argument("--rebase-now", action="store_true",
+                   help="shift event times so that the recording starts now (or after the newest event time "
+                        "already on the positions topic) and, with --speed S, runs S x the wall clock")
     late = r.add_mutually_exclusive_group()
     late.add_argument("--sat-delay-s", type=float, default=0.0,
                       help="publish satellite detections this many seconds (event time) after acquisition, "
@@ -303,20 +310,45 @@ def cmd_ingest_sat_http(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from msa.domain import format_ts
+    from services.ingest.rebase import SEAM_GAP_MS
     from services.ingest.replay import ReplayOptions, replay
 
+    gap_ms = SEAM_GAP_MS if args.loop_gap_s is None else int(args.loop_gap_s * 1000)
+    if gap_ms <= 0:
+        print("msa replay: --loop-gap-s must be positive (each pass strictly after the previous one)",
+              file=sys.stderr)
+        return 2
     opts = ReplayOptions(speed=None if args.max else args.speed, from_ms=args.from_ts, to_ms=args.to_ts,
                          fmt=args.format, loop=args.loop, progress=not args.no_progress,
-                         sat_delay_ms=int(args.sat_delay_s * 1000), sat_delivered=args.sat_delivered)
+                         sat_delay_ms=int(args.sat_delay_s * 1000), sat_delivered=args.sat_delivered,
+                         rebase_now=args.rebase_now, seam_gap_ms=gap_ms)
     for path in args.files:
         if not path.exists():
             print(f"msa replay: no such file: {path}", file=sys.stderr)
             return 2
 
+    def announce(first_ms: int, rebased_ms: int) -> None:
+        log.info("replay: recording time %s now plays as %s (%+.1f h)", format_ts(first_ms),
+                 format_ts(rebased_ms), (rebased_ms - first_ms) / 3_600_000)
+
+    async def newest_on_topic() -> int | None:
+        """The newest event time the positions topic already holds (a detector may have read it)."""
+        from msa.settings import load_settings
+        from services.ingest.publisher import TopicMap
+        from services.ingest.topic_clock import newest_event_ms
+
+        topic = TopicMap().suffixed(args.topic_suffix).positions
+        newest = await newest_event_ms(args.bootstrap or load_settings().kafka_bootstrap, topic)
+        if newest is not None:
+            log.info("replay: newest event time already on %s: %s", topic, format_ts(newest))
+        return newest
+
     async def main(stop: Stop) -> int:
         async with _publisher(args, "replay", stop) as (pub, inputs):
+            newest = await newest_on_topic() if args.rebase_now else None
             totals = await replay(list(args.files), pub, opts, now_ms=lambda: int(time.time() * 1000),
-                                  stop=stop, counters=inputs)
+                                  stop=stop, counters=inputs, newest_seen_ms=newest, on_rebase=announce)
             log.info("replay: %s", totals)
         return 0
 

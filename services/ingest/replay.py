@@ -10,6 +10,10 @@ Satellite products reach an operations centre 30 min to hours after acquisition:
 every satellite record that long (in event time) after its acquisition, and ``sat_delivered`` at the
 ``delivered_at`` time its GeoJSON feature gives (``msa simulate`` writes one per detection and scene) — the
 records keep their acquisition time, so the detector receives them late, as it would live.
+
+``rebase_now`` moves event times to now, and ``loop`` plays the recording again and again, each pass after
+the previous one (:mod:`services.ingest.rebase`: the rules, pure). Records are paced by their publication
+time: their event time, or a satellite product's ``delivered_at``.
 """
 
 from __future__ import annotations
@@ -22,14 +26,13 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from msa.contracts.codec import loads, record_from_dict
 from msa.domain import SatelliteDetection, SceneFootprint, format_ts, parse_ts
+from services.ingest import rebase
 from services.ingest.decoder import Decoder, Output
-from services.ingest.fastline import Encoded
 from services.ingest.files import count_lines, read_records
 from services.ingest.publisher import Publisher
 from services.ingest.shutdown import Stop
@@ -170,6 +173,8 @@ class ReplayOptions:
     progress: bool = True
     sat_delay_ms: int = 0  # satellite records published this long after their acquisition
     sat_delivered: bool = False  # … or at their GeoJSON ``delivered_at``
+    rebase_now: bool = False  # event times from now (services.ingest.rebase)
+    seam_gap_ms: int = rebase.SEAM_GAP_MS  # --loop: event time between a pass's newest record and the next's oldest
 
 
 def delivered_at(paths: list[Path]) -> dict[str, int]:
@@ -216,15 +221,22 @@ def _delivery(opts: ReplayOptions, paths: list[Path]) -> Delivery | None:
 async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *,
                  wall: Callable[[], float] = time.monotonic, now_ms: Callable[[], int] = lambda: 0,
                  sleep: Callable[[float], object] = asyncio.sleep, stop: Stop | None = None,
-                 counters: Counter[str] | None = None) -> dict[str, int]:
-    """Publish the recordings; returns counts. ``loop`` repeats forever, shifting event times each pass.
+                 counters: Counter[str] | None = None, newest_seen_ms: int | None = None,
+                 on_rebase: Callable[[int, int], object] | None = None) -> dict[str, int]:
+    """Publish the recordings; returns counts. ``loop`` repeats forever, each pass after the previous one.
+
+    ``rebase_now``: event times start at ``now_ms()`` — or after ``newest_seen_ms`` (the newest event time
+    already on the topic) plus the seam gap, when later — see :mod:`services.ingest.rebase`; ``on_rebase``
+    is told (first event time of the recording, its rebased time) at each pass.
 
     When ``stop`` is set, reading ends at the current chunk: what was already decoded is published at once
     (no more pacing), held multi-part fragments become ``orphan_fragment`` rejects, the publisher is
     flushed. ``counters`` receives the decoders' counters (lines, sentences, duplicates…)."""
     totals: dict[str, int] = {"published": 0, "filtered": 0}
-    offset_ms = 0
+    offset_ms: int | None = None if opts.rebase_now else 0  # None: set by the first timed record
+    start = rebase.start_ms(now_ms(), newest_seen_ms, opts.seam_gap_ms) if opts.rebase_now else 0
     total_lines = sum(count_lines(p) for p in paths) if opts.progress else 0
+    when = _delivery(opts, paths)
 
     def stopped() -> bool:
         return stop is not None and stop.is_set()
@@ -235,18 +247,21 @@ async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *
         else:
             await _await(sleep(delay))
 
-    plain = opts.speed is None and opts.from_ms is None and opts.to_ms is None and not opts.loop
+    plain = (opts.speed is None and opts.from_ms is None and opts.to_ms is None and not opts.loop
+             and not opts.rebase_now)
     while True:
         pacer = Pacer(opts.speed)
         progress = Progress(total_lines) if opts.progress else None
         first_ms: int | None = None
         last_ms: int | None = None
-        decoders = [Decoder(path.name, encoded=offset_ms == 0) for path in paths]  # later passes shift times
+        announced = False
+        # records are shifted one by one: the fast path's ready-made JSON only on an unshifted first pass
+        decoders = [Decoder(path.name, encoded=offset_ms == 0) for path in paths]
         chunk_lines = 2000 if opts.speed is None else 100
         files = [read_records(path, opts.fmt, decoder, now_ms(), chunk_lines=chunk_lines)
                  for path, decoder in zip(paths, decoders, strict=True)]
-        for n_lines, items in merged_chunks(files, chunk_lines, _delivery(opts, paths)):
-            if plain:  # --max, no window, no loop: nothing to filter, pace or shift
+        for n_lines, items in merged_chunks(files, chunk_lines, when):
+            if plain:  # --max, no window, no loop, no rebase: nothing to filter, pace or shift
                 await publisher.publish(items)
                 totals["published"] += len(items)
                 if progress is not None:
@@ -260,20 +275,25 @@ async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *
                 if not in_window(item, opts.from_ms, opts.to_ms):
                     totals["filtered"] += 1
                     continue
-                ts = item.ts_ms
+                ts = rebase.data_time_ms(item)
                 if ts is not None:
+                    if offset_ms is None:
+                        offset_ms = start - ts
+                    if not announced and on_rebase is not None:
+                        on_rebase(ts, ts + offset_ms)
+                    announced = True
                     first_ms = ts if first_ms is None else min(first_ms, ts)
                     last_ms = ts if last_ms is None else max(last_ms, ts)
-                    if offset_ms:
-                        item = _shifted(item, offset_ms)
-                        ts += offset_ms
-                    delay = 0.0 if opts.speed is None or stopped() else pacer.delay_s(ts, wall())
+                    at = when(item) if when is not None else None  # publication time: delivered_at, else ts
+                    item = rebase.rebase_item(item, offset_ms)
+                    pace_ms = (ts if at is None else at) + offset_ms
+                    delay = 0.0 if opts.speed is None or stopped() else pacer.delay_s(pace_ms, wall())
                     if delay > 0.002:
                         await publisher.publish(batch)
                         await publisher.submit_open()
                         totals["published"] += len(batch)
                         if progress is not None:
-                            progress.update(0, len(batch), ts)
+                            progress.update(0, len(batch), ts + offset_ms)
                         batch = []
                         await pause(delay)
                 batch.append(item)
@@ -282,7 +302,7 @@ async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *
                 await publisher.submit_open()
             totals["published"] += len(batch)
             if progress is not None:
-                progress.update(n_lines, len(batch), None if last_ms is None else last_ms + offset_ms)
+                progress.update(n_lines, len(batch), None if last_ms is None else last_ms + (offset_ms or 0))
             if stopped():
                 break
         for decoder in decoders:
@@ -295,15 +315,9 @@ async def replay(paths: list[Path], publisher: Publisher, opts: ReplayOptions, *
         await publisher.flush()
         if progress is not None:
             progress.update(0, 0, None, force=True)
-        if stopped() or not opts.loop or first_ms is None or last_ms is None:
+        if stopped() or not opts.loop or first_ms is None or last_ms is None or offset_ms is None:
             return totals
-        offset_ms += (last_ms - first_ms) + 60_000
-
-
-def _shifted(item: Item, offset_ms: int) -> Item:
-    if isinstance(item, Encoded):
-        item = record_from_dict(loads(item.value))
-    return replace(item, ts_ms=(item.ts_ms or 0) + offset_ms)
+        offset_ms = rebase.next_offset_ms(offset_ms, first_ms, last_ms, opts.seam_gap_ms)
 
 
 async def _await(x: object) -> None:

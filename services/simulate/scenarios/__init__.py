@@ -64,15 +64,21 @@ def scenario_names() -> list[str]:
     return list(SCENARIOS)
 
 
-def build_world(name: str, seed: int, duration_h: float | None = None, background_scale: float = 1.0) -> World:
-    """One scenario's world, or every scenario merged into one when ``name == "all"``.
+def build_world(name: str, seed: int, duration_h: float | None = None, background_scale: float = 1.0,
+                exclude: frozenset[str] = frozenset()) -> World:
+    """One scenario's world, or every scenario merged into one when ``name == "all"`` (but ``exclude``).
 
     Merged, every scenario runs for the longest duration (were some to end earlier, all their vessels
     would fall silent together while the others are still heard — a false dark period) and with half its
-    lane traffic (the scenarios share the lanes, which would otherwise carry four times the traffic)."""
+    lane traffic (the scenarios share the lanes, which would otherwise carry four times the traffic). Each
+    scenario draws from its own random stream: excluding one leaves the others as they are."""
     if name == "all":
+        unknown = sorted(exclude - SCENARIOS.keys())
+        if unknown:
+            raise KeyError(f"unknown scenario(s) to exclude {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
         longest = max(6.0, *DURATION_H.values())
-        return merge_worlds("all", [build_world(n, seed, longest, MERGED_BACKGROUND_SCALE) for n in SCENARIOS])
+        return merge_worlds("all", [build_world(n, seed, longest, MERGED_BACKGROUND_SCALE)
+                                    for n in SCENARIOS if n not in exclude])
     if name not in SCENARIOS:
         raise KeyError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}, all")
     number, builder = SCENARIOS[name]
