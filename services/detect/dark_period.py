@@ -41,13 +41,27 @@ from services.detect.coverage import EPISODE_BUCKETS, CoverageFigure, CoverageGr
 from services.detect.params import DetectionParams
 from services.detect.track import VesselState
 
-__all__ = ["RX_WINDOW", "Gap", "add_detection", "count_reception", "heard_bucket", "on_fix", "on_late_fix",
-           "on_scan", "p_missing_all", "regular", "threshold_ms", "trace_open"]
+__all__ = [
+    "RX_WINDOW",
+    "Gap",
+    "add_detection",
+    "count_reception",
+    "heard_bucket",
+    "on_fix",
+    "on_late_fix",
+    "on_scan",
+    "p_missing_all",
+    "recheck_ms",
+    "regular",
+    "threshold_ms",
+    "trace_open",
+]
 
 RX_WINDOW = 36.0  # reception observations (buckets) remembered per vessel
 _MAX_DETECTIONS = 10
 _TRACK_BEFORE_MS = 3_600_000  # evidence: the hour of track before a silence
 _MAX_BUCKETS = 288  # evidence: the last 48 h of 10-min reception buckets
+_RECHECK_SLOW_AFTER_MS = 12 * 3_600_000
 _MAX_CLOSED = 4  # recently closed dark periods kept per vessel (late satellite evidence)
 _NAV_AT_ANCHOR, _NAV_MOORED = 1, 5
 _DR_MIN_KN = 5.0
@@ -255,6 +269,16 @@ def _new_gap(vs: VesselState, ctx: DetectContext, grid: CoverageGrid, counters: 
     return Gap(vs, vs.last_zone, offshore, thr, p), -1
 
 
+def recheck_ms(silent_ms: int, bucket_ms: int) -> int:
+    """How soon a silence not (yet) judged dark is judged again: every bucket for its first
+    ``_RECHECK_SLOW_AFTER_MS`` (12 h), then every twelfth of its length (whole buckets). Each judgement reads
+    the whole silence, so checking a days-long coverage gap every bucket would cost its length squared; this
+    keeps it to a few dozen judgements, at most ~9 % of its length late."""
+    if silent_ms < _RECHECK_SLOW_AFTER_MS:
+        return bucket_ms
+    return max(bucket_ms, silent_ms // 12 // bucket_ms * bucket_ms)
+
+
 def on_scan(vs: VesselState, now_ms: int, ctx: DetectContext, grid: CoverageGrid,
             counters: dict[str, int]) -> tuple[list[Alert], int]:
     """Open (or re-check) the vessel's dark period at watermark ``now_ms``. Returns alerts and the next
@@ -270,8 +294,9 @@ def on_scan(vs: VesselState, now_ms: int, ctx: DetectContext, grid: CoverageGrid
     p = ctx.params.for_zone(gap.zone)
     out: list[Alert] = []
     if not gap.opened:
-        if gap.checked_ms >= 0 and now_ms - gap.checked_ms < grid.bucket_ms:
-            return [], gap.checked_ms + grid.bucket_ms
+        step = recheck_ms(now_ms - gap.start_ts, grid.bucket_ms)
+        if gap.checked_ms >= 0 and now_ms - gap.checked_ms < step:
+            return [], gap.checked_ms + step
         gap.checked_ms = now_ms
         gap.coverage = gap.coverage_to(grid, vs.mmsi, now_ms, p)
         if _evidence_ok(gap, p) or p.dark_emit_low_coverage:
@@ -280,7 +305,7 @@ def on_scan(vs: VesselState, now_ms: int, ctx: DetectContext, grid: CoverageGrid
             out += _attach_early(vs, gap, ctx, now_ms)
         else:
             counters["dark_gaps_low_coverage_checks"] = counters.get("dark_gaps_low_coverage_checks", 0) + 1
-            return [], now_ms + grid.bucket_ms
+            return [], now_ms + step
     else:
         out += _publish(vs, gap, ctx, p, now_ms, None)
     high_due = gap.start_ts + int(p.dark_high_gap_s * 1000)

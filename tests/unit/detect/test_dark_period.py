@@ -77,6 +77,13 @@ def test_nobody_heard_around_is_a_coverage_gap_not_an_alert() -> None:
     assert eng.counters["dark_gaps_low_coverage"] == 1
 
 
+def test_a_days_long_coverage_gap_is_judged_a_few_dozen_times_not_every_bucket() -> None:
+    eng = make_engine()
+    assert live(run(silent_vessel(ALBORAN, 48 * 3600), engine=eng), "dark_period") == []
+    checks = eng.counters["dark_gaps_low_coverage_checks"]
+    assert 72 <= checks <= 72 + 40, checks  # 6 per hour up to 12 h, then every twelfth of the silence (288 before)
+
+
 def test_silence_shorter_than_the_threshold_is_nothing() -> None:
     assert live(run(silent_vessel(ALBORAN, 3000) + companions(ALBORAN, 6000)), "dark_period") == []
 
