@@ -1,4 +1,5 @@
-"""Landing page (OGC API JSON, or the live map for browsers), the live map, the AsyncAPI document."""
+"""Landing page (OGC API JSON, or the live map for browsers), the live map and its static files (the page's
+script and style, the vendored Leaflet and Natural Earth land of ``make web``), the AsyncAPI document."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any, Literal
 
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from services.api.render import JsonResponseFast
 
@@ -55,6 +56,36 @@ async def landing(request: Request, f: Literal["json", "html"] | None = None) ->
 @router.get("/map", response_class=HTMLResponse, summary="Live map for operations-centre officers")
 async def live_map() -> HTMLResponse:
     return _map_response()
+
+
+# what /static/ serves (by suffix; anything else is 404), e.g. the vendored LICENSE files as text
+_STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                 ".css": "text/css; charset=utf-8", ".json": "application/json",
+                 ".geojson": "application/geo+json", ".png": "image/png", ".svg": "image/svg+xml",
+                 ".txt": "text/plain; charset=utf-8", "": "text/plain; charset=utf-8"}
+
+
+@router.get("/static/{path:path}", include_in_schema=False)
+async def static_file(path: str, request: Request) -> Response:
+    """The live map's files from ``services/api/static`` (no directory listing, no dot files). A pre-compressed
+    ``.gz`` sibling (``make web`` writes one per GeoJSON) is sent when the browser accepts gzip. ETag +
+    ``no-cache``: the browser revalidates and gets a 304 while the file is unchanged."""
+    parts = path.split("/")
+    if not path or any(not p or p.startswith(".") for p in parts):
+        return Response(status_code=404)
+    file = STATIC.joinpath(*parts)
+    suffix = file.suffix.lower()
+    if suffix not in _STATIC_TYPES or not file.is_file() or not file.resolve().is_relative_to(STATIC.resolve()):
+        return Response(status_code=404)
+    headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Vary": "Accept-Encoding"}
+    gz = file.with_name(file.name + ".gz")
+    if "gzip" in request.headers.get("accept-encoding", "") and gz.is_file():
+        file, headers["Content-Encoding"] = gz, "gzip"
+    st = file.stat()
+    etag = f'"{st.st_mtime_ns:x}-{st.st_size:x}{"-gz" if file is gz else ""}"'
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers={**headers, "ETag": etag})
+    return FileResponse(file, media_type=_STATIC_TYPES[suffix], headers={**headers, "ETag": etag}, stat_result=st)
 
 
 def _asyncapi() -> dict[str, Any]:
