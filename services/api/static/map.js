@@ -1187,7 +1187,7 @@ async function stream() {
     const hd = headers(); hd["Accept"] = "text/event-stream";
     if (state.lastId) hd["Last-Event-ID"] = state.lastId;
     try {
-      const r = await fetch("/alerts/stream", { headers: hd, signal: state.abort.signal });
+      const r = await fetch(document.body.dataset.feed || "/alerts/stream", { headers: hd, signal: state.abort.signal });
       if (r.status === 401 || r.status === 403) { setStatus("refused", `feed refused (${r.status}) — check token`); return; }
       if (!r.ok) throw new Error("feed " + r.status);
       setStatus("live", "● live"); delay = state.retryMs;
