@@ -156,18 +156,26 @@ PAYLOADS: dict[str, type[BaseModel]] = {
 
 
 def render_schemas() -> dict[str, str]:
+    from msa.evidence import evidence_json_schemas
+
     out = {}
     for name, model in PAYLOADS.items():
         schema = model.model_json_schema()
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"https://msa.example.org/schemas/{name}.schema.json"
         out[f"{name}.schema.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
+    for kind, schema in evidence_json_schemas().items():  # properties.evidence of an alert, per kind
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["$id"] = f"https://msa.example.org/schemas/evidence/{kind}.schema.json"
+        out[f"evidence/{kind}.schema.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
     out["asyncapi.json"] = json.dumps(asyncapi_document(), indent=2, sort_keys=True) + "\n"
     out["asyncapi.yaml"] = yaml.safe_dump(asyncapi_document(), sort_keys=True, allow_unicode=True, width=110)
     return out
 
 
 def asyncapi_document() -> dict[str, Any]:
+    from msa.evidence import EVIDENCE_MODELS
+
     channels: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     for spec in ALL_TOPICS:
@@ -206,7 +214,10 @@ def asyncapi_document() -> dict[str, Any]:
                                 "data is a GeoJSON Feature; subscribe to alerts.v1 or your partner topic."},
         "servers": {"local": {"host": "127.0.0.1:9092", "protocol": "kafka"}},
         "channels": channels,
-        "components": {"messages": messages},
+        "components": {"messages": messages, "schemas": {
+            f"evidence_{kind}": {"$ref": f"./evidence/{kind}.schema.json",
+                                 "description": f"properties.evidence of a {kind} alert (msa.evidence)"}
+            for kind in EVIDENCE_MODELS}},
     }
 
 
@@ -215,6 +226,7 @@ def export_schemas(directory: Path) -> list[Path]:
     written = []
     for fname, text in render_schemas().items():
         path = directory / fname
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         written.append(path)
     return written

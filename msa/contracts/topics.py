@@ -16,6 +16,7 @@ AIS_OTHER = "ais.other.v1"
 AIS_REJECTS = "ais.rejects.v1"
 SAT_DETECTIONS = "sat.detections.v1"
 ALERTS = "alerts.v1"
+ALERT_REJECTS = "alerts.rejects.v1"
 PARTNER_PREFIX = "alerts.v1.partner."
 
 
@@ -43,6 +44,9 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
               "Satellite vessel detections and scene footprints."),
     TopicSpec(ALERTS, 6, "alert_id", "alert",
               "Alerts as CloudEvents (binary mode); data is a GeoJSON Feature."),
+    TopicSpec(ALERT_REJECTS, 1, "source topic[partition]@offset", "reject",
+              "Alert records the sink refused (not an alert, or evidence not following its kind's contract): "
+              "reason, detail, source and the raw record."),
 )
 
 

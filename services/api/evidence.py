@@ -1,6 +1,7 @@
 """Pull evidence positions and satellite detections out of an alert's ``evidence`` (lenient, pure).
 
-The detector records the fixes and detections it used. Accepted shapes: a list under ``positions``,
+Evidence of the contract (``msa.evidence``, ``evidence_version`` 2): ``track`` and ``detections``, read as
+they are. Alerts stored before it (version 1) are read leniently: a list under ``positions``,
 ``track``, ``fixes`` or ``points``, a mapping MMSI → list under ``tracks``, or (``identity_anomaly``) a list
 of position clusters under ``segments``, each with its own ``positions`` list; each fix a dict with
 ``mmsi``, ``ts`` (ISO 8601) or ``ts_ms``, ``lat``, ``lon`` and optional ``sog_kn`` / ``cog_deg``, or a
@@ -61,6 +62,10 @@ def extract_fixes(alert: Alert) -> tuple[list[EvidenceFix], int]:
     ev = alert.evidence
     default = alert.mmsi[0] if len(alert.mmsi) == 1 else None
     items: list[tuple[Any, int | None]] = []
+    if "evidence_version" in ev:  # the contract: one list
+        track = ev.get("track")
+        items = [(it, default) for it in track] if isinstance(track, list) else []
+        return _fixes(items)
     for key in ("positions", "track", "fixes", "points"):
         val = ev.get(key)
         if isinstance(val, list):
@@ -79,6 +84,10 @@ def extract_fixes(alert: Alert) -> tuple[list[EvidenceFix], int]:
             if isinstance(val, list):
                 m = int(k) if str(k).isdigit() else default
                 items.extend((it, m) for it in val)
+    return _fixes(items)
+
+
+def _fixes(items: list[tuple[Any, int | None]]) -> tuple[list[EvidenceFix], int]:
     fixes: list[EvidenceFix] = []
     skipped = 0
     for it, m in items:
@@ -92,6 +101,8 @@ def extract_fixes(alert: Alert) -> tuple[list[EvidenceFix], int]:
 
 def extract_detections(alert: Alert) -> tuple[list[SatelliteDetection], int]:
     val = alert.evidence.get("detections")
+    if val is None:  # version 1 dark periods
+        val = alert.evidence.get("satellite_detections")
     out: list[SatelliteDetection] = []
     skipped = 0
     for item in val if isinstance(val, list) else []:

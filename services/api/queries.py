@@ -111,12 +111,16 @@ async def get_alert(conn: AsyncConnection, principal: Principal, alert_id: str) 
 
 async def alert_track(conn: AsyncConnection, alert: JsonDict, limit: int, margin_ms: int = 3_600_000
                       ) -> list[JsonDict]:
-    """Evidence positions of the alert's vessels around its interval, oldest first."""
+    """Evidence positions of the alert's vessels (and of the others its evidence track names, e.g. the AIS
+    vessels near a dark vessel) around its interval, oldest first."""
     start = parse_ts(alert["start"]) - margin_ms
     end = parse_ts(alert["end"] or alert["updated"]) + margin_ms
+    track = (alert.get("evidence") or {}).get("track")
+    named = {f.get("mmsi") for f in track if isinstance(f, dict)} if isinstance(track, list) else set()
+    mmsis = sorted({*alert["mmsi"], *(m for m in named if isinstance(m, int))}) or [-1]
     q = (select(positions.c.mmsi, positions.c.ts, func.ST_X(positions.c.geom).label("lon"),
                 func.ST_Y(positions.c.geom).label("lat"), positions.c.sog_kn, positions.c.cog_deg)
-         .where(positions.c.mmsi.in_(alert["mmsi"] or [-1]), positions.c.ts.between(_dt(start), _dt(end)))
+         .where(positions.c.mmsi.in_(mmsis), positions.c.ts.between(_dt(start), _dt(end)))
          .order_by(positions.c.ts, positions.c.mmsi).limit(limit))
     return [{"mmsi": r.mmsi, "ts": ts_text(r.ts), "lat": r.lat, "lon": r.lon, "sog_kn": r.sog_kn,
              "cog_deg": r.cog_deg} for r in (await conn.execute(q)).all()]
@@ -176,10 +180,10 @@ async def get_vessel(conn: AsyncConnection, principal: Principal, mmsi: int, tra
 
 
 async def list_positions(conn: AsyncConnection, principal: Principal, bbox: BBox | None, since_ms: int | None,
-                         until_ms: int | None, after_id: int | None, limit: int, *, kinds: tuple[str, ...] = ()
-                         ) -> list[Any]:
-    """Evidence positions (OGC ``tracks`` collection), scoped (and filtered by kind) through the alert that
-    stored them."""
+                         until_ms: int | None, after_id: int | None, limit: int, *, kinds: tuple[str, ...] = (),
+                         position_id: int | None = None) -> list[Any]:
+    """Evidence positions (OGC ``tracks`` collection; one by ``position_id``), scoped (and filtered by kind)
+    through the alert that stored them."""
     q = (select(positions.c.id, positions.c.mmsi, positions.c.ts, positions.c.sog_kn, positions.c.cog_deg,
                 positions.c.alert_id, func.ST_X(positions.c.geom).label("lon"),
                 func.ST_Y(positions.c.geom).label("lat"))
@@ -194,6 +198,8 @@ async def list_positions(conn: AsyncConnection, principal: Principal, bbox: BBox
         q = q.where(positions.c.ts <= _dt(until_ms))
     if after_id is not None:
         q = q.where(positions.c.id > after_id)
+    if position_id is not None:
+        q = q.where(positions.c.id == position_id)
     return list((await conn.execute(q.order_by(positions.c.id).limit(limit + 1))).all())
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from msa.domain import Alert, AlertKind, AlertStatus, JsonDict, Severity, VesselIdentity, format_ts, make_alert_id
 
-__all__ = ["AlertBook", "AlertDraft", "fix_evidence", "line_geometry", "point_geometry"]
+__all__ = ["AlertBook", "AlertDraft", "fix_evidence", "history_track", "line_geometry", "point_geometry", "track_fix"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +113,20 @@ def fix_evidence(ts_ms: int, lon: float, lat: float, sog_kn: float | None = None
     if sog_kn is not None and sog_kn >= 0:
         d["sog_kn"] = round(sog_kn, 2)
     return d
+
+
+def track_fix(mmsi: int, ts_ms: int, lon: float, lat: float, sog_kn: float | None = None,
+              cog_deg: float | None = None) -> JsonDict:
+    """One fix of ``evidence.track`` (``msa.evidence.EvidenceFix``); unknown SOG/COG (None or < 0) left out."""
+    d = fix_evidence(ts_ms, lon, lat, sog_kn)
+    d["mmsi"] = mmsi
+    if cog_deg is not None and 0 <= cog_deg < 360:
+        d["cog_deg"] = round(cog_deg, 1)
+    return d
+
+
+def history_track(mmsi: int, hist: Any, t0_ms: int, t1_ms: int, limit: int = 40) -> list[JsonDict]:
+    """A vessel's kept fixes in [t0, t1] (its ``TrackHistory``; None → none) as ``evidence.track`` fixes."""
+    if hist is None:
+        return []
+    return [track_fix(mmsi, k.ts_ms, k.lon, k.lat, k.sog_kn, k.cog_deg) for k in hist.between(t0_ms, t1_ms, limit)]

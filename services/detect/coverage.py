@@ -61,6 +61,8 @@ class CoverageFigure:
     other_vessels: int
     offshore_buckets: int = 0  # buckets whose expected position was beyond terrestrial range
     opportunities: int = 0  # reception opportunities: runs of heard buckets, one per EPISODE_BUCKETS
+    first_bucket_ms: int = 0  # start of the first bucket looked at
+    heard_mask: int = 0  # bit i set: others were heard in bucket i (evidence: the silence against its neighbours)
 
     @property
     def fraction(self) -> float:
@@ -158,7 +160,7 @@ class CoverageGrid:
         total = max(0, b1 - b0)
         if total == 0:
             return CoverageFigure(0, 0, 0)
-        heard = offshore_n = opportunities = run = 0
+        heard = offshore_n = opportunities = run = mask = 0
         others: set[int] = set()
         cells = self._cells
         for b in range(b0, b1):
@@ -178,13 +180,14 @@ class CoverageGrid:
                     others.update(s)
             heard += got
             if got:
+                mask |= 1 << (b - b0)
                 run += 1
             elif run:
                 opportunities += episodes(run)
                 run = 0
         opportunities += episodes(run)
         others.discard(mmsi)
-        return CoverageFigure(total, heard, len(others), offshore_n, opportunities)
+        return CoverageFigure(total, heard, len(others), offshore_n, opportunities, b0 * self.bucket_ms, mask)
 
     def prune(self, before_ms: int) -> None:
         cut = before_ms // self.bucket_ms

@@ -34,7 +34,8 @@ from typing import Any
 
 from geo.geodesy import MPS_PER_KN, destination_point, haversine_m, interpolate_position, speed_kn
 from msa.domain import Alert, AlertKind, AlertStatus, JsonDict, Severity, format_ts, parse_ts
-from services.detect.alerts import AlertDraft, fix_evidence, line_geometry, point_geometry
+from msa.evidence import EVIDENCE_VERSION
+from services.detect.alerts import AlertDraft, fix_evidence, history_track, line_geometry, point_geometry, track_fix
 from services.detect.context import DetectContext
 from services.detect.coverage import EPISODE_BUCKETS, CoverageFigure, CoverageGrid
 from services.detect.params import DetectionParams
@@ -45,13 +46,15 @@ __all__ = ["RX_WINDOW", "Gap", "add_detection", "count_reception", "heard_bucket
 
 RX_WINDOW = 36.0  # reception observations (buckets) remembered per vessel
 _MAX_DETECTIONS = 10
+_TRACK_BEFORE_MS = 3_600_000  # evidence: the hour of track before a silence
+_MAX_BUCKETS = 288  # evidence: the last 48 h of 10-min reception buckets
 _MAX_CLOSED = 4  # recently closed dark periods kept per vessel (late satellite evidence)
 _NAV_AT_ANCHOR, _NAV_MOORED = 1, 5
 _DR_MIN_KN = 5.0
 
 
 class Gap:
-    __slots__ = ("alert_id", "checked_ms", "cog", "coverage", "detections", "heard", "lat", "lon", "missed",
+    __slots__ = ("alert_id", "before", "checked_ms", "cog", "coverage", "detections", "heard", "lat", "lon", "missed",
                  "offshore", "opened", "opened_ms", "p_heard", "reports", "sog", "start_ts", "threshold_ms", "zone")
 
     def __init__(self, vs: VesselState, zone: str, offshore: bool, threshold: int, p: DetectionParams) -> None:
@@ -73,6 +76,7 @@ class Gap:
         self.coverage = CoverageFigure(0, 0, 0)
         self.checked_ms = -1
         self.detections: list[JsonDict] = []
+        self.before: list[JsonDict] | None = None  # evidence track before the silence (taken when alerted)
 
     def __getstate__(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.__slots__}
@@ -393,11 +397,11 @@ def _add_to_closed(aid: str, det: JsonDict, ctx: DetectContext) -> list[Alert]:
     prev = ctx.book.get(aid)
     if prev is None or prev.status == AlertStatus.RETRACTED:
         return []
-    dets = list(prev.evidence.get("satellite_detections") or [])
+    dets = list(prev.evidence.get("detections") or [])
     if len(dets) >= _MAX_DETECTIONS or any(d["detection_id"] == det["detection_id"] for d in dets):
         return []
     dets = sorted([*dets, det], key=lambda d: (str(d["ts"]), str(d["detection_id"])))
-    evidence = {**prev.evidence, "satellite_detections": dets}
+    evidence = {**prev.evidence, "detections": dets}
     a = ctx.book.publish(AlertDraft(
         kind=prev.kind, mmsi=prev.mmsi, start_ms=prev.start_ms, zone=prev.zone, closed=True, end_ms=prev.end_ms,
         updated_ms=prev.updated_ms, severity=prev.severity, score=prev.score, geometry=prev.geometry,
@@ -424,7 +428,13 @@ def _publish(vs: VesselState, gap: Gap, ctx: DetectContext, p: DetectionParams, 
     else:
         severity = Severity.MEDIUM
     p_silent = gap.p_silent()
+    bucket_ms = int(p.dark_coverage_bucket_s * 1000)
+    if gap.before is None:  # the track before the silence, as the history holds it when first alerted
+        gap.before = history_track(vs.mmsi, vs.hist, gap.start_ts - _TRACK_BEFORE_MS, gap.start_ts)
+        if not gap.before or parse_ts(str(gap.before[-1]["ts"])) != gap.start_ts:
+            gap.before.append(track_fix(vs.mmsi, gap.start_ts, gap.lon, gap.lat, gap.sog, gap.cog))
     evidence: dict[str, Any] = {
+        "kind": "dark_period", "evidence_version": EVIDENCE_VERSION, "track": list(gap.before),
         "last_fix": fix_evidence(gap.start_ts, gap.lon, gap.lat),
         "opened_at": format_ts(gap.opened_ms if gap.opened_ms >= 0 else now_ms),
         "reports_before_gap": gap.reports,
@@ -437,12 +447,17 @@ def _publish(vs: VesselState, gap: Gap, ctx: DetectContext, p: DetectionParams, 
                      "buckets_total": cov.buckets_total, "other_vessels": cov.other_vessels,
                      "low": low},
         "thresholds": p.subset("dark_"),
-        "satellite_detections": list(gap.detections),
+        "detections": list(gap.detections),
+        "neighbour_buckets": [
+            {"ts": format_ts(cov.first_bucket_ms + i * bucket_ms), "heard": bool(cov.heard_mask >> i & 1)}
+            for i in range(max(0, cov.buckets_total - _MAX_BUCKETS), cov.buckets_total)],
     }
     score = _score(gap) * (0.3 if low else 1.0)
     if reappear is not None:
         t, x, y, sog = reappear
         dist = haversine_m(gap.lon, gap.lat, x, y)
+        evidence["track"].append(track_fix(vs.mmsi, t, x, y, sog))
+        evidence["expected_path"] = line_geometry([(gap.lon, gap.lat), (x, y)])
         evidence.update({"reappeared": fix_evidence(t, x, y, sog), "gap_s": round(silent_s),
                          "gap_distance_m": round(dist),
                          "implied_speed_kn": round(speed_kn(dist, silent_s), 2)})

@@ -51,8 +51,9 @@ from typing import Any, NamedTuple
 
 from geo.geodesy import MPS_PER_KN, destination_point, haversine_m, interpolate_position
 from msa.domain import Alert, AlertKind, JsonDict, SatelliteDetection, Severity, VesselIdentity, format_ts
+from msa.evidence import EVIDENCE_VERSION
 from services.detect import dark_period
-from services.detect.alerts import AlertDraft, point_geometry
+from services.detect.alerts import AlertDraft, point_geometry, track_fix
 from services.detect.context import DetectContext
 from services.detect.history import Kept, TrackHistory
 from services.detect.track import VesselState
@@ -397,12 +398,20 @@ class SatMatcher:
         near = sorted((m, mmsi) for (did, mmsi), m in dist.items() if did == d.detection_id)
         nearest = [{"mmsi": mmsi, "distance_m": round(m), "method": cands[mmsi].method}
                    for m, mmsi in near[:_NEAREST]]
+        at = format_ts(d.ts_ms)
+        nearby = [{"mmsi": mmsi, "ts": at, "lon": round(cands[mmsi].lon, 6), "lat": round(cands[mmsi].lat, 6),
+                   "distance_m": round(m), "method": cands[mmsi].method} for m, mmsi in near[:_NEAREST]]
         loiterers = sorted((m, mmsi) for m, mmsi in near
                            if m <= p.sat_dark_rendezvous_m + cands[mmsi].uncertainty_m
                            and cands[mmsi].loiter_s >= p.sat_loiter_min_duration_s)
-        evidence: dict[str, Any] = {"detection": ev, "nearest_ais": nearest, "thresholds": p.subset("sat_")}
+        evidence: dict[str, Any] = {
+            "kind": "dark_vessel", "evidence_version": EVIDENCE_VERSION, "detection": ev, "detections": [ev],
+            "nearby": nearby,
+            "track": [track_fix(mmsi, d.ts_ms, cands[mmsi].lon, cands[mmsi].lat) for _, mmsi in near[:_NEAREST]],
+            "nearest_ais": nearest, "thresholds": p.subset("sat_")}
         if loiterers:
             m, mmsi = loiterers[0]
+            evidence["kind"] = "dark_rendezvous"
             evidence["loitering_s"] = round(cands[mmsi].loiter_s)
             evidence["position_method"] = cands[mmsi].method
             evidence["uncertainty_m"] = round(cands[mmsi].uncertainty_m)

@@ -48,7 +48,7 @@ __all__ = ["ENGINE_ROLES", "Engine", "EngineRole"]
 EngineRole = Literal["all", "vessel", "pairs"]
 ENGINE_ROLES: tuple[EngineRole, ...] = ("all", "vessel", "pairs")
 
-_SNAPSHOT_VERSION = 4  # 3: track histories, reception model, identity segments, late satellite scenes; 4: buffer
+_SNAPSHOT_VERSION = 5  # 3: track histories, reception model, identity segments, late satellite scenes; 4: buffer
 _NEVER = -(2**62)
 _GLITCH_MIN_JUMP_M = 250.0
 _HOUSEKEEPING_MS = 3_600_000

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from geo.geodesy import haversine_m, speed_kn
 from msa.domain import Alert, AlertKind, Severity
-from services.detect.alerts import AlertDraft, fix_evidence, line_geometry
+from msa.evidence import EVIDENCE_VERSION
+from services.detect.alerts import AlertDraft, line_geometry, track_fix
 from services.detect.context import DetectContext
 from services.detect.params import DetectionParams
 from services.detect.track import VesselState
@@ -39,7 +40,8 @@ PROFILE_SPRINT = "loiter_then_sprint_to_coast"
 
 class Run:
     __slots__ = ("alert_id", "coast_start_m", "dist_m", "last_lat", "last_lon", "last_ts", "loitered",
-                 "max_kn", "n", "path", "profile", "severity", "sig", "start_ts", "sum_kn", "thr_kn", "zone")
+                 "max_kn", "n", "open_track", "path", "profile", "severity", "sig", "start_ts", "sum_kn", "thr_kn",
+                 "zone")
 
     def __init__(self, ts: int, lon: float, lat: float, thr_kn: float, loitered: bool) -> None:
         self.start_ts = self.last_ts = ts
@@ -55,6 +57,7 @@ class Run:
         self.coast_start_m = -1.0
         self.profile = "sustained_speed"
         self.sig: tuple[int, bool] | None = None  # what the open alert's content depends on
+        self.open_track: list[dict[str, object]] | None = None  # evidence of the open alert: the run as raised
 
     def __getstate__(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.__slots__}
@@ -224,17 +227,22 @@ def _draft(vs: VesselState, run: Run, ctx: DetectContext, p: DetectionParams, *,
         pts.append((run.last_lon, run.last_lat))
     # the alert's content changes only on closing, a severity/profile change or a 5 kn new maximum
     max_bucket = int(run.max_kn // 5) * 5
-    evidence = {
+    evidence: dict[str, object] = {
+        "kind": "go_fast", "evidence_version": EVIDENCE_VERSION, "threshold_kn": round(run.thr_kn, 1),
         "profile": profile, "max_speed_kn_floor5": max_bucket,
         "thresholds": p.subset("gofast_", "loiter_", "sprint_"),
         "identity_basis": "length unknown" if ctx.identities.length_m(vs.mmsi) is None else "length known",
     }
+    if not closed:  # the run as it was when raised: fixed, so an open alert changes only when its figures do
+        if run.open_track is None:
+            run.open_track = [track_fix(vs.mmsi, t, x, y, k) for x, y, t, k in run.path]
+        evidence["track"] = run.open_track
     if closed:
         evidence.update({
             "mean_speed_kn": round(mean, 1), "max_speed_kn": round(run.max_kn, 1),
             "duration_s": round(run.duration_s), "fixes": run.n,
             "distance_m": round(run.dist_m),
-            "positions": [fix_evidence(t, x, y, k) for x, y, t, k in run.path],
+            "track": [track_fix(vs.mmsi, t, x, y, k) for x, y, t, k in run.path],
         })
     if profile == PROFILE_SPRINT and closed:
         evidence["coast_approach_m"] = round(approach_m)

@@ -39,7 +39,8 @@ from dataclasses import dataclass
 
 from geo.geodesy import haversine_m, speed_kn
 from msa.domain import Alert, AlertKind, Severity, format_ts
-from services.detect.alerts import AlertDraft
+from msa.evidence import EVIDENCE_VERSION
+from services.detect.alerts import AlertDraft, track_fix
 from services.detect.context import DetectContext
 from services.detect.params import DetectionParams
 
@@ -224,15 +225,20 @@ class Identity:
         pattern = "alternating" if any(s.held for s in segs[1:]) else "far_apart"
         severity = Severity.HIGH if placeholder or len(segs) >= 3 else Severity.MEDIUM
         evidence: dict[str, object] = {
+            "kind": "identity_anomaly", "evidence_version": EVIDENCE_VERSION,
             "pattern": pattern, "placeholder_mmsi": placeholder, "segments_count": len(segs),
             "thresholds": p.subset("id_"),
         }
+        if not closed:  # the first fixes of each place, as the open alert's geometry
+            evidence["track"] = sorted((track_fix(mmsi, *s.samples[0]) for s in segs), key=lambda f: str(f["ts"]))
         if closed:
             evidence.update({
-                "segments": [{"segment": i, "fixes": s.n, "first": format_ts(s.first_ts), "last": format_ts(s.last_ts),
+                "clusters": [{"segment": i, "fixes": s.n, "first": format_ts(s.first_ts), "last": format_ts(s.last_ts),
                               "centroid": [round(c, 6) for c in s.centroid()],
-                              "positions": [{"ts": format_ts(t), "lon": round(x, 6), "lat": round(y, 6)}
-                                            for t, x, y in s.samples]} for i, s in enumerate(segs)],
+                              "positions": [track_fix(mmsi, t, x, y) for t, x, y in s.samples]}
+                             for i, s in enumerate(segs)],
+                "track": sorted((track_fix(mmsi, t, x, y) for s in segs for t, x, y in s.samples),
+                                key=lambda f: str(f["ts"])),
                 "hops": [{"ts": format_ts(t), "from_segment": a, "to_segment": b, "distance_m": d,
                           "implied_speed_kn": k} for t, a, b, d, k in self.hops],
                 "transitions": self.switches,

@@ -36,7 +36,8 @@ from typing import NamedTuple
 from geo.coast import TERRESTRIAL_RANGE_M
 from geo.geodesy import haversine_m, interpolate_position, mean_lon_deg, speed_kn
 from msa.domain import Alert, AlertKind, Severity, format_ts
-from services.detect.alerts import AlertDraft, point_geometry
+from msa.evidence import EVIDENCE_VERSION
+from services.detect.alerts import AlertDraft, point_geometry, track_fix
 from services.detect.context import DetectContext
 from services.detect.pairs import Pair
 from services.detect.track import VesselStatic
@@ -277,6 +278,7 @@ class RendezvousDetector:
         fa, fb = (fix, ofix) if mmsi < other else (ofix, fix)
         pair = self.pairs.get(key)
         out: list[Alert] = []
+        starts = pair is None or not pair.active
         if pair is None:
             if zone is None:
                 return []
@@ -292,6 +294,7 @@ class RendezvousDetector:
                     and speed_kn(haversine_m(*pair.last_a, fa[1], fa[2]), gap_s) <= p.rv_max_median_speed_kn
                     and speed_kn(haversine_m(*pair.last_b, fb[1], fb[2]), gap_s) <= p.rv_max_median_speed_kn):
                 out += self._end_meeting(key, pair, pair.m_last)
+                starts = True
                 if key not in self.pairs:
                     if zone is None:
                         return out
@@ -305,6 +308,8 @@ class RendezvousDetector:
         pair.c_last = centroid
         pair.last_a, pair.last_b = (fa[1], fa[2]), (fb[1], fb[2])
         pair.closest_m = min(pair.closest_m, d)
+        pair.record((ts, mmsi, fix[1], fix[2], fix[3]), d,
+                    (ofix[0], other, ofix[1], ofix[2], ofix[3]) if starts else None)
         _push(pair.sogs_a, fa[3])
         _push(pair.sogs_b, fb[3])
         return out + self._evaluate(key, pair, ts, closed=False)
@@ -364,18 +369,25 @@ class RendezvousDetector:
         meetings = [*pair.meetings, (pair.m_start, pair.m_last)] if pair.active else list(pair.meetings)
         total_s = sum(e - s for s, e in meetings) / 1000.0
         evidence: dict[str, object] = {
+            "kind": "rendezvous", "evidence_version": EVIDENCE_VERSION,
             "meetings": [{"start": format_ts(s), "end": format_ts(e) if (closed or i < len(meetings) - 1)
                           else None} for i, (s, e) in enumerate(meetings)],
             "thresholds": p.subset("rv_"),
         }
         if pair.joint_s:
             evidence["joint_silence_s"] = pair.joint_s
+        if not closed:  # the meeting as it was when raised (fixed: an open alert changes only when it does)
+            if pair.open_track is None:
+                pair.open_track = [track_fix(m, t, x, y, sog) for t, m, x, y, sog in sorted(pair.fixes)]
+            evidence["track"] = pair.open_track
         if closed:
             evidence.update({
                 "together_s": round(total_s), "closest_m": round(pair.closest_m),
                 "median_speed_kn": [round(statistics.median(pair.sogs_a), 2),
                                     round(statistics.median(pair.sogs_b), 2)],
                 "last_centroid": [round(pair.c_last[0], 6), round(pair.c_last[1], 6)],
+                "track": [track_fix(m, t, x, y, sog) for t, m, x, y, sog in sorted(pair.fixes)],
+                "distance_series": [{"ts": format_ts(t), "distance_m": round(d)} for t, d in pair.dists],
             })
         severity = Severity.HIGH if closed and total_s >= p.rv_high_duration_s else Severity.MEDIUM
         draft = AlertDraft(

@@ -111,9 +111,7 @@ async def items(request: Request, collection_id: CollectionId, caller: Caller, c
         prow = await queries.list_positions(conn, caller, box, since, until, after, limit, kinds=kinds)
         more = len(prow) > limit
         prow = prow[:limit]
-        feats = [{"type": "Feature", "id": r.id, "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
-                  "properties": {"mmsi": r.mmsi, "ts": ts_text(r.ts), "sog_kn": r.sog_kn, "cog_deg": r.cog_deg,
-                                 "alert_id": r.alert_id}} for r in prow]
+        feats = [_track_feature(r) for r in prow]
         next_token = str(prow[-1].id) if more and prow else None
     if next_token:
         links.append({"rel": "next", "type": GEOJSON, "href": str(request.url.include_query_params(
@@ -122,11 +120,26 @@ async def items(request: Request, collection_id: CollectionId, caller: Caller, c
     return JsonResponseFast(body, media_type=GEOJSON)
 
 
+def _track_feature(r: Any) -> dict[str, Any]:
+    return {"type": "Feature", "id": r.id, "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+            "properties": {"mmsi": r.mmsi, "ts": ts_text(r.ts), "sog_kn": r.sog_kn, "cog_deg": r.cog_deg,
+                           "alert_id": r.alert_id}}
+
+
 @router.get("/collections/{collection_id}/items/{feature_id}", response_model=Feature,
             responses={200: {"content": {GEOJSON: {}}}}, summary="One feature")
 async def item(collection_id: CollectionId, feature_id: Annotated[str, Path(max_length=64)], caller: Caller,
                conn: Conn) -> Response:
-    if collection_id != "alerts" or not caller.can(Permission.READ_ALERTS):
+    if collection_id == "tracks":
+        if not caller.can(Permission.READ_TRACKS):
+            raise Problem(403, "forbidden", "may not read tracks")
+        if not feature_id.isdigit() or len(feature_id) > 18:
+            raise Problem(404, "not-found", "no such feature")
+        rows = await queries.list_positions(conn, caller, None, None, None, None, 1, position_id=int(feature_id))
+        if not rows:
+            raise Problem(404, "not-found", "no such feature")
+        return JsonResponseFast(_track_feature(rows[0]), media_type=GEOJSON)
+    if not caller.can(Permission.READ_ALERTS):
         raise Problem(404, "not-found", "no such feature")
     alert = await queries.get_alert(conn, caller, feature_id)
     if alert is None:

@@ -73,7 +73,7 @@ def test_detection_of_a_vessel_in_its_dark_period_is_evidence_on_that_alert() ->
     x, y = destination_point(last.lon, last.lat, 90.0, 6.0 * MPS_PER_KN * 5400)  # 1.5 h into the silence
     (a,) = live(run([*before, *others, detection("seen", 1800 + 5400, y, x)]))
     assert a.kind == AlertKind.DARK_PERIOD and a.detection_ids == ("seen",)
-    assert a.evidence["satellite_detections"][0]["detection_id"] == "seen"
+    assert a.evidence["detections"][0]["detection_id"] == "seen"
 
 
 # ---- sparse fixes (satellite AIS offshore) -------------------------------------------------------------

@@ -72,7 +72,7 @@ def test_the_anomaly_closes_after_six_quiet_hours_and_the_mmsi_raises_nothing_el
     later = track(SHARED, 3660, 8 * 3600, 60, *end_of(near), sog_kn=11.0, cog_deg=180.0)  # only one, later
     (a,) = live(run(interleave(near, far) + later))
     assert a.kind == AlertKind.IDENTITY_ANOMALY and a.status == AlertStatus.CLOSED
-    assert a.evidence["transitions"] >= 4 and len(a.evidence["segments"]) == 2
+    assert a.evidence["transitions"] >= 4 and len(a.evidence["clusters"]) == 2
     assert a.evidence["max_implied_speed_kn"] > 1000
 
 
