@@ -17,7 +17,7 @@ from services.api.feed import FeedEvent, FeedHub
 from services.api.metrics import ApiMetrics, MetricsMiddleware
 from services.api.problems import install_problem_handlers
 from services.api.ratelimit import RateLimiter
-from services.api.routers import alerts, health, ogc, pages, stream, vessels, workflow, zones
+from services.api.routers import alerts, exports, health, ogc, pages, stream, vessels, workflow, zones
 from services.api.schemas import ProblemDetails
 from services.api.settings import ApiSettings
 from services.api.state import AppState
@@ -93,7 +93,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
 
-    for r in (stream.router, alerts.router, workflow.router, vessels.router, zones.router, ogc.router,
+    for r in (stream.router, exports.router, alerts.router, workflow.router, vessels.router, zones.router, ogc.router,
               health.router, pages.router):
         app.include_router(r)
 
