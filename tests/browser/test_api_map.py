@@ -37,7 +37,7 @@ def _dark_vessel(zone: str) -> tuple[str, Alert]:
     return det.detection_id, a
 
 
-async def test_new_alert_details_track_and_acknowledge(migrated_database_url: str) -> None:
+async def test_new_alert_details_track_and_acknowledge(browser_database_url: str) -> None:
     require_vendored()
     zone = f"z{uuid.uuid4().hex[:8]}"
     old = alert(zone=zone, mmsi=(280000001,), kind=AlertKind.DARK_PERIOD, severity=Severity.LOW, lon=-6.5, lat=35.8)
@@ -49,9 +49,9 @@ async def test_new_alert_details_track_and_acknowledge(migrated_database_url: st
                                          "lon": -5.3 + i * 0.05, "sog_kn": 38.0 + i} for i in range(5)],
                           "mean_speed_kn": 40.0, "max_speed_kn": 42.0, "duration_s": 240, "distance_m": 22_000,
                           "thresholds": {"gofast_min_speed_kn": 25.0}})
-    await seed(migrated_database_url, [old, dark, ident])
+    await seed(browser_database_url, [old, dark, ident])
     tok = token(Role.OFFICER, (zone,))
-    async with running_api(api_settings(migrated_database_url)) as base, launched() as browser:
+    async with running_api(api_settings(browser_database_url)) as base, launched() as browser:
         blocked: list[str] = []
         errors: list[str] = []
         async with guarded_page(browser, blocked, errors, viewport={"width": 1500, "height": 900}) as page:
@@ -64,7 +64,7 @@ async def test_new_alert_details_track_and_acknowledge(migrated_database_url: st
             await settle(page)
 
             # a new alert arrives on the live feed: row with vessel name, kind label, newest first, marker
-            await seed(migrated_database_url, [new])
+            await seed(browser_database_url, [new])
             row = page.locator(f'tr[data-alert-id="{new.alert_id}"]')
             await row.wait_for(timeout=10_000)
             text = await row.inner_text()
@@ -187,7 +187,7 @@ async def _serve(database_url: str, port: int) -> AsyncIterator[str]:
         await asyncio.wait_for(task, 10)
 
 
-async def test_reconnects_with_last_event_id_and_misses_nothing(migrated_database_url: str) -> None:
+async def test_reconnects_with_last_event_id_and_misses_nothing(browser_database_url: str) -> None:
     require_vendored()
     zone = f"z{uuid.uuid4().hex[:8]}"
     first = alert(zone=zone, mmsi=(281000001,))
@@ -197,17 +197,17 @@ async def test_reconnects_with_last_event_id_and_misses_nothing(migrated_databas
     blocked: list[str] = []
     errors: list[str] = []
     async with launched() as browser, guarded_page(browser, blocked, errors) as page:
-        async with _serve(migrated_database_url, port) as base:
+        async with _serve(browser_database_url, port) as base:
             await page.goto(f"{base}/map#token={tok}")
             await page.wait_for_selector('body[data-live="1"]', timeout=10_000)
-            await seed(migrated_database_url, [first])
+            await seed(browser_database_url, [first])
             await page.wait_for_selector(f'tr[data-alert-id="{first.alert_id}"]', timeout=10_000)
         # the API is down: the page says so and which event it will resume after
         await page.wait_for_selector("#status.reconnecting", timeout=10_000)
         status = await page.inner_text("#status")
         assert "reconnecting" in status and "resume after #" in status
-        await seed(migrated_database_url, [during])  # happens while the page is disconnected
-        async with _serve(migrated_database_url, port):
+        await seed(browser_database_url, [during])  # happens while the page is disconnected
+        async with _serve(browser_database_url, port):
             await page.wait_for_selector('body[data-live="1"]', timeout=20_000)
             row = await page.wait_for_selector(f'tr[data-alert-id="{during.alert_id}"]', timeout=10_000)
             assert row is not None and "VESSEL 281000002" in await row.inner_text()

@@ -42,10 +42,10 @@ def real_alerts() -> list[Alert]:
     return detector_alerts()
 
 
-async def test_real_geography_served_offline_with_scale_and_measure(migrated_database_url: str) -> None:
+async def test_real_geography_served_offline_with_scale_and_measure(browser_database_url: str) -> None:
     require_vendored()
     tok = token(Role.OFFICER, ("Strait of Gibraltar and Alboran Sea",), name="officer.geo")
-    async with running_api(api_settings(migrated_database_url)) as base:
+    async with running_api(api_settings(browser_database_url)) as base:
         async with httpx.AsyncClient(base_url=base) as client:
             types = {}
             for path in ("/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css", "/static/map.js",
@@ -61,7 +61,7 @@ async def test_real_geography_served_offline_with_scale_and_measure(migrated_dat
             gz = await client.get("/static/vendor/geo/land-50m.geojson", headers={"Accept-Encoding": "gzip"})
             assert gz.headers["content-encoding"] == "gzip" and gz.json()["type"] == "FeatureCollection"
             for bad in ("/static/vendor/.stamp", "/static/../routers/pages.py", "/static/%2e%2e/app.py",
-                        "/static/vendor/", "/static/nothing.js"):
+                        "/static/map.html", "/static/vendor/", "/static/nothing.js"):
                 assert (await client.get(bad)).status_code == 404, bad
         async with launched() as browser:
             blocked: list[str] = []
@@ -120,13 +120,13 @@ def _check_kind(kind: str, detail: dict[str, Any]) -> list[tuple[str, int]]:
     }[kind]
 
 
-async def test_every_kind_opens_with_its_evidence(migrated_database_url: str, real_alerts: list[Alert]) -> None:
+async def test_every_kind_opens_with_its_evidence(browser_database_url: str, real_alerts: list[Alert]) -> None:
     require_vendored()
     alerts = one_per_kind(real_alerts, uuid.uuid4().hex[:8])
     assert sorted(alerts) == sorted(KINDS)  # the detector raised one of each on its scenarios
-    await seed(migrated_database_url, list(alerts.values()))
+    await seed(browser_database_url, list(alerts.values()))
     tok = token(Role.OFFICER, tuple(sorted({a.zone for a in alerts.values()})), name="officer.kinds")
-    async with running_api(api_settings(migrated_database_url)) as base, launched() as browser:
+    async with running_api(api_settings(browser_database_url)) as base, launched() as browser:
         blocked: list[str] = []
         errors: list[str] = []
         async with guarded_page(browser, blocked, errors, viewport={"width": 1500, "height": 900}) as page:
@@ -195,12 +195,12 @@ def _contract(kind: str, d: dict[str, Any]) -> list[tuple[str, int]]:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-async def test_evidence_contract_drawn(kind: str, migrated_database_url: str, real_alerts: list[Alert]) -> None:
+async def test_evidence_contract_drawn(kind: str, browser_database_url: str, real_alerts: list[Alert]) -> None:
     require_vendored()
     a = one_per_kind(real_alerts, uuid.uuid4().hex[:8])[kind]
-    await seed(migrated_database_url, [a])
+    await seed(browser_database_url, [a])
     tok = token(Role.OFFICER, (a.zone,), name="officer.contract")
-    async with running_api(api_settings(migrated_database_url)) as base, launched() as browser:
+    async with running_api(api_settings(browser_database_url)) as base, launched() as browser:
         async with httpx.AsyncClient(base_url=base) as client:
             detail = (await client.get(f"/alerts/{a.alert_id}", headers=bearer(tok))).json()
         blocked: list[str] = []

@@ -19,12 +19,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")]
 
 
-async def test_theme_sound_ages_and_help(migrated_database_url: str) -> None:
+async def test_theme_sound_ages_and_help(browser_database_url: str) -> None:
     require_vendored()
     zone = f"z{uuid.uuid4().hex[:8]}"
-    await seed(migrated_database_url, [alert(zone=zone, mmsi=(282000001,), severity=Severity.LOW)])
+    await seed(browser_database_url, [alert(zone=zone, mmsi=(282000001,), severity=Severity.LOW)])
     tok = token(Role.OFFICER, (zone,), name="officer.ops")
-    async with running_api(api_settings(migrated_database_url)) as base, launched() as browser:
+    async with running_api(api_settings(browser_database_url)) as base, launched() as browser:
         blocked: list[str] = []
         errors: list[str] = []
         async with guarded_page(browser, blocked, errors, viewport={"width": 1500, "height": 900}) as page:
@@ -38,14 +38,14 @@ async def test_theme_sound_ages_and_help(migrated_database_url: str) -> None:
             # sound is off by default: a new high-severity alert makes no sound
             assert not await page.is_checked("#sound")
             first = alert(zone=zone, mmsi=(282000002,), severity=Severity.HIGH, kind=AlertKind.GO_FAST)
-            await seed(migrated_database_url, [first])
+            await seed(browser_database_url, [first])
             await page.wait_for_selector(f'tr[data-alert-id="{first.alert_id}"]', timeout=10_000)
             assert await page.get_attribute("body", "data-beeps") is None
             # on: a new high one beeps (WebAudio), a medium one does not
             await page.check("#sound")
             high = alert(zone=zone, mmsi=(282000003,), severity=Severity.HIGH, kind=AlertKind.RENDEZVOUS)
             medium = alert(zone=zone, mmsi=(282000004,), severity=Severity.MEDIUM, kind=AlertKind.DARK_PERIOD)
-            await seed(migrated_database_url, [high, medium])
+            await seed(browser_database_url, [high, medium])
             await page.wait_for_selector(f'tr[data-alert-id="{medium.alert_id}"]', timeout=10_000)
             await page.wait_for_selector('body[data-beeps="1"]', timeout=5_000)
             assert await page.evaluate("state.audio && state.audio.state !== 'closed'")
@@ -68,15 +68,15 @@ async def test_theme_sound_ages_and_help(migrated_database_url: str) -> None:
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 720), (3840, 2160)])
-async def test_legible_at_ops_room_sizes(width: int, height: int, migrated_database_url: str) -> None:
+async def test_legible_at_ops_room_sizes(width: int, height: int, browser_database_url: str) -> None:
     require_vendored()
     zone = f"z{uuid.uuid4().hex[:8]}"
     alerts = [alert(zone=zone, mmsi=(283000000 + i,), severity=(Severity.HIGH, Severity.MEDIUM, Severity.LOW)[i % 3],
                     kind=list(AlertKind)[i % len(AlertKind)], lon=-5.6 + 0.3 * i, lat=35.9 + 0.05 * i,
                     start_ms=1_767_225_600_000 + i * 60_000) for i in range(8)]
-    await seed(migrated_database_url, alerts)
+    await seed(browser_database_url, alerts)
     tok = token(Role.OFFICER, (zone,), name="officer.wall")
-    async with running_api(api_settings(migrated_database_url)) as base, launched() as browser:
+    async with running_api(api_settings(browser_database_url)) as base, launched() as browser:
         blocked: list[str] = []
         errors: list[str] = []
         async with guarded_page(browser, blocked, errors, viewport={"width": width, "height": height}) as page:

@@ -50,14 +50,14 @@ async def _open(page: Any, alert_id: str) -> None:
     await page.wait_for_selector(f'#detail[data-alert-id="{alert_id}"]', timeout=10_000)
 
 
-async def test_workflow_from_the_page_with_keyboard_and_audit_trail(migrated_database_url: str,
+async def test_workflow_from_the_page_with_keyboard_and_audit_trail(browser_database_url: str,
                                                                     real_alerts: list[Alert]) -> None:
     require_vendored()
-    gf, dp = await _seeded(migrated_database_url, real_alerts, "go_fast", "dark_period")
+    gf, dp = await _seeded(browser_database_url, real_alerts, "go_fast", "dark_period")
     zones = tuple(sorted({gf.zone, dp.zone}))
     officer = token(Role.OFFICER, zones, name="officer.one")
     supervisor = token(Role.SUPERVISOR, zones, name="sup.one")
-    async with running_api(api_settings(migrated_database_url)) as base, launched() as browser:
+    async with running_api(api_settings(browser_database_url)) as base, launched() as browser:
         blocked: list[str] = []
         errors: list[str] = []
         async with guarded_page(browser, blocked, errors, viewport=VIEW) as page:
@@ -153,13 +153,13 @@ async def test_workflow_from_the_page_with_keyboard_and_audit_trail(migrated_dat
         assert blocked == [] and errors == []
 
 
-async def test_conflict_is_shown_the_view_refreshed_and_the_draft_kept(migrated_database_url: str,
+async def test_conflict_is_shown_the_view_refreshed_and_the_draft_kept(browser_database_url: str,
                                                                          real_alerts: list[Alert]) -> None:
     require_vendored()
-    (dr,) = await _seeded(migrated_database_url, real_alerts, "dark_rendezvous")
+    (dr,) = await _seeded(browser_database_url, real_alerts, "dark_rendezvous")
     me = token(Role.OFFICER, (dr.zone,), name="officer.one")
     other = token(Role.OFFICER, (dr.zone,), name="officer.two")
-    async with running_api(api_settings(migrated_database_url)) as base, launched() as browser, \
+    async with running_api(api_settings(browser_database_url)) as base, launched() as browser, \
             httpx.AsyncClient(base_url=base) as client:
         blocked: list[str] = []
         errors: list[str] = []
@@ -213,10 +213,10 @@ async def test_conflict_is_shown_the_view_refreshed_and_the_draft_kept(migrated_
         assert blocked == [] and errors == []
 
 
-async def test_roles_see_only_what_they_may_do(migrated_database_url: str, real_alerts: list[Alert]) -> None:
+async def test_roles_see_only_what_they_may_do(browser_database_url: str, real_alerts: list[Alert]) -> None:
     require_vendored()
-    (gf,) = await _seeded(migrated_database_url, real_alerts, "go_fast")
-    async with running_api(api_settings(migrated_database_url)) as base, launched() as browser:
+    (gf,) = await _seeded(browser_database_url, real_alerts, "go_fast")
+    async with running_api(api_settings(browser_database_url)) as base, launched() as browser:
         blocked: list[str] = []
         errors: list[str] = []
         # a partner: the alert and its evidence, no workflow, no audit, no vessel history

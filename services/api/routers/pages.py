@@ -59,14 +59,15 @@ async def live_map() -> HTMLResponse:
     return _map_response()
 
 
-# what /static/ serves (by suffix; anything else is 404), e.g. the vendored LICENSE files as text
-_STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+# what /static/ serves (by suffix; anything else is 404), e.g. the vendored LICENSE files as text; not HTML:
+# the page itself is /map, with its security headers
+_STATIC_TYPES = {".js": "text/javascript; charset=utf-8",
                  ".css": "text/css; charset=utf-8", ".json": "application/json",
                  ".geojson": "application/geo+json", ".png": "image/png", ".svg": "image/svg+xml",
                  ".txt": "text/plain; charset=utf-8", "": "text/plain; charset=utf-8"}
 
 
-_COMPRESSIBLE = {".html", ".js", ".css", ".json", ".geojson", ".svg", ".txt", ""}
+_COMPRESSIBLE = {".js", ".css", ".json", ".geojson", ".svg", ".txt", ""}
 
 
 @functools.lru_cache(maxsize=64)

@@ -523,6 +523,7 @@ function showDetail(a, audit) {
       h("button", { id: "closedetail", title: "close details (Esc)", onclick: closeDetail }, "✕")),
     h("div", {}, a.summary || ""),
     vesselsBlock(a),
+    a.workflow && state.me && state.me.perms.has("officer_view") ? workflowBlock(a, audit) : null,
     dl([["Zone", a.zone], ["Start (UTC)", h("span", {}, utc(a.start), agoEl(a.start))],
         ["End (UTC)", a.end ? h("span", {}, utc(a.end), agoEl(a.end)) : "ongoing"],
         ["Updated (UTC)", h("span", {}, utc(a.updated), agoEl(a.updated))],
@@ -530,7 +531,6 @@ function showDetail(a, audit) {
         ["Evidence", `${arr(a.track).length} AIS positions, ${detectionsOf(a).length} satellite detections`]]),
     h("div", { class: "actions" }, zoomBtn),
   ];
-  if (a.workflow && state.me && state.me.perms.has("officer_view")) parts.push(workflowBlock(a, audit));
   parts.push(...charts(a));
   if (figs.length) parts.push(h("h3", {}, "Evidence"), dl(figs));
   parts.push(...nearbyTable(ev), ...meetingsTable(ev), ...clusterTables(ev, a));
@@ -541,7 +541,7 @@ function showDetail(a, audit) {
   if (audit) parts.push(auditBlock(audit));
   else if (arr(a.comments).length) parts.push(h("h3", {}, "Comments"), dl(a.comments.map((c) => [`${utc(c.at)} ${c.author}`, c.text])));
   const scroll = panel.scrollTop;
-  panel.replaceChildren(...parts);
+  panel.replaceChildren(...parts.filter(Boolean));
   panel.scrollTop = scroll;
   panel.dataset.workflow = (a.workflow && a.workflow.state) || "";
   panel.dataset.version = a.workflow ? String(a.workflow.version) : "";
@@ -702,7 +702,11 @@ function drawEvidence(a, zoom) {
   if (zoom && all.length) {
     const b = L.latLngBounds(all);
     if (map.distance(b.getSouthWest(), b.getNorthEast()) < 3000) map.setView(b.getCenter(), 11);  // one point: some context
-    else map.fitBounds(b.pad(0.15), { maxZoom: 12, padding: [20, 20] });
+    else {  // keep the evidence clear of the legend (bottom left) when it is open
+      const lg = $("legend"), r = lg.open ? lg.getBoundingClientRect() : null;
+      const left = r && r.width < map.getSize().x / 2 ? r.width + 20 : 20;
+      map.fitBounds(b.pad(0.1), { maxZoom: 12, paddingTopLeft: [left, 20], paddingBottomRight: [20, 20] });
+    }
   }
 }
 function drawClusters(a, clusters, all) {
@@ -899,7 +903,8 @@ function clusterTables(ev, a) {
       const cc = c.centroid || (ps.length ? [ps.reduce((s2, p) => s2 + p.lon, 0) / ps.length, ps.reduce((s2, p) => s2 + p.lat, 0) / ps.length] : null);
       tb.append(h("tr", { "data-segment": String(c.id) },
         h("td", {}, h("span", { class: "swatch", style: `background:${SEG_COLOURS[i % SEG_COLOURS.length]}` }), String(c.id)),
-        h("td", {}, String(c.fixes ?? ps.length)), h("td", {}, `${utc(first)} – ${utc(last)}`),
+        h("td", {}, c.fixes != null ? String(c.fixes) : ps.length ? String(ps.length) : "—"),
+        h("td", {}, first || last ? `${utc(first)} – ${utc(last)}` : "—"),
         h("td", {}, first && last ? dur(ms / 1000) : "—"), h("td", {}, cc ? `${(+cc[1]).toFixed(3)}°, ${(+cc[0]).toFixed(3)}°` : "—")));
     });
     out.push(h("h3", {}, `Places heard under this MMSI (${cl.length})`),
