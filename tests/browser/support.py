@@ -153,7 +153,9 @@ async def settle(page: Any) -> None:
     await page.wait_for_timeout(100)
     await page.wait_for_function("() => !map._animatingZoom && !(map._panAnim && map._panAnim._inProgress)",
                                  timeout=5_000)
-    await page.wait_for_timeout(50)
+    # two frames and a little more, so that a screenshot shows the repainted map, not the frame before
+    await page.evaluate("() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok)))")
+    await page.wait_for_timeout(250)
 
 
 def require_vendored() -> None:
