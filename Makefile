@@ -10,7 +10,7 @@ VENV := .venv
 MSA := $(VENV)/bin/msa
 PYTEST_ARGS ?=
 
-.PHONY: help venv deps infra run test test-unit lint bench down status schemas clean
+.PHONY: help venv deps web infra run test test-unit lint bench down status schemas clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,11 +27,14 @@ deps: ## system packages the tests need (Debian chromium for browser tests; root
 	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium could not be installed: browser tests will fail"; \
 	  else echo "chromium missing: browser tests need 'apt-get install chromium'"; fi; fi
 
+web: venv ## vendor the live map's Leaflet and Natural Earth land (npm ci from web/package-lock.json; idempotent)
+	$(VENV)/bin/python web/build.py
+
 infra: venv ## install (if needed) and start Kafka + PostgreSQL/PostGIS, create topics, migrate the schema
 	$(MSA) infra up
 	$(MSA) db upgrade
 
-run: infra ## start the infrastructure and the pipeline; prints where things are
+run: infra web ## start the infrastructure and the pipeline; prints where things are
 	$(MSA) run
 
 status: venv ## what runs where
@@ -41,7 +44,7 @@ down: venv ## stop what `make infra` / `make run` started
 	-$(MSA) run --stop
 	$(MSA) infra down
 
-test: infra deps ## the whole suite against the real broker, database and browser
+test: infra deps web ## the whole suite against the real broker, database and browser
 	@set +e; $(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
@@ -59,4 +62,4 @@ schemas: venv ## regenerate schemas/ from the code
 	$(MSA) schemas export
 
 clean: ## remove the virtualenv and caches (not the infrastructure's data)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache web/node_modules services/api/static/vendor

@@ -1,6 +1,8 @@
-"""The live map in real Chromium: log in with a token from the URL fragment, a new alert appears live with its
-vessel name, clicking it opens the details and draws the evidence track, acknowledging changes its workflow; an
-identity anomaly has its legend entry and shows its segments and hops."""
+"""The live map in real Chromium (every request routed: anything not on loopback fails the test): log in with a
+token from the URL fragment, a new alert appears live with its vessel name, clicking it opens the details and
+draws the evidence track, acknowledging changes its workflow; an identity anomaly (older evidence shape with
+``segments``) has its legend entry and shows its places and hops. Hand-built alerts (builders); the alerts of the
+real detector are in test_map_evidence.py / test_map_workflow.py."""
 
 from __future__ import annotations
 
@@ -18,14 +20,12 @@ from msa.contracts.codec import record_to_dict
 from msa.domain import Alert, AlertKind, SatelliteDetection, Severity
 from services.api.app import create_app
 from services.api.principal import Role
+from tests.browser.support import CHROMIUM, guarded_page, launched, require_vendored, screenshot_path, settle
 from tests.unit.api.builders import T0_MS, alert, identity_anomaly, token
 from tests.unit.api.live import api_settings, bearer, free_port, running_api, seed
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.integration,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")]
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 def _dark_vessel(zone: str) -> tuple[str, Alert]:
@@ -37,9 +37,8 @@ def _dark_vessel(zone: str) -> tuple[str, Alert]:
     return det.detection_id, a
 
 
-async def test_new_alert_details_track_and_acknowledge(migrated_database_url: str) -> None:
-    from playwright.async_api import async_playwright
-
+async def test_new_alert_details_track_and_acknowledge(browser_database_url: str) -> None:
+    require_vendored()
     zone = f"z{uuid.uuid4().hex[:8]}"
     old = alert(zone=zone, mmsi=(280000001,), kind=AlertKind.DARK_PERIOD, severity=Severity.LOW, lon=-6.5, lat=35.8)
     det_id, dark = _dark_vessel(zone)
@@ -50,23 +49,22 @@ async def test_new_alert_details_track_and_acknowledge(migrated_database_url: st
                                          "lon": -5.3 + i * 0.05, "sog_kn": 38.0 + i} for i in range(5)],
                           "mean_speed_kn": 40.0, "max_speed_kn": 42.0, "duration_s": 240, "distance_m": 22_000,
                           "thresholds": {"gofast_min_speed_kn": 25.0}})
-    await seed(migrated_database_url, [old, dark, ident])
+    await seed(browser_database_url, [old, dark, ident])
     tok = token(Role.OFFICER, (zone,))
-    async with running_api(api_settings(migrated_database_url)) as base, async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1500, "height": 900})
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
+    async with running_api(api_settings(browser_database_url)) as base, launched() as browser:
+        blocked: list[str] = []
+        errors: list[str] = []
+        async with guarded_page(browser, blocked, errors, viewport={"width": 1500, "height": 900}) as page:
             await page.goto(f"{base}/map#token={tok}")
             await page.wait_for_selector(f'tr[data-alert-id="{old.alert_id}"]', timeout=10_000)
             await page.wait_for_selector('body[data-live="1"]', timeout=10_000)
             assert "#token" not in page.url  # the token is removed from the address bar
             assert "live" in await page.inner_text("#status")
-            assert await page.locator("#land path.land").count() == 1  # coastlines drawn
+            await page.wait_for_selector("path.land", state="attached", timeout=10_000)  # Natural Earth land
+            await settle(page)
 
             # a new alert arrives on the live feed: row with vessel name, kind label, newest first, marker
-            await seed(migrated_database_url, [new])
+            await seed(browser_database_url, [new])
             row = page.locator(f'tr[data-alert-id="{new.alert_id}"]')
             await row.wait_for(timeout=10_000)
             text = await row.inner_text()
@@ -75,7 +73,7 @@ async def test_new_alert_details_track_and_acknowledge(migrated_database_url: st
             first = page.locator("#alerts tr").first
             assert await first.get_attribute("data-alert-id") == new.alert_id  # newest first
             assert "fresh" in (await row.get_attribute("class") or "")
-            marker = page.locator(f'#markers [data-alert-id="{new.alert_id}"]')
+            marker = page.locator(f'.amk[data-alert-id="{new.alert_id}"]')
             assert await marker.get_attribute("data-lon") == "-5.3"
             assert await page.inner_text('#counts [data-kind="go_fast"] b') == "1"
 
@@ -86,26 +84,33 @@ async def test_new_alert_details_track_and_acknowledge(migrated_database_url: st
             assert await row.is_visible()
 
             # click: details (summary, evidence figures), track drawn as a line, map zoomed to the alert
-            width_before = float((await page.get_attribute("#map", "viewBox") or "0 0 0 0").split()[2])
+            await page.evaluate("map.setView([36, -8], 5, { animate: false })")
+            zoom_before = await page.evaluate("map.getZoom()")
             await row.click()
             await page.wait_for_selector(f'#detail[data-alert-id="{new.alert_id}"]', timeout=10_000)
             detail = await page.inner_text("#detail")
             assert "40 kn" in detail and "42 kn" in detail and "11.9 NM" in detail and "4 min" in detail
             assert "VESSEL 280000002" in detail and "gofast_min_speed_kn" in await page.inner_html("#detail")
-            track = page.locator("#track")
-            assert await track.get_attribute("data-points") == "5"
-            assert (await track.get_attribute("d") or "").count("L") == 4
-            assert float((await page.get_attribute("#map", "viewBox") or "0 0 0 0").split()[2]) < width_before / 5
-            await page.screenshot(path="/tmp/map-detail.png")
+            # 38…42 kn: one run in the 35–45 kn colour, 5 fixes, time labels at the ends, the speed chart
+            await page.wait_for_selector(f'#map[data-evidence="{new.alert_id}"]', state="attached")
+            track = page.locator("path.ev-track")
+            assert await track.count() == 1 and await track.get_attribute("data-points") == "5"
+            assert await track.get_attribute("data-speed-bucket") == "4"
+            assert await page.locator("path.ev-fix").count() == 5
+            assert await page.locator(".leaflet-tooltip.ev-time").count() == 2
+            assert await page.locator('#chart-speed line.threshold[data-value="25"]').count() == 1
+            await settle(page)
+            assert await page.evaluate("map.getZoom()") > zoom_before + 3
+            await page.screenshot(path=screenshot_path("map-detail.png"))
 
             # acknowledge: If-Match from the ETag; workflow state changes in the panel, the row and the server
             async with page.expect_request(lambda r: r.url.endswith("/acknowledge")) as req_info:
-                await page.click("#ack")
+                await page.click("#wf-acknowledge")
             req = await req_info.value
             assert req.method == "POST" and req.headers.get("if-match") == '"1"'  # the ETag of the version shown
             await page.wait_for_selector('#detail[data-workflow="acknowledged"]', timeout=10_000)
             assert "acknowledged" in await row.inner_text()
-            assert await page.is_disabled("#ack")
+            assert await page.locator("#wf-acknowledge").count() == 0  # no longer offered
             async with httpx.AsyncClient(base_url=base) as client:
                 got = (await client.get(f"/alerts/{new.alert_id}", headers=bearer(tok))).json()
             assert got["workflow"]["state"] == "acknowledged"
@@ -113,12 +118,12 @@ async def test_new_alert_details_track_and_acknowledge(migrated_database_url: st
             # a satellite-detection alert: its detection is drawn as a marker
             await page.click(f'tr[data-alert-id="{dark.alert_id}"]')
             await page.wait_for_selector(f'#detail[data-alert-id="{dark.alert_id}"]', timeout=10_000)
-            await page.wait_for_selector(f'#dets [data-detection-id="{det_id}"]', state="attached", timeout=5_000)
+            await page.wait_for_selector(f'.ev-det[data-detection-id="{det_id}"]', state="attached", timeout=5_000)
 
             # identity anomaly: its own legend entry, marker shape and colour, chip and filter option
             legend = page.locator("#legendbody > div", has_text="Identity anomaly")
             assert await legend.count() == 1 and await legend.locator("svg.kicon path").count() == 1
-            shapes = {k: await page.locator(f'#markers [data-kind="{k}"] path.shape').first.get_attribute("d")
+            shapes = {k: await page.locator(f'.amk[data-kind="{k}"] path.shape').first.get_attribute("d")
                       for k in ("identity_anomaly", "go_fast", "dark_period", "dark_vessel")}
             assert shapes["identity_anomaly"] not in {v for k, v in shapes.items() if k != "identity_anomaly"}
             colours = await page.evaluate("""() => Object.fromEntries(["go_fast", "dark_period", "rendezvous",
@@ -148,22 +153,21 @@ async def test_new_alert_details_track_and_acknowledge(migrated_database_url: st
             assert "alternating" in detail and f'{ev["max_implied_speed_kn"]} kn' in detail
             assert "Transitions between places" in detail
             assert "identity_max_plausible_kn" in await page.inner_html("#detail")
-            await page.wait_for_selector("#trackg .centroid", state="attached", timeout=5_000)
-            assert await page.locator("#trackg .centroid").count() == 2
-            assert [await page.locator("#trackg .segment").nth(i).get_attribute("data-points") for i in range(2)] == \
+            await page.wait_for_selector(".ev-centroid", state="attached", timeout=5_000)
+            assert await page.locator(".ev-centroid").count() == 2
+            assert [await page.locator("path.ev-cluster").nth(i).get_attribute("data-points") for i in range(2)] == \
                 ["4", "4"]
-            assert await page.locator("#trackg .segfix").count() == 8
-            assert await page.locator('#trackg .hop[data-from="0"][data-to="1"]').count() == 1
-            assert await page.locator("#track").count() == 0
-            vb = [float(v) for v in (await page.get_attribute("#map", "viewBox") or "").split()]
-            assert vb[0] < -9.3 and vb[0] + vb[2] > -5.0  # zoomed to show both places
-            await page.screenshot(path="/tmp/map-identity.png")
+            assert await page.locator("path.ev-clusterfix").count() == 8
+            assert await page.locator('path.ev-hop[data-from="0"][data-to="1"]').count() == 1
+            assert await page.locator("path.ev-track").count() == 0
+            await settle(page)
+            west, east = await page.evaluate("[map.getBounds().getWest(), map.getBounds().getEast()]")
+            assert west < -9.3 and east > -5.0  # zoomed to show both places
+            await page.screenshot(path=screenshot_path("map-identity.png"))
 
             await page.click("#zfit")
-            await page.screenshot(path="/tmp/map-overview.png")
-            assert errors == []
-        finally:
-            await browser.close()
+            await page.screenshot(path=screenshot_path("map-overview.png"))
+        assert blocked == [] and errors == []
 
 
 @contextlib.asynccontextmanager
@@ -183,34 +187,29 @@ async def _serve(database_url: str, port: int) -> AsyncIterator[str]:
         await asyncio.wait_for(task, 10)
 
 
-async def test_reconnects_with_last_event_id_and_misses_nothing(migrated_database_url: str) -> None:
-    from playwright.async_api import async_playwright
-
+async def test_reconnects_with_last_event_id_and_misses_nothing(browser_database_url: str) -> None:
+    require_vendored()
     zone = f"z{uuid.uuid4().hex[:8]}"
     first = alert(zone=zone, mmsi=(281000001,))
     during = alert(zone=zone, mmsi=(281000002,), lon=-2.0, lat=36.5)
     tok = token(Role.OFFICER, (zone,))
     port = free_port()
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = await browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            async with _serve(migrated_database_url, port) as base:
-                await page.goto(f"{base}/map#token={tok}")
-                await page.wait_for_selector('body[data-live="1"]', timeout=10_000)
-                await seed(migrated_database_url, [first])
-                await page.wait_for_selector(f'tr[data-alert-id="{first.alert_id}"]', timeout=10_000)
-            # the API is down: the page says so and which event it will resume after
-            await page.wait_for_selector("#status.reconnecting", timeout=10_000)
-            status = await page.inner_text("#status")
-            assert "reconnecting" in status and "resume after #" in status
-            await seed(migrated_database_url, [during])  # happens while the page is disconnected
-            async with _serve(migrated_database_url, port):
-                await page.wait_for_selector('body[data-live="1"]', timeout=20_000)
-                row = await page.wait_for_selector(f'tr[data-alert-id="{during.alert_id}"]', timeout=10_000)
-                assert row is not None and "VESSEL 281000002" in await row.inner_text()
-            assert errors == []
-        finally:
-            await browser.close()
+    blocked: list[str] = []
+    errors: list[str] = []
+    async with launched() as browser, guarded_page(browser, blocked, errors) as page:
+        async with _serve(browser_database_url, port) as base:
+            await page.goto(f"{base}/map#token={tok}")
+            await page.wait_for_selector('body[data-live="1"]', timeout=10_000)
+            await seed(browser_database_url, [first])
+            await page.wait_for_selector(f'tr[data-alert-id="{first.alert_id}"]', timeout=10_000)
+        # the API is down: the page says so and which event it will resume after
+        await page.wait_for_selector("#status.reconnecting", timeout=10_000)
+        status = await page.inner_text("#status")
+        assert "reconnecting" in status and "resume after #" in status
+        await seed(browser_database_url, [during])  # happens while the page is disconnected
+        async with _serve(browser_database_url, port):
+            await page.wait_for_selector('body[data-live="1"]', timeout=20_000)
+            row = await page.wait_for_selector(f'tr[data-alert-id="{during.alert_id}"]', timeout=10_000)
+            assert row is not None and "VESSEL 281000002" in await row.inner_text()
+    # the API stopped under the open stream, then refused connections: the browser logs net::ERR_…, nothing else
+    assert blocked == [] and [e for e in errors if "net::ERR_" not in e] == []
