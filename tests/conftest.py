@@ -3,6 +3,7 @@ locally they skip when those are down, in CI (``CI=true``) they fail instead of 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -47,15 +48,15 @@ def database_url(settings: Settings) -> str:
     return settings.database_url
 
 
-@pytest.fixture(scope="session")
-def migrated_database_url(database_url: str) -> Iterator[str]:
-    """A throw-away database with PostGIS and the migrations applied; dropped at the end of the session."""
+@contextlib.contextmanager
+def throwaway_database(database_url: str, prefix: str = "msa_test") -> Iterator[str]:
+    """A new database with PostGIS and the migrations applied; dropped on exit."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     from msa.store.cli import upgrade
 
-    name = f"msa_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -67,6 +68,20 @@ def migrated_database_url(database_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database_url(database_url: str) -> Iterator[str]:
+    """A throw-away database shared by the session's tests (each uses its own zones, ids and topics)."""
+    with throwaway_database(database_url) as url:
+        yield url
+
+
+@pytest.fixture
+def own_database_url(database_url: str) -> Iterator[str]:
+    """A throw-away database for one test that must see only what it wrote (e.g. "every alert is new")."""
+    with throwaway_database(database_url, "msa_own") as url:
+        yield url
 
 
 @pytest.fixture

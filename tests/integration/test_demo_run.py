@@ -44,10 +44,10 @@ def _msa(env: dict[str, str], *args: str, timeout_s: float = 180.0) -> subproces
 
 
 @pytest.fixture
-def demo_env(tmp_path: Path, kafka_bootstrap: str, migrated_database_url: str, unique: str) -> Iterator[dict[str, str]]:
+def demo_env(tmp_path: Path, kafka_bootstrap: str, own_database_url: str, unique: str) -> Iterator[dict[str, str]]:
     home = tmp_path / "msa-home"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MSA_")}
-    env.update(MSA_HOME=str(home), MSA_KAFKA_BOOTSTRAP=kafka_bootstrap, MSA_DATABASE_URL=migrated_database_url,
+    env.update(MSA_HOME=str(home), MSA_KAFKA_BOOTSTRAP=kafka_bootstrap, MSA_DATABASE_URL=own_database_url,
                MSA_TOPICS_SUFFIX=f".demo{unique}", MSA_API_PORT=str(_free_port()), MSA_DETECTOR_HEALTH_PORT="0",
                MSA_UDP_PORT="0")
     # the demo recording `msa run` would make at its first start (made here so that the minute is the demo's)
