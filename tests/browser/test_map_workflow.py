@@ -94,9 +94,12 @@ async def test_workflow_from_the_page_with_keyboard_and_audit_trail(browser_data
             await page.wait_for_selector("#wfassignee", timeout=10_000)
             assert await page.inner_text("#wfassignee") == "officer.one"
             assert "officer.one" in await page.inner_text(f'#alerts tr[data-alert-id="{gf.alert_id}"]')
-            # C: comment, Ctrl+Enter sends
+            # C: comment, Ctrl+Enter sends; a refresh of the panel while typing (the live feed) keeps the focus
             await page.keyboard.press("c")
-            await page.keyboard.type("Guardia Civil patrol boat informed")
+            await page.keyboard.type("Guardia Civil ")
+            await page.evaluate("showDetail(state.detail, state.audit)")
+            await page.keyboard.type("patrol boat informed")
+            assert await page.input_value("#comment") == "Guardia Civil patrol boat informed"
             await page.keyboard.press("Control+Enter")
             await page.wait_for_selector('#audit li[data-action="comment"]', timeout=10_000)
             assert "Guardia Civil patrol boat informed" in await page.inner_text("#audit")
@@ -167,6 +170,9 @@ async def test_conflict_is_shown_the_view_refreshed_and_the_draft_kept(browser_d
             await open_map(page, base, me)
             await _open(page, dr.alert_id)
             assert await page.get_attribute("#detail", "data-version") == "1"
+            # the page's live feed is stopped, so that it still shows the version it loaded when the other officer
+            # acts (as when the feed lags behind): the page's own action then meets the conflict
+            await page.evaluate("state.abort.abort()")
             # someone acknowledges through the API while the page shows version 1 ...
             r = await client.post(f"/alerts/{dr.alert_id}/acknowledge", headers={**bearer(other), "If-Match": '"1"'})
             assert r.status_code == 200

@@ -540,9 +540,18 @@ function showDetail(a, audit) {
   }
   if (audit) parts.push(auditBlock(audit));
   else if (arr(a.comments).length) parts.push(h("h3", {}, "Comments"), dl(a.comments.map((c) => [`${utc(c.at)} ${c.author}`, c.text])));
+  // a refresh (the live feed, a conflict) must not take the focus or the caret from what the officer is typing
+  const active = document.activeElement && panel.contains(document.activeElement) ? document.activeElement : null;
+  const focusId = active && active.id, caret = active && typeof active.selectionStart === "number"
+    ? [active.selectionStart, active.selectionEnd] : null;
   const scroll = panel.scrollTop;
   panel.replaceChildren(...parts.filter(Boolean));
   panel.scrollTop = scroll;
+  const again = focusId && document.getElementById(focusId);
+  if (again && !again.closest("[hidden]")) {
+    again.focus({ preventScroll: true });
+    if (caret && again.setSelectionRange) try { again.setSelectionRange(caret[0], caret[1]); } catch (e) { /* not text */ }
+  }
   panel.dataset.workflow = (a.workflow && a.workflow.state) || "";
   panel.dataset.version = a.workflow ? String(a.workflow.version) : "";
 }
@@ -975,7 +984,7 @@ function workflowBlock(a, audit) {
   }
   if (off.close) {
     const reason = d.closeReason || "";
-    const radio = (v, label) => h("label", {}, h("input", { type: "radio", name: "reason", value: v, checked: reason === v,
+    const radio = (v, label) => h("label", {}, h("input", { type: "radio", name: "reason", value: v, id: `reason-${v}`, checked: reason === v,
                                                              onchange: () => { d.closeReason = v; } }), " ", label);
     const note = h("input", { type: "text", id: "closenote", name: "note", maxlength: "4000", placeholder: "reason / note (optional)",
                               oninput: (e) => { d.closeNote = e.target.value; } });
