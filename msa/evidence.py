@@ -25,11 +25,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 __all__ = ["EVIDENCE_MODELS", "EVIDENCE_VERSION", "DarkPeriodEvidence", "DarkVesselEvidence", "DistancePoint",
-           "Evidence", "EvidenceDetection", "EvidenceError", "EvidenceFix", "GoFastEvidence",
+           "Evidence", "EvidenceDetection", "EvidenceError", "EvidenceFix", "FOOTPRINT_MAX_VERTICES", "Footprint",
+           "GoFastEvidence",
            "IdentityAnomalyEvidence", "NearbyVessel", "ReceptionBucket", "RendezvousEvidence", "evidence_json_schemas",
            "parse_evidence"]
 
 EVIDENCE_VERSION = 2
+FOOTPRINT_MAX_VERTICES = 200  # a scene footprint in evidence is simplified to at most this many vertices
 
 
 class EvidenceError(ValueError):
@@ -133,10 +135,19 @@ class RendezvousEvidence(Evidence):
     distance_series: list[DistancePoint] = Field(default_factory=list, max_length=500)
 
 
+class Footprint(_Strict):
+    """The area a satellite scene covered (GeoJSON Polygon, rings of [lon, lat]; at most ``FOOTPRINT_MAX_VERTICES``
+    vertices, simplified when the product had more)."""
+
+    type: Literal["Polygon"]
+    coordinates: list[list[tuple[float, float]]] = Field(min_length=1)
+
+
 class DarkVesselEvidence(Evidence):
     kind: Literal["dark_vessel", "dark_rendezvous"]
     detection: EvidenceDetection
     nearby: list[NearbyVessel] = Field(default_factory=list)
+    footprint: Footprint | None = None  # absent when the scene's footprint was not delivered
 
 
 class IdentityAnomalyEvidence(Evidence):

@@ -50,8 +50,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from geo.geodesy import MPS_PER_KN, destination_point, haversine_m, interpolate_position
-from msa.domain import Alert, AlertKind, JsonDict, SatelliteDetection, Severity, VesselIdentity, format_ts
-from msa.evidence import EVIDENCE_VERSION
+from msa.domain import (
+    Alert,
+    AlertKind,
+    JsonDict,
+    SatelliteDetection,
+    SceneFootprint,
+    Severity,
+    VesselIdentity,
+    format_ts,
+)
+from msa.evidence import EVIDENCE_VERSION, FOOTPRINT_MAX_VERTICES
 from services.detect import dark_period
 from services.detect.alerts import AlertDraft, point_geometry, track_fix
 from services.detect.context import DetectContext
@@ -67,6 +76,29 @@ _STRAIGHT_SPAN_MS = 600_000  # how far back a vessel's course is checked for str
 _STEADY_KN = 5.0  # without a track to check, a vessel slower than this is assumed to manoeuvre
 
 SceneKey = tuple[int, str]  # (detection time ms, scene id)
+_FOOTPRINT_KEEP_MS = 2 * 3_600_000  # a footprint is kept this long past the latest a late scene is judged
+
+
+def footprint_geometry(fp: SceneFootprint) -> JsonDict:
+    """The footprint as a GeoJSON Polygon for evidence: coordinates to 1e-5° (~1 m), simplified (shapely,
+    topology kept) to at most ``FOOTPRINT_MAX_VERTICES`` vertices when the product had more."""
+    rings = [[[round(lon, 5), round(lat, 5)] for lon, lat in ring] for ring in fp.rings]
+    if sum(len(r) for r in rings) > FOOTPRINT_MAX_VERTICES:
+        from shapely.geometry import Polygon, mapping
+
+        poly = Polygon(rings[0], rings[1:])
+        tol = 1e-4
+        while True:
+            simple = poly.simplify(tol, preserve_topology=True)
+            n = len(simple.exterior.coords) + sum(len(r.coords) for r in simple.interiors)
+            if n <= FOOTPRINT_MAX_VERTICES or simple.is_empty:
+                break
+            tol *= 2
+        if not simple.is_empty and n > FOOTPRINT_MAX_VERTICES:  # holes keep it large: the outline only
+            simple = Polygon(simple.exterior)
+        rings = [[[round(x, 5), round(y, 5)] for x, y in ring]
+                 for ring in mapping(simple)["coordinates"]]
+    return {"type": "Polygon", "coordinates": rings}
 
 
 class SceneCandidate(NamedTuple):
@@ -134,8 +166,8 @@ def _dead_reckon(k: Kept, t_ms: int) -> tuple[float, float]:
 
 
 class SatMatcher:
-    __slots__ = ("_r_dark_m", "_r_near_m", "awaiting", "ctx", "exchange", "late", "late_awaiting", "owns",
-                 "parts_out", "pending", "scan_ms")
+    __slots__ = ("_r_dark_m", "_r_near_m", "awaiting", "ctx", "exchange", "footprints", "late", "late_awaiting",
+                 "owns", "parts_out", "pending", "scan_ms")
 
     def __init__(self, ctx: DetectContext, scan_ms: int) -> None:
         self.ctx = ctx
@@ -147,18 +179,21 @@ class SatMatcher:
         self.awaiting: dict[SceneKey, ScenePart] = {}  # own parts of on-time scenes waiting for the others'
         self.late_awaiting: dict[SceneKey, tuple[int, ScenePart]] = {}  # (resolution scan, own part), late
         self.parts_out: list[ScenePart] = []  # own parts not yet taken by the caller (to publish)
+        # scene id -> (acquisition ms, GeoJSON Polygon): attached to the scene's dark vessel alerts
+        self.footprints: dict[str, tuple[int, JsonDict]] = {}
         every = [ctx.params.default, *(ctx.params.for_zone(z) for z in ctx.zones.zones)]
         self._r_near_m = max(max(p.sat_match_radius_m, p.sat_dark_rendezvous_m) for p in every) + _MAX_UNCERTAINTY_M
         self._r_dark_m = max(p.dark_sat_match_radius_m for p in every)
 
     def __getstate__(self) -> dict[str, object]:
         return {"pending": self.pending, "late": self.late, "awaiting": self.awaiting,
-                "late_awaiting": self.late_awaiting, "parts_out": self.parts_out}
+                "late_awaiting": self.late_awaiting, "parts_out": self.parts_out, "footprints": self.footprints}
 
     def restore_state(self, state: Mapping[str, Any]) -> None:
         self.pending, self.late = state["pending"], state["late"]
         self.awaiting, self.late_awaiting = state["awaiting"], state["late_awaiting"]
         self.parts_out = state["parts_out"]
+        self.footprints = state.get("footprints", {})
 
     def max_late_ms(self) -> int:
         return int(self.ctx.params.default.sat_max_late_s * 1000)
@@ -178,6 +213,16 @@ class SatMatcher:
             counters["sat_duplicates"] = counters.get("sat_duplicates", 0) + 1
             return None
         return scene
+
+    def on_footprint(self, fp: SceneFootprint) -> None:
+        """A scene's footprint, kept (whatever its lateness: a late product's detections still need it) until
+        no scene of its time can be judged any more. Every stage-1 unit reads every footprint."""
+        self.footprints[fp.scene_id] = (fp.ts_ms, footprint_geometry(fp))
+
+    def _forget_footprints(self, now: int) -> None:
+        horizon = now - self.max_late_ms() - _FOOTPRINT_KEEP_MS
+        for sid in [sid for sid, (ts, _) in self.footprints.items() if ts < horizon]:
+            del self.footprints[sid]
 
     def on_detection(self, det: SatelliteDetection, counters: dict[str, int]) -> None:
         """An on-time detection (its scene's resolution scan is still ahead)."""
@@ -208,6 +253,8 @@ class SatMatcher:
         """Scenes due: resolve them (offline) or publish their parts and wait (``exchange``)."""
         out: list[Alert] = []
         due = -1
+        if self.footprints:
+            self._forget_footprints(now)
         for key in sorted(self.pending):
             scene = self.pending[key]
             if now < scene.due_ms:
@@ -409,6 +456,9 @@ class SatMatcher:
             "nearby": nearby,
             "track": [track_fix(mmsi, d.ts_ms, cands[mmsi].lon, cands[mmsi].lat) for _, mmsi in near[:_NEAREST]],
             "nearest_ais": nearest, "thresholds": p.subset("sat_")}
+        fp = self.footprints.get(d.scene_id)
+        if fp is not None:
+            evidence["footprint"] = fp[1]
         if loiterers:
             m, mmsi = loiterers[0]
             evidence["kind"] = "dark_rendezvous"

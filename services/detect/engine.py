@@ -144,18 +144,17 @@ class Engine:
             self._buf.push((ts, 0, rec.mmsi, rec.lat, rec.lon, self._seq, rec))
         elif isinstance(rec, StaticVesselData):  # applies at its event time, like a position
             self._push_static(rec)
-        elif isinstance(rec, SatelliteDetection | SceneFootprint):
-            if isinstance(rec, SatelliteDetection) and not (-90.0 <= rec.lat <= 90.0 and -180.0 <= rec.lon <= 180.0
-                                                            and 0.0 <= rec.confidence <= 1.0):
+        elif isinstance(rec, SatelliteDetection):
+            if not (-90.0 <= rec.lat <= 90.0 and -180.0 <= rec.lon <= 180.0 and 0.0 <= rec.confidence <= 1.0):
                 self._count("bad_detection")
                 return []
             if ts < self.watermark:
-                if isinstance(rec, SatelliteDetection):
-                    return self._late_detection(rec)
-                self._count("late_beyond_grace")
-                return []
-            rank, lat, lon = (2, rec.lat, rec.lon) if isinstance(rec, SatelliteDetection) else (1, 0.0, 0.0)
-            self._buf.push((ts, rank, 0, lat, lon, self._seq, rec))
+                return self._late_detection(rec)
+            self._buf.push((ts, 2, 0, rec.lat, rec.lon, self._seq, rec))
+        elif isinstance(rec, SceneFootprint):  # kept at once, on time or late: the scene's alerts carry it
+            self._count("scenes")
+            self.sat.on_footprint(rec)
+            return []
         else:
             self._count("other")
             return []
@@ -411,11 +410,9 @@ class Engine:
                         out += alerts
                 elif item[1] == -1:
                     out += self._on_static(item[-1], item[0])
-                elif item[1] == 2:
+                else:
                     self._count("detections")
                     self.sat.on_detection(item[-1], self.counters)
-                else:
-                    self._count("scenes")
             self._events_since_scan += n
             if ns > wm:
                 break

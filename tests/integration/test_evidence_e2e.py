@@ -11,6 +11,7 @@ import json
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from shapely.geometry import Point, shape
 
 from msa.contracts.codec import alert_from_dict
 from msa.contracts.topics import TopicSpec
@@ -131,6 +132,10 @@ async def test_every_kind_reaches_the_officer_with_its_track_and_detections(
                 seen[a.kind] = seen.get(a.kind, 0) + 1
                 if a.kind in (AlertKind.DARK_VESSEL, AlertKind.DARK_RENDEZVOUS):
                     assert [x["detection_id"] for x in d["detections"]] == list(a.detection_ids)
+                    # the scene's footprint (the simulator delivers one per scene) covers the detection
+                    fp = shape(d["evidence"]["footprint"])
+                    det = d["detections"][0]
+                    assert fp.is_valid and fp.covers(Point(det["lon"], det["lat"])), (a.alert_id, fp.wkt[:200])
                 if a.kind == AlertKind.DARK_PERIOD and a.detection_ids:
                     assert {x["detection_id"] for x in d["detections"]} == set(a.detection_ids)
                     seen[AlertKind.DARK_PERIOD] = seen.get(AlertKind.DARK_PERIOD, 0) + 100

@@ -92,11 +92,14 @@ def test_a_loiterer_known_from_fixes_an_hour_apart_makes_a_dark_rendezvous() -> 
 
 # ---- late satellite products -----------------------------------------------------------------------------
 def late(records: list, delay_s: float) -> list:  # type: ignore[type-arg]
-    """Feed order: AIS in event order, each detection only once AIS is ``delay_s`` past it."""
-    from msa.domain import SatelliteDetection
+    """Feed order: AIS in event order, each satellite product (footprint first) only once AIS is ``delay_s``
+    past it."""
+    from msa.domain import SatelliteDetection, SceneFootprint
 
-    ais = sorted((r for r in records if not isinstance(r, SatelliteDetection)), key=lambda r: r.ts_ms)
-    dets = sorted((r for r in records if isinstance(r, SatelliteDetection)), key=lambda r: r.ts_ms)
+    sat = (SatelliteDetection, SceneFootprint)
+    ais = sorted((r for r in records if not isinstance(r, sat)), key=lambda r: r.ts_ms)
+    dets = sorted((r for r in records if isinstance(r, sat)),
+                  key=lambda r: (r.ts_ms, isinstance(r, SatelliteDetection)))
     out: list = []  # type: ignore[type-arg]
     for r in ais:
         while dets and dets[0].ts_ms + delay_s * 1000 <= r.ts_ms:
@@ -126,3 +129,51 @@ def test_a_detection_more_than_six_hours_late_is_counted_not_judged() -> None:
     assert live(run(late(recs, 7 * 3600), sort=False, engine=eng), "dark_vessel") == []
     assert eng.counters["sat_too_late"] == 1
     assert [a.kind for a in live(run(late(recs, 5 * 3600), sort=False))] == [AlertKind.DARK_VESSEL]
+
+
+def scene(t: float, lat: float, lon: float, half_deg: float = 0.5, scene_id: str = "scene-1"):  # type: ignore[no-untyped-def]
+    from msa.domain import SceneFootprint
+    from tests.unit.detect.builders import T0
+
+    ring = ((lon - half_deg, lat - half_deg), (lon + half_deg, lat - half_deg), (lon + half_deg, lat + half_deg),
+            (lon - half_deg, lat + half_deg), (lon - half_deg, lat - half_deg))
+    return SceneFootprint(scene_id=scene_id, ts_ms=T0 + int(t * 1000), sensor="SAR", rings=(ring,))
+
+
+def test_a_dark_vessel_carries_its_scenes_footprint_on_time_or_late() -> None:
+    from msa.evidence import parse_evidence
+
+    lat, lon = where_a(900)
+    recs = [*moving(), *track(224200101, 0, 40_000, 600, *OFFSHORE, sog_kn=0.5),
+            scene(900, lat, lon), detection("d", 900, lat + 0.2, lon)]
+    (a,) = live(run(recs), "dark_vessel")
+    fp = a.evidence["footprint"]
+    assert fp["type"] == "Polygon" and fp["coordinates"][0][0] == [round(lon - 0.5, 5), round(lat - 0.5, 5)]
+    parse_evidence("dark_vessel", a.evidence)
+    # the product (footprint, then detection) 5 h late: judged as on time, footprint included
+    eng = make_engine()
+    (b,) = live(run(late(recs, 5 * 3600), sort=False, engine=eng), "dark_vessel")
+    assert eng.counters["sat_late"] == 1 and b.evidence == a.evidence
+    # another scene's footprint is not this one's
+    (c,) = live(run([*recs[:-2], scene(900, lat, lon, scene_id="other"), detection("d", 900, lat + 0.2, lon)]),
+                "dark_vessel")
+    assert "footprint" not in c.evidence
+
+
+def test_a_footprint_of_many_vertices_is_simplified_for_evidence() -> None:
+    import math
+
+    from shapely.geometry import Point, shape
+
+    from msa.domain import SceneFootprint
+    from msa.evidence import FOOTPRINT_MAX_VERTICES
+    from services.detect.dark_vessel import footprint_geometry
+
+    ring = tuple((-20 + 2 * math.cos(2 * math.pi * i / 3000), 40 + 1.5 * math.sin(2 * math.pi * i / 3000))
+                 for i in range(3000))
+    fp = footprint_geometry(SceneFootprint("s", 0, "SAR", ((*ring, ring[0]),)))
+    g = shape(fp)
+    assert len(fp["coordinates"][0]) <= FOOTPRINT_MAX_VERTICES and g.is_valid
+    assert g.covers(Point(-20, 40)) and abs(g.area - math.pi * 2 * 1.5) / (math.pi * 3) < 0.01
+    small = footprint_geometry(SceneFootprint("s", 0, "SAR", (((0.123456789, 1.0), (1, 1), (1, 2), (0.123456789, 1.0)),)))
+    assert small["coordinates"] == [[[0.12346, 1.0], [1, 1], [1, 2], [0.12346, 1.0]]]
