@@ -24,11 +24,26 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-__all__ = ["EVIDENCE_MODELS", "EVIDENCE_VERSION", "DarkPeriodEvidence", "DarkVesselEvidence", "DistancePoint",
-           "Evidence", "EvidenceDetection", "EvidenceError", "EvidenceFix", "FOOTPRINT_MAX_VERTICES", "Footprint",
-           "GoFastEvidence",
-           "IdentityAnomalyEvidence", "NearbyVessel", "ReceptionBucket", "RendezvousEvidence", "evidence_json_schemas",
-           "parse_evidence"]
+__all__ = [
+    "EVIDENCE_MODELS",
+    "EVIDENCE_VERSION",
+    "FOOTPRINT_MAX_VERTICES",
+    "DarkPeriodEvidence",
+    "DarkVesselEvidence",
+    "DistancePoint",
+    "Evidence",
+    "EvidenceDetection",
+    "EvidenceError",
+    "EvidenceFix",
+    "Footprint",
+    "GoFastEvidence",
+    "IdentityAnomalyEvidence",
+    "NearbyVessel",
+    "ReceptionBucket",
+    "RendezvousEvidence",
+    "evidence_json_schemas",
+    "parse_evidence",
+]
 
 EVIDENCE_VERSION = 2
 FOOTPRINT_MAX_VERTICES = 200  # a scene footprint in evidence is simplified to at most this many vertices

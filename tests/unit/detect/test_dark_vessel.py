@@ -175,5 +175,6 @@ def test_a_footprint_of_many_vertices_is_simplified_for_evidence() -> None:
     g = shape(fp)
     assert len(fp["coordinates"][0]) <= FOOTPRINT_MAX_VERTICES and g.is_valid
     assert g.covers(Point(-20, 40)) and abs(g.area - math.pi * 2 * 1.5) / (math.pi * 3) < 0.01
-    small = footprint_geometry(SceneFootprint("s", 0, "SAR", (((0.123456789, 1.0), (1, 1), (1, 2), (0.123456789, 1.0)),)))
+    tri = ((0.123456789, 1.0), (1.0, 1.0), (1.0, 2.0), (0.123456789, 1.0))
+    small = footprint_geometry(SceneFootprint("s", 0, "SAR", (tri,)))
     assert small["coordinates"] == [[[0.12346, 1.0], [1, 1], [1, 2], [0.12346, 1.0]]]
