@@ -90,14 +90,17 @@ def footprint_geometry(fp: SceneFootprint) -> JsonDict:
         tol = 1e-4
         while True:
             simple = poly.simplify(tol, preserve_topology=True)
+            if not isinstance(simple, Polygon) or simple.is_empty:
+                simple = Polygon(poly.exterior).convex_hull  # degenerate input: its outline's hull
+                break
             n = len(simple.exterior.coords) + sum(len(r.coords) for r in simple.interiors)
-            if n <= FOOTPRINT_MAX_VERTICES or simple.is_empty:
+            if n <= FOOTPRINT_MAX_VERTICES:
+                break
+            if tol > 1.0:  # holes keep it large: the outline only
+                simple = Polygon(simple.exterior).simplify(tol, preserve_topology=True)
                 break
             tol *= 2
-        if not simple.is_empty and n > FOOTPRINT_MAX_VERTICES:  # holes keep it large: the outline only
-            simple = Polygon(simple.exterior)
-        rings = [[[round(x, 5), round(y, 5)] for x, y in ring]
-                 for ring in mapping(simple)["coordinates"]]
+        rings = [[[round(x, 5), round(y, 5)] for x, y in ring] for ring in mapping(simple)["coordinates"]]
     return {"type": "Polygon", "coordinates": rings}
 
 
