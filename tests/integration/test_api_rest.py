@@ -9,8 +9,9 @@ import uuid
 
 import httpx
 import pytest
+from shapely.geometry import box, shape
 
-from msa.domain import AlertKind, AlertStatus, Severity
+from msa.domain import AlertKind, AlertStatus, Severity, parse_ts
 from services.api.principal import Role
 from tests.unit.api.builders import T0_MS, alert, identity_anomaly, token
 from tests.unit.api.live import api_settings, bearer, read_sse, running_api, seed
@@ -48,7 +49,9 @@ async def test_list_filters_sorts_and_pages(migrated_database_url: str, zone: st
         r = await c.get("/alerts", params={"mmsi": 200000004}, headers=bearer(tok))
         assert [a["alert_id"] for a in r.json()["items"]] == [alerts[4].alert_id]
         r = await c.get("/alerts", params={"bbox": "-4.75,35,-4.45,37"}, headers=bearer(tok))
-        assert sorted(a["mmsi"][0] for a in r.json()["items"]) == [200000003, 200000004, 200000005]
+        inside = sorted(a.mmsi[0] for a in alerts[:7] if shape(a.geometry).intersects(box(-4.75, 35, -4.45, 37)))
+        assert 200000004 in inside and 200000000 not in inside  # the detector's geometries, not just points
+        assert sorted(a["mmsi"][0] for a in r.json()["items"]) == inside
         r = await c.get("/alerts", params={"until": "2026-01-01T00:01:00Z", "sort": "start"}, headers=bearer(tok))
         assert [a["mmsi"][0] for a in r.json()["items"]] == [200000000, 200000001]
 
@@ -64,12 +67,10 @@ async def test_list_filters_sorts_and_pages(migrated_database_url: str, zone: st
 
 
 async def test_detail_vessel_ogc_and_problems(migrated_database_url: str, zone: str) -> None:
-    a = alert(zone=zone, mmsi=(224111222,), status=AlertStatus.UPDATED, version=2,
-              evidence={"positions": [{"mmsi": 224111222, "ts_ms": T0_MS + i * 60_000, "lat": 36.0 + i * 0.01,
-                                       "lon": -4.0, "sog_kn": 40.0} for i in range(5)],
-                        "detections": [{"detection_id": f"det-{zone}", "ts_ms": T0_MS, "lat": 36.0, "lon": -4.0,
-                                        "confidence": 0.9, "sensor": "SAR", "scene_id": "s1"}]},
+    a = alert(kind=AlertKind.DARK_PERIOD, zone=zone, mmsi=(224111222,), status=AlertStatus.UPDATED, version=2,
               detection_ids=(f"det-{zone}",))
+    own = [f for f in a.evidence["track"] if f["mmsi"] == 224111222]
+    assert len(own) >= 5 and a.evidence["detections"][0]["detection_id"] == f"det-{zone}"
     await seed(migrated_database_url, [a])
     tok = token(Role.OFFICER, (zone,))
     foreign = token(Role.OFFICER, (zone + "-other",))
@@ -77,13 +78,16 @@ async def test_detail_vessel_ogc_and_problems(migrated_database_url: str, zone: 
         r = await c.get(f"/alerts/{a.alert_id}", headers=bearer(tok))
         assert r.status_code == 200
         d = r.json()
-        assert len(d["track"]) == 5 and d["detections"][0]["detection_id"] == f"det-{zone}"
-        assert len(d["evidence"]["positions"]) == 5
+        assert len(d["track"]) == len(own) and d["detections"][0]["detection_id"] == f"det-{zone}"
+        assert [x["detection_id"] for x in d["detections"]] == [x["detection_id"] for x in a.evidence["detections"]]
+        assert d["evidence"] == a.evidence
         assert d["workflow"]["state"] == "new" and r.headers["etag"] == '"1"' and d["comments"] == []
 
         v = (await c.get("/vessels/224111222", headers=bearer(tok))).json()
-        assert v["identity"]["name"] == "VESSEL 224111222" and len(v["track"]) == 5
-        assert v["last_position"]["lat"] == pytest.approx(36.04)
+        assert v["identity"]["name"] == "VESSEL 224111222" and len(v["track"]) == len(own)
+        last = max(own, key=lambda f: f["ts"])
+        assert (v["last_position"]["lat"], v["last_position"]["lon"]) == (pytest.approx(last["lat"]),
+                                                                          pytest.approx(last["lon"]))
         assert [x["alert_id"] for x in v["alerts"]] == [a.alert_id]
 
         # out of scope and missing look the same
@@ -127,7 +131,10 @@ async def test_detail_vessel_ogc_and_problems(migrated_database_url: str, zone: 
 async def test_identity_anomaly_is_a_kind_like_the_others(migrated_database_url: str, zone: str) -> None:
     """kind filter on the list, the live feed, the exports and the OGC collections; its segments' positions are
     its evidence track; a misspelt kind is a 422 naming the parameter and the kinds that exist."""
-    ident = identity_anomaly(zone=zone, mmsi=224777001, places=((-4.5, 36.0), (-15.4, 28.1)), fixes_per_segment=4)
+    ident = identity_anomaly(zone=zone, mmsi=224777001, places=((-4.5, 36.0), (-15.4, 28.1)), fixes_per_segment=4,
+                             status=AlertStatus.CLOSED)
+    centroids = ident.geometry["coordinates"]
+    n_track = len(ident.evidence["track"])
     others = [alert(zone=zone, mmsi=(224777002,)), alert(zone=zone, mmsi=(224777003,), kind=AlertKind.DARK_PERIOD)]
     tok = bearer(token(Role.OFFICER, (zone,)))
     async with running_api(api_settings(migrated_database_url)) as base, \
@@ -142,7 +149,9 @@ async def test_identity_anomaly_is_a_kind_like_the_others(migrated_database_url:
         assert r.status_code == 200, r.text
         (item,) = r.json()["items"]
         assert item["alert_id"] == ident.alert_id and item["kind"] == "identity_anomaly"
-        assert item["geometry"] == {"type": "MultiPoint", "coordinates": [[-4.4985, 36.0015], [-15.3985, 28.1015]]}
+        assert item["geometry"] == {"type": "MultiPoint", "coordinates": centroids}
+        assert centroids[0] == pytest.approx([-4.5, 36.0], abs=0.05) and centroids[1] == pytest.approx([-15.4, 28.1],
+                                                                                                         abs=0.01)
         r = await c.get("/alerts", params={"kind": ["identity_anomaly", "go_fast"]}, headers=tok)
         assert sorted(a["alert_id"] for a in r.json()["items"]) == sorted([ident.alert_id, others[0].alert_id])
         r = await c.get("/alerts", params={"bbox": "-16,27.5,-15,28.5"}, headers=tok)  # round the second place
@@ -157,19 +166,28 @@ async def test_identity_anomaly_is_a_kind_like_the_others(migrated_database_url:
             assert err["loc"] == ["query", "kind", "0"] and "identity_anomaly" in err["msg"], path
 
         d = (await c.get(f"/alerts/{ident.alert_id}", headers=tok)).json()
-        assert [s["fixes"] for s in d["evidence"]["segments"]] == [4, 4] and len(d["evidence"]["hops"]) == 7
-        assert len(d["track"]) == 8 and {p["mmsi"] for p in d["track"]} == {224777001}
+        clusters = d["evidence"]["clusters"]
+        assert len(clusters) == 2 and clusters[1]["fixes"] == 4 and len(d["evidence"]["hops"]) >= 7
+        assert sum(len(c["positions"]) for c in clusters) == n_track
+        # the detail's track: the stored evidence fixes from an hour before the start to an hour after the end
+        window = (ident.start_ms - 3_600_000, (ident.end_ms or ident.updated_ms) + 3_600_000)
+        near = sorted(f["ts"] for f in ident.evidence["track"] if window[0] <= parse_ts(f["ts"]) <= window[1])
+        assert 4 < len(near) < n_track and sorted(p["ts"] for p in d["track"]) == near
+        assert len({round(p["lon"]) for p in d["track"]}) == 2  # both places
+        assert {p["mmsi"] for p in d["track"]} == {224777001}
 
         r = await c.get("/collections/alerts/items", params={"kind": "identity_anomaly"}, headers=tok)
         assert [f["id"] for f in r.json()["features"]] == [ident.alert_id]
         r = await c.get("/collections/tracks/items", params={"kind": "identity_anomaly"}, headers=tok)
         feats = r.json()["features"]
-        assert len(feats) == 8 and {f["properties"]["alert_id"] for f in feats} == {ident.alert_id}
+        assert len(feats) == min(n_track, 100) and {f["properties"]["alert_id"] for f in feats} == {ident.alert_id}
         assert "identity_anomaly" in (await c.get("/collections/alerts")).json()["description"]
 
         rows = list(csv.DictReader(io.StringIO(
             (await c.get("/alerts/export.csv", params={"kind": "identity_anomaly"}, headers=tok)).text)))
-        assert [(row["kind"], row["lon"], row["lat"]) for row in rows] == [("identity_anomaly", "-4.4985", "36.0015")]
+        assert [(row["kind"], float(row["lon"]), float(row["lat"])) for row in rows] == \
+            [("identity_anomaly", *centroids[0])]
         fc = (await c.get("/alerts/export.geojson", params={"kind": "identity_anomaly"}, headers=tok)).json()
         (feat,) = fc["features"]
-        assert feat["geometry"]["type"] == "MultiPoint" and feat["properties"]["evidence"]["pattern"] == "alternating"
+        assert feat["geometry"]["type"] == "MultiPoint"
+        assert feat["properties"]["evidence"]["pattern"] == ident.evidence["pattern"]

@@ -31,7 +31,7 @@ from msa.domain import Alert, AlertKind, parse_ts
 from services.api.cise import ANOMALY_TYPES
 from services.api.principal import Role
 from services.api.wire import decode_alert, encode_alert
-from tests.unit.api.builders import T0_MS, alert, token
+from tests.unit.api.builders import alert, token
 from tests.unit.api.live import api_settings, bearer, running_api, seed
 
 pytestmark = pytest.mark.integration
@@ -196,24 +196,25 @@ async def test_geoparquet_one_file_per_layer(stored: list[Alert], migrated_datab
 
 
 async def test_detections_layer_links_each_alert_to_its_stored_detections(migrated_database_url: str) -> None:
-    """The sink on this branch stores detections only from ``evidence.detections``, which the detector does
-    not write yet (issue 11 item 1), so this layer is exercised with the API tests' builders."""
+    """A dark vessel's detection and a dark period's two sightings, as the detector writes them."""
     zone = "exports-detections"
-    det = {"detection_id": "exp-det-1", "ts_ms": T0_MS, "lat": 36.2, "lon": -4.1, "confidence": 0.8,
-           "sensor": "S1A-IW", "scene_id": "exp-scene", "length_m": 12.5}
     dark = alert(zone=zone, mmsi=(), kind=AlertKind.DARK_VESSEL, lon=-4.1, lat=36.2, extra="exp-det-1",
-                 evidence={"detections": [det]}, detection_ids=("exp-det-1",))
-    period = alert(zone=zone, mmsi=(224555001,), kind=AlertKind.DARK_PERIOD, detection_ids=("exp-det-1",))
+                 detection_ids=("exp-det-1",))
+    period = alert(zone=zone, mmsi=(224555001,), kind=AlertKind.DARK_PERIOD, detection_ids=("exp-det-2", "exp-det-3"))
+    want = sorted((a.alert_id, d["detection_id"], d["sensor"], d["length_m"], round(d["lon"], 6), round(d["lat"], 6))
+                  for a in (dark, period) for d in a.evidence["detections"])
+    assert [w[1] for w in want if w[0] == period.alert_id] == ["exp-det-2", "exp-det-3"]
     await seed(migrated_database_url, [dark, period])
     headers = bearer(token(Role.TESTER, (zone,)))
     async with running_api(api_settings(migrated_database_url)) as base, \
             httpx.AsyncClient(base_url=base, timeout=60) as c:
         r = await c.get("/alerts/export.parquet", params={"layer": "detections"}, headers=headers)
         layer = gpd.read_parquet(io.BytesIO(r.content))
-        assert sorted(layer["alert_id"]) == sorted([dark.alert_id, period.alert_id])  # one row per alert
-        assert set(layer["detection_id"]) == {"exp-det-1"} and set(layer["sensor"]) == {"S1A-IW"}
-        assert list(layer["length_m"]) == [12.5, 12.5]
-        assert {(g.x, g.y) for g in layer.geometry} == {(-4.1, 36.2)}
+        got = sorted(zip(layer["alert_id"], layer["detection_id"], layer["sensor"], layer["length_m"],
+                         (round(g.x, 6) for g in layer.geometry), (round(g.y, 6) for g in layer.geometry),
+                         strict=True))
+        assert got == want  # one row per (alert, detection), where the satellite saw it
+        assert [(w[4], w[5]) for w in want if w[0] == dark.alert_id] == [(-4.1, 36.2)]
         assert _layer_rows(layer, detections=True) == \
             await _api_detections(c, headers, [dark.alert_id, period.alert_id])
 

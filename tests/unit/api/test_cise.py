@@ -13,7 +13,8 @@ import xmlschema
 from xmlschema.loaders import LocationSchemaLoader
 
 from msa.contracts.cloudevents import alert_feature
-from msa.domain import Alert, AlertKind, AlertStatus, format_ts
+from msa.contracts.codec import record_to_dict
+from msa.domain import Alert, AlertKind, AlertStatus, format_ts, parse_ts
 from services.api.cise import (
     ANOMALY_TYPES,
     alert_to_cise_xml,
@@ -22,8 +23,9 @@ from services.api.cise import (
     reliability_level,
     sensor_type,
 )
+from services.api.evidence import extract_detections, extract_fixes
 from services.api.rows import partner_view
-from tests.unit.api.builders import T0_MS, alert, identity_anomaly
+from tests.unit.api.builders import alert, identity_anomaly
 
 SCHEMA = Path(__file__).resolve().parents[3] / "schemas" / "cise" / "msa-anomaly.xsd"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -39,30 +41,28 @@ def api_dict(a: Alert) -> dict[str, Any]:
     return {**f["properties"], "geometry": f["geometry"]}
 
 
-def detection(det_id: str, lon: float, lat: float, sensor: str = "S1A-IW", length_m: float | None = 11.0
-              ) -> dict[str, Any]:
-    return {"detection_id": det_id, "ts": format_ts(T0_MS), "lon": lon, "lat": lat, "confidence": 0.9,
-            "sensor": sensor, "scene_id": "scene-1", "length_m": length_m}
+def served(a: Alert) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(alert, track, detections) as ``GET /alerts/{id}`` serves them: the sink's extraction of the detector's
+    evidence (``services.api.evidence``), in the API's row format."""
+    fixes, _ = extract_fixes(a)
+    dets, _ = extract_detections(a)
+    track = [{"mmsi": f.mmsi, "ts": format_ts(f.ts_ms), "lat": f.lat, "lon": f.lon, "sog_kn": f.sog_kn,
+              "cog_deg": f.cog_deg} for f in fixes]
+    return api_dict(a), track, [record_to_dict(d) for d in dets]
 
 
 def one_of_each() -> dict[AlertKind, tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]:
-    """(alert, track, detections) per kind, shaped as ``GET /alerts/{id}`` serves them."""
-    track = [{"mmsi": 224000001, "ts": format_ts(T0_MS + i * 60_000), "lon": -4.5 + i / 100, "lat": 36.0,
-              "sog_kn": 41.0, "cog_deg": 90.0} for i in range(3)]
-    go_fast = alert(kind=AlertKind.GO_FAST, status=AlertStatus.CLOSED)
-    dark = alert(kind=AlertKind.DARK_PERIOD, mmsi=(224000002,), detection_ids=("d-own",))
-    rv = alert(kind=AlertKind.RENDEZVOUS, mmsi=(224000003, 538000004))
-    dv = alert(kind=AlertKind.DARK_VESSEL, mmsi=(), lon=-7.5, lat=35.9, extra="d-1", detection_ids=("d-1",))
-    drv = alert(kind=AlertKind.DARK_RENDEZVOUS, mmsi=(224000005,), lon=-3.9, lat=36.4, extra="d-2",
-                detection_ids=("d-2",))
-    ident = identity_anomaly(mmsi=224000000, placeholder=True)
+    """(alert, track, detections) per kind, from the detector's alerts (``builders``)."""
     return {
-        AlertKind.GO_FAST: (api_dict(go_fast), track, []),
-        AlertKind.DARK_PERIOD: (api_dict(dark), [], [detection("d-own", -4.4, 36.1)]),
-        AlertKind.RENDEZVOUS: (api_dict(rv), [], []),
-        AlertKind.DARK_VESSEL: (api_dict(dv), [], [detection("d-1", -7.5, 35.9)]),
-        AlertKind.DARK_RENDEZVOUS: (api_dict(drv), [], [detection("d-2", -3.9, 36.4, "ICEYE-X2", None)]),
-        AlertKind.IDENTITY_ANOMALY: (api_dict(ident), [], []),
+        AlertKind.GO_FAST: served(alert(kind=AlertKind.GO_FAST, status=AlertStatus.CLOSED)),
+        AlertKind.DARK_PERIOD: served(alert(kind=AlertKind.DARK_PERIOD, mmsi=(224000002,),
+                                            detection_ids=("d-own",))),
+        AlertKind.RENDEZVOUS: served(alert(kind=AlertKind.RENDEZVOUS, mmsi=(224000003, 538000004))),
+        AlertKind.DARK_VESSEL: served(alert(kind=AlertKind.DARK_VESSEL, mmsi=(), lon=-7.5, lat=35.9, extra="d-1",
+                                            detection_ids=("d-1",))),
+        AlertKind.DARK_RENDEZVOUS: served(alert(kind=AlertKind.DARK_RENDEZVOUS, mmsi=(224000005,), lon=-3.9,
+                                                lat=36.4, extra="d-2", detection_ids=("d-2",))),
+        AlertKind.IDENTITY_ANOMALY: served(identity_anomaly(mmsi=224000000)),  # a placeholder MMSI
     }
 
 
@@ -95,18 +95,21 @@ def test_a_go_fast_carries_its_period_its_path_and_the_vessels_last_ais_fix() ->
     a, track, dets = one_of_each()[AlertKind.GO_FAST]
     doc = ET.fromstring(alert_to_cise_xml(a, track, dets))
     period = doc.find("OccurrencePeriod")
-    assert period is not None and period.findtext("Duration") == "PT600S"
+    start_ms, end_ms = parse_ts(a["start"]), parse_ts(a["end"])
+    assert period is not None and period.findtext("Duration") == f"PT{(end_ms - start_ms) // 1000}S"
     assert (period.findtext("StartDate"), period.findtext("StartTime")) == ("2026-01-01", "00:00:00Z")
-    assert doc.findtext("LocationRel[LocationRole='StartPlace']/Location/Geometry/WKT") == \
-        "LINESTRING (-4.5 36, -4.48 36.02)"
+    path = a["geometry"]["coordinates"]
+    wkt = doc.findtext("LocationRel[LocationRole='StartPlace']/Location/Geometry/WKT") or ""
+    assert wkt.startswith("LINESTRING (-4.5 36, ") and wkt.count(",") == len(path) - 1
     assert doc.find("LocationRel[LocationRole='EndPlace']") is not None
     vessel = doc.find("InvolvedObjectRel/Object")
     assert vessel is not None and vessel.findtext("Name") == "VESSEL 224000001"
     assert vessel.findtext("Nationality") == "ES"
     fix = vessel.find("LocationRel")
-    assert fix is not None and fix.findtext("SOG") == "41" and fix.findtext("SensorType") == \
+    last = max((f for f in track if parse_ts(f["ts"]) <= end_ms), key=lambda f: f["ts"])  # up to the end
+    assert fix is not None and fix.findtext("SOG") == f"{last['sog_kn']:g}" and fix.findtext("SensorType") == \
         "AutomaticIdentificationSystem"
-    assert fix.findtext("PeriodOfTime/StartTime") == "00:02:00Z"  # the last fix up to the alert's end
+    assert fix.findtext("PeriodOfTime/StartTime") == last["ts"][11:]
     assert fix.findtext("SourceType") == "Declaration"
 
 
@@ -115,7 +118,7 @@ def test_a_dark_vessel_is_an_unidentified_vessel_where_the_satellite_saw_it() ->
     doc = ET.fromstring(alert_to_cise_xml(a, track, dets))
     (obj,) = doc.iter("Object")
     assert obj.find("MMSI") is None and obj.findtext("Identifier/UUID") == cise_uuid("d-1")
-    assert obj.findtext("Length") == "11"
+    assert obj.findtext("Length") == f"{dets[0]['length_m']:g}"
     assert obj.findtext("LocationRel/SensorType") == "SyntheticApertureRadar"
     assert obj.findtext("LocationRel/SourceType") == "Observation"
     assert obj.findtext("Metadata/InformationReliabilityLevel") == "HighConfidence"
@@ -135,14 +138,16 @@ def test_a_dark_rendezvous_involves_the_loitering_vessel_and_the_unidentified_on
     a, track, dets = one_of_each()[AlertKind.DARK_RENDEZVOUS]
     objs = list(ET.fromstring(alert_to_cise_xml(a, track, dets)).iter("Object"))
     assert [o.findtext("MMSI") for o in objs] == ["224000005", None]
-    assert objs[1].findtext("LocationRel/SensorType") == "SyntheticApertureRadar"  # ICEYE is a SAR
+    assert objs[1].findtext("LocationRel/SensorType") == "SyntheticApertureRadar"
 
 
 def test_a_dark_periods_satellite_detections_are_sightings_of_the_silent_vessel() -> None:
     a, track, dets = one_of_each()[AlertKind.DARK_PERIOD]
     objs = list(ET.fromstring(alert_to_cise_xml(a, track, dets)).iter("Object"))
     assert len(objs) == 1 and objs[0].findtext("MMSI") == "224000002"
-    assert [r.findtext("SourceType") for r in objs[0].iter("LocationRel")] == ["Observation"]
+    sources = [r.findtext("SourceType") for r in objs[0].iter("LocationRel")]
+    assert len(dets) == 2 and sources.count("Observation") == len(dets)
+    assert sources.count("Declaration") == (1 if track else 0)  # its last AIS fix, when the track is served
 
 
 def test_a_broken_document_fails_validation() -> None:

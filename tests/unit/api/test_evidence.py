@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import dataclasses
+
+from msa.domain import AlertStatus, format_ts
 from services.api.evidence import extract_detections, extract_fixes
 from tests.unit.api.builders import T0_MS, alert, identity_anomaly
 
@@ -23,11 +26,25 @@ def test_detections() -> None:
     assert [(d.detection_id, d.ts_ms, d.length_m) for d in dets] == [("d1", T0_MS, 12.0)] and skipped == 1
 
 
-def test_identity_anomaly_segments_give_their_positions_to_the_alert_mmsi() -> None:
-    a = identity_anomaly(mmsi=224000009, places=((-4.5, 36.0), (-15.4, 28.1)), fixes_per_segment=3)
-    a.evidence["segments"].append("garbage")
-    a.evidence["segments"][1]["positions"].append({"ts": "2026-01-01T01:00:00Z", "lon": -15.4, "lat": 95.0})
-    fixes, skipped = extract_fixes(a)
+def test_a_version_1_identity_anomaly_gives_its_segments_positions_to_the_alert_mmsi() -> None:
+    """Records stored before the evidence contract (``segments``, fixes without MMSI) are still read."""
+    segments: list[object] = [
+        {"segment": i, "positions": [{"ts_ms": T0_MS + (2 * k + i) * 60_000, "lon": lon, "lat": lat}
+                                     for k in range(3)]}
+        for i, (lon, lat) in enumerate(((-4.5, 36.0), (-15.4, 28.1)))]
+    segments.append("garbage")
+    segments[1]["positions"].append({"ts": "2026-01-01T01:00:00Z", "lon": -15.4, "lat": 95.0})  # type: ignore[index]
+    a = identity_anomaly(mmsi=224000009)
+    fixes, skipped = extract_fixes(dataclasses.replace(a, evidence={"segments": segments}))
     assert len(fixes) == 6 and {f.mmsi for f in fixes} == {224000009} and skipped == 2
     assert sorted((f.lon, f.lat) for f in fixes)[0] == (-15.4, 28.1)
     assert min(f.ts_ms for f in fixes) == T0_MS
+
+
+def test_the_detectors_closed_identity_anomaly_gives_every_clusters_positions() -> None:
+    a = identity_anomaly(mmsi=224000009, places=((-4.5, 36.0), (-15.4, 28.1)), status=AlertStatus.CLOSED)
+    fixes, skipped = extract_fixes(a)
+    clustered = {(p["ts"], p["lon"], p["lat"]) for c in a.evidence["clusters"] for p in c["positions"]}
+    assert skipped == 0 and len(a.evidence["clusters"]) == 2
+    assert {(format_ts(f.ts_ms), f.lon, f.lat) for f in fixes} == clustered
+    assert {f.mmsi for f in fixes} == {224000009}

@@ -18,7 +18,7 @@ import pyogrio
 import pytest
 
 from msa.contracts.cloudevents import alert_feature
-from msa.domain import AlertKind, format_ts
+from msa.domain import AlertKind, AlertStatus, format_ts
 from services.api.export_layers import ALERT_COLUMNS, OFFICER_COLUMNS, alerts_frame, detections_frame, tracks_frame
 from services.api.export_writers import GeoPackageWriter, GeoParquetWriter
 from services.api.principal import Role
@@ -43,14 +43,14 @@ def fix(alert_id: str, mmsi: int, i: int, lon: float, lat: float, sog: float | N
 
 
 def test_alert_rows_are_points_at_the_alerts_first_coordinate_like_the_csv() -> None:
-    alerts = [as_api_dict(alert(lon=-4.5, lat=36.0)), as_api_dict(identity_anomaly(places=((-9.1, 38.7),
-                                                                                          (-15.4, 28.1))))]
+    ident = identity_anomaly(places=((-9.1, 38.7), (-15.4, 28.1)), status=AlertStatus.CLOSED)
+    alerts = [as_api_dict(alert(lon=-4.5, lat=36.0)), as_api_dict(ident)]
     frame = alerts_frame(alerts, officer=True)
     csv_rows = csv.DictReader(io.StringIO("".join(alert_csv(alerts, officer=True))))
     assert [(g.x, g.y) for g in frame.geometry] == [(float(r["lon"]), float(r["lat"])) for r in csv_rows]
     assert list(frame.columns) == [*ALERT_COLUMNS, *OFFICER_COLUMNS, "geometry"]
     assert json.loads(frame["geometry_json"][1])["type"] == "MultiPoint"
-    assert json.loads(frame["evidence_json"][1])["segments"][0]["positions"]
+    assert json.loads(frame["evidence_json"][1])["clusters"][0]["positions"]
     assert frame["start"][0] == pd.Timestamp(T0_MS, unit="ms", tz="UTC")
     assert pd.isna(frame["end"][0]) and frame["workflow_state"][0] == "new"
 

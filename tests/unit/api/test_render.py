@@ -6,7 +6,7 @@ import io
 import pytest
 
 from msa.contracts.codec import alert_to_dict
-from msa.domain import AlertKind
+from msa.domain import AlertKind, AlertStatus
 from services.api.partners import Subscription, check_subscription, partner_feature, route
 from services.api.render import alert_csv
 from services.api.rows import OFFICER_ONLY_FIELDS, partner_view
@@ -52,8 +52,8 @@ def test_partner_routing_of_identity_anomalies() -> None:
             Subscription("ident-elsewhere", frozenset({"algarve"}), frozenset({"identity_anomaly"}))]
     assert route(subs, identity_anomaly(zone="alboran")) == ["all-kinds", "ident"]
     assert route(subs, alert(zone="alboran")) == ["all-kinds", "gofast-only"]
-    feat = partner_feature(identity_anomaly())
-    assert feat["geometry"]["type"] == "MultiPoint" and feat["properties"]["evidence"]["segments"]
+    feat = partner_feature(identity_anomaly(status=AlertStatus.CLOSED))
+    assert feat["geometry"]["type"] == "MultiPoint" and len(feat["properties"]["evidence"]["clusters"]) == 2
     assert not set(OFFICER_ONLY_FIELDS) & set(feat["properties"])
 
 
