@@ -83,6 +83,15 @@ async def test_real_geography_served_offline_with_scale_and_measure(browser_data
                 # scale bar in km and nautical miles
                 scale = await page.inner_text(".leaflet-control-scale")
                 assert "km" in scale and "NM" in scale
+                # two bars, one under the other, each wide enough for its label, both legible on the dark sea
+                bars = await page.evaluate("""() => [...document.querySelectorAll('.leaflet-control-scale-line')]
+                    .map((e) => { const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+                                  return { top: r.top, bottom: r.bottom, width: r.width, text: e.scrollWidth,
+                                           bg: s.backgroundColor, color: s.color }; })""")
+                assert len(bars) == 2 and bars[1]["top"] >= bars[0]["bottom"] - 2.5, bars
+                assert all(b["text"] <= b["width"] + 1 and b["bg"] == "rgba(255, 255, 255, 0.8)"
+                           and b["color"] == "rgb(17, 17, 17)" for b in bars), bars
+                await page.locator(".leaflet-control-scale").screenshot(path=screenshot_path("scale-bar.png"))
                 await page.screenshot(path=screenshot_path("gibraltar-10m.png"))
                 # distance measure: M, two clicks, the readout matches the great-circle distance between them
                 await page.keyboard.press("m")

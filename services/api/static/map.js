@@ -162,7 +162,7 @@ function initMap() {
 const ScaleNM = window.L ? L.Control.Scale.extend({
   _addScales(options, className, container) {
     L.Control.Scale.prototype._addScales.call(this, options, className, container);
-    this._nScale = L.DomUtil.create("div", className + "-line scale-nm", container);
+    this._nScale = L.DomUtil.create("div", `${className} scale-nm`, container);  // className: "…-scale-line"
   },
   _updateScales(maxMeters) {
     L.Control.Scale.prototype._updateScales.call(this, maxMeters);
