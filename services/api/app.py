@@ -19,7 +19,7 @@ from services.api.problems import install_problem_handlers
 from services.api.ratelimit import RateLimiter
 from services.api.routers import alerts, exports, health, ogc, pages, stream, vessels, workflow, zones
 from services.api.schemas import ProblemDetails
-from services.api.settings import ApiSettings
+from services.api.settings import ApiSettings, check_signing_keys, hs256_secret
 from services.api.state import AppState
 from services.api.tokens import TokenVerifier
 from services.api.zones import load_zones, regions_of
@@ -33,7 +33,8 @@ Authenticate with `Authorization: Bearer <JWT>` or, for partner systems, `X-API-
 
 
 def _build_state(settings: ApiSettings) -> AppState:
-    verifier = TokenVerifier(secret=settings.jwt_secret.get_secret_value() or None,
+    check_signing_keys(settings)  # no built-in key: refuse to serve rather than accept forgeable tokens
+    verifier = TokenVerifier(secret=hs256_secret(settings),
                              public_key=settings.jwt_public_key, jwks_url=settings.jwks_url,
                              issuer=settings.jwt_issuer, audience=settings.jwt_audience)
     zones = load_zones(settings.zones_path)

@@ -48,14 +48,19 @@ def _api(args: argparse.Namespace) -> int:
     import uvicorn
 
     from services.api.app import create_app
-    from services.api.settings import load_api_settings
+    from services.api.settings import SigningKeyError, load_api_settings
 
     settings = load_api_settings()
     host = args.host or settings.api_host
     port = args.port or settings.api_port
+    try:
+        app = create_app(settings)
+    except SigningKeyError as exc:
+        print(f"msa api: {exc}", file=sys.stderr)
+        return 2
     print(f"MSA API on http://{host}:{port}/ (map: /map, docs: /docs)", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=args.log_level_uvicorn,
-                proxy_headers=False, server_header=False)
+    uvicorn.run(app, host=host, port=port, log_level=args.log_level_uvicorn, proxy_headers=False,
+                server_header=False)
     return 0
 
 
@@ -93,15 +98,22 @@ def _known_zones() -> set[str]:
 
 def _token(args: argparse.Namespace) -> int:
     from services.api.principal import Role
-    from services.api.settings import load_api_settings
+    from services.api.settings import SigningKeyError, check_signing_keys, hs256_secret, load_api_settings
     from services.api.tokens import issue_token
 
     s = load_api_settings()
+    try:
+        check_signing_keys(s, issuing=True)
+    except SigningKeyError as exc:
+        print(f"msa tokens create: {exc}", file=sys.stderr)
+        return 2
+    secret = hs256_secret(s)
+    assert secret is not None  # checked
     zones, error = token_zones(args.role, args.zones, _known_zones())
     if error is not None:
         print(f"msa tokens create: {error}", file=sys.stderr)
         return 2
-    token = issue_token(s.jwt_secret.get_secret_value(), name=args.name, role=Role(args.role), zones=zones,
+    token = issue_token(secret, name=args.name, role=Role(args.role), zones=zones,
                         ttl_s=int(args.ttl_hours * 3600), issuer=s.jwt_issuer, audience=s.jwt_audience)
     if zones:
         print(f"# {args.role} token for {args.name}, zones {', '.join(zones)}", file=sys.stderr)
