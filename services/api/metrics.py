@@ -36,12 +36,15 @@ class SinkMetrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     records: Counter = field(init=False)
     rejected: Counter = field(init=False)
+    retries: Counter = field(init=False)
 
     def __post_init__(self) -> None:
         r = self.registry
         self.records = Counter("msa_sink_records", "alert records stored", ["result"], registry=r)
-        self.rejected = Counter("msa_sink_rejected", "alert records that could not be decoded", ["reason"],
-                                registry=r)
+        self.rejected = Counter("msa_sink_rejected", "alert records dead-lettered, by reason (undecodable, "
+                                "bad_evidence, unstorable)", ["reason"], registry=r)
+        self.retries = Counter("msa_sink_retries", "batches retried after an outage (database or broker away)",
+                               registry=r)
 
 
 class MetricsMiddleware:

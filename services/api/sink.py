@@ -4,15 +4,24 @@ database transaction, so a crash or a replay changes nothing.
 A record that is not an alert, or whose evidence does not follow its kind's contract (``msa.evidence``), is
 not stored: it is counted (``msa_sink_rejected_total{reason}``) and dead-lettered (``alerts.rejects.v1``
 for ``alerts.v1``: reason, detail, source topic/partition/offset and the raw record), before the offsets
-are committed — nothing is lost."""
+are committed — nothing is lost.
+
+A record the database refuses (a data error: a NUL byte in a text, a value out of a column's range...) does
+not stop the sink: the batch is split in halves, each stored in its own transaction, down to the record that
+fails alone, which is dead-lettered (``unstorable``) while the others are stored. An outage (the database or
+the broker unreachable) is not a data error: the same batch is retried with backoff (1 s doubling to 30 s,
+``msa_sink_retries_total``), offsets uncommitted."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
 from aiokafka import TopicPartition
+from aiokafka.errors import KafkaError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from msa.contracts.codec import dumps, reject_to_dict
 from msa.domain import Reject
@@ -24,7 +33,7 @@ from services.api.settings import ApiSettings
 from services.api.sinkstore import upsert_alert
 from services.api.wire import decode_alert
 
-__all__ = ["rejects_topic", "run_sink", "store_batch"]
+__all__ = ["is_outage", "rejects_topic", "run_sink", "store_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -42,30 +51,68 @@ def _reject(tp: TopicPartition, m: Any, reason: str, detail: str) -> Reject:
     return Reject(reason=reason, raw=raw, source=f"{tp.topic}[{tp.partition}]@{m.offset}", detail=detail[:500])
 
 
+def is_outage(exc: BaseException) -> bool:
+    """The database or the network away (retry the same records later), not a record it refuses."""
+    if isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError | ConnectionError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, KafkaError)
+
+
 async def store_batch(engine: Any, batch: dict[TopicPartition, list[Any]], metrics: SinkMetrics,
                       dead: list[Reject] | None = None) -> None:
-    """One transaction for the whole batch; what is refused is appended to ``dead`` (to dead-letter)."""
+    """Store the batch (one transaction when the database takes every record); what is refused is appended to
+    ``dead`` (to dead-letter). A record the database refuses is isolated by halving (see the module doc); an
+    outage is raised for the caller to retry."""
+    await _store(engine, [(tp, m) for tp, msgs in batch.items() for m in msgs], metrics,
+                 dead if dead is not None else [])
+
+
+async def _store(engine: Any, records: list[tuple[TopicPartition, Any]], metrics: SinkMetrics,
+                 dead: list[Reject]) -> None:
+    refused: list[Reject] = []
+    results: list[str] = []
+    try:
+        await _store_once(engine, records, refused, results)
+    except Exception as exc:
+        if is_outage(exc):
+            raise
+        if len(records) == 1:
+            tp, m = records[0]
+            metrics.rejected.labels("unstorable").inc()
+            log.warning("record %s[%d]@%d refused by the database: %s", tp.topic, tp.partition, m.offset, exc)
+            dead.append(_reject(tp, m, "unstorable", f"{type(exc).__name__}: {exc}"))
+            return
+        half = len(records) // 2
+        await _store(engine, records[:half], metrics, dead)
+        await _store(engine, records[half:], metrics, dead)
+        return
+    for rej in refused:
+        metrics.rejected.labels(rej.reason).inc()
+    for result in results:
+        metrics.records.labels(result).inc()
+    dead += refused
+
+
+async def _store_once(engine: Any, records: list[tuple[TopicPartition, Any]], refused: list[Reject],
+                      results: list[str]) -> None:
+    """One transaction; the refusals and results are the caller's to count once it committed."""
     async with engine.begin() as conn:
-        for tp, msgs in batch.items():
-            for m in msgs:
-                try:
-                    alert = decode_alert(list(m.headers or ()), m.value)
-                except (ValueError, KeyError, TypeError) as exc:
-                    metrics.rejected.labels(type(exc).__name__).inc()
-                    log.warning("undecodable alert %s[%d]@%d: %s", tp.topic, tp.partition, m.offset, exc)
-                    if dead is not None:
-                        dead.append(_reject(tp, m, "undecodable", f"{type(exc).__name__}: {exc}"))
-                    continue
-                try:
-                    parse_evidence(alert.kind.value, alert.evidence)
-                except EvidenceError as exc:
-                    metrics.rejected.labels("bad_evidence").inc()
-                    log.warning("alert %s v%d refused: %s", alert.alert_id, alert.version, exc)
-                    if dead is not None:
-                        dead.append(_reject(tp, m, "bad_evidence", str(exc)))
-                    continue
-                result = await upsert_alert(conn, alert)
-                metrics.records.labels(result).inc()
+        for tp, m in records:
+            try:
+                alert = decode_alert(list(m.headers or ()), m.value)
+            except (ValueError, KeyError, TypeError) as exc:
+                log.warning("undecodable alert %s[%d]@%d: %s", tp.topic, tp.partition, m.offset, exc)
+                refused.append(_reject(tp, m, "undecodable", f"{type(exc).__name__}: {exc}"))
+                continue
+            try:
+                parse_evidence(alert.kind.value, alert.evidence)
+            except EvidenceError as exc:
+                log.warning("alert %s v%d refused: %s", alert.alert_id, alert.version, exc)
+                refused.append(_reject(tp, m, "bad_evidence", str(exc)))
+                continue
+            results.append(await upsert_alert(conn, alert))
 
 
 async def run_sink(settings: ApiSettings, stop: asyncio.Event | None = None, *, topic: str | None = None,
@@ -85,6 +132,7 @@ async def run_sink(settings: ApiSettings, stop: asyncio.Event | None = None, *, 
             batch = await consumer.getmany(timeout_ms=300, max_records=500)
             if not batch:
                 continue
+            backoff_s = 1.0
             while True:
                 dead: list[Reject] = []
                 try:
@@ -93,11 +141,15 @@ async def run_sink(settings: ApiSettings, stop: asyncio.Event | None = None, *, 
                         await producer.send_and_wait(dead_topic, dumps(reject_to_dict(rej)),
                                                      key=rej.source.encode())
                     break
-                except Exception:  # database down: retry the same batch, offsets not committed
-                    log.exception("storing a batch failed; retrying")
-                    await asyncio.sleep(1.0)
+                except Exception as exc:  # an outage: retry the same batch, offsets not committed
+                    metrics.retries.inc()
+                    log.warning("storing a batch failed (%s: %s); retrying in %.0f s", type(exc).__name__,
+                                str(exc)[:200], backoff_s, exc_info=not is_outage(exc))
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), backoff_s)
                     if stop.is_set():
                         return
+                    backoff_s = min(backoff_s * 2, 30.0)
             await consumer.commit({tp: msgs[-1].offset + 1 for tp, msgs in batch.items() if msgs})
     finally:
         await consumer.stop()

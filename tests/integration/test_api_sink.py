@@ -15,7 +15,7 @@ from msa.kafka import ensure_topics, make_producer
 from services.api.db import make_engine
 from services.api.metrics import SinkMetrics
 from services.api.principal import Role
-from services.api.sink import run_sink
+from services.api.sink import rejects_topic, run_sink
 from services.api.tables import alert_events, alert_feed, alerts
 from services.api.wire import encode_alert
 from tests.unit.api.builders import alert, token
@@ -101,7 +101,61 @@ async def test_sink_is_idempotent_and_alerts_reach_api_and_feed(migrated_databas
             await wait_for(replayed)
             assert await counts(migrated_database_url, zone) == (5, 6, 6)
             assert (await c.get(f"/alerts/{v2.alert_id}", headers=bearer(tok))).json()["version"] == 2
-            assert metrics.rejected.labels("JSONDecodeError")._value.get() == 1
+            assert metrics.rejected.labels("undecodable")._value.get() == 1
     finally:
         stop.set()
         await asyncio.wait_for(sink, 20)
+
+
+async def test_a_record_the_database_refuses_is_dead_lettered_and_the_others_are_stored(
+        migrated_database_url: str, kafka_bootstrap: str, unique: str) -> None:
+    """A NUL byte in a satellite sensor name passes ingest and the evidence contract, reaches an alert's text and
+    PostgreSQL refuses it: the sink isolates that record (dead-letter ``unstorable``, with its offset) and stores
+    the rest of the batch, instead of retrying the batch for ever."""
+    zone = f"z{uuid.uuid4().hex[:8]}"
+    topic = f"test.alerts.{unique}"
+    await ensure_topics(kafka_bootstrap, [TopicSpec(topic, 1, "alert_id", "alert", "test"),
+                                          TopicSpec(rejects_topic(topic), 1, "source", "reject", "test")])
+    good = [alert(zone=zone, mmsi=(231000000 + i,)) for i in range(5)]
+    poison = alert(zone=zone, mmsi=(231999999,), summary="vessel seen by S1A\x00IW with no AIS")
+    metrics = SinkMetrics()
+    stop = asyncio.Event()
+    await produce(kafka_bootstrap, topic, [*good[:2], poison, *good[2:]])  # one batch, poison at offset 2
+    sink = asyncio.create_task(run_sink(api_settings(migrated_database_url, kafka_bootstrap, alerts_topic=topic),
+                                        stop, group=f"sink-{unique}", metrics=metrics))
+    try:
+        async def stored() -> bool:
+            return (await counts(migrated_database_url, zone))[0] == len(good)
+
+        await wait_for(stored)
+        dead = await read_json(kafka_bootstrap, rejects_topic(topic), 1)
+        assert [(d["reason"], d["source"]) for d in dead] == [("unstorable", f"{topic}[0]@2")]
+        assert poison.alert_id in str(dead[0]["raw"]) and "0x00" in str(dead[0]["detail"])
+        assert metrics.rejected.labels("unstorable")._value.get() == 1
+        assert metrics.records.labels("created")._value.get() == len(good)
+        assert metrics.retries._value.get() == 0  # a data error is not an outage
+    finally:
+        stop.set()
+        await asyncio.wait_for(sink, 20)
+
+
+async def read_json(bootstrap: str, topic: str, want: int, timeout_s: float = 30.0) -> list[dict[str, object]]:
+    from aiokafka import AIOKafkaConsumer
+
+    from msa.contracts.codec import loads
+
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                enable_auto_commit=False)
+    await consumer.start()
+    out: list[dict[str, object]] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while len(out) < want and asyncio.get_running_loop().time() < deadline:
+            for msgs in (await consumer.getmany(timeout_ms=500)).values():
+                out += [loads(m.value) for m in msgs]
+        await asyncio.sleep(0.5)  # and nothing more
+        for msgs in (await consumer.getmany(timeout_ms=500)).values():
+            out += [loads(m.value) for m in msgs]
+    finally:
+        await consumer.stop()
+    return out

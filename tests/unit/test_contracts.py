@@ -67,15 +67,17 @@ def test_every_alert_kind_is_in_the_contract_and_the_api_schema() -> None:
 
 
 def test_identity_anomaly_cloudevent_is_valid_on_the_wire() -> None:
+    from msa.domain import AlertStatus
     from tests.unit.api.builders import identity_anomaly
 
-    alert = identity_anomaly(places=((-4.5, 36.0), (-15.4, 28.1), (-9.3, 38.6)))
+    alert = identity_anomaly(places=((-4.5, 36.0), (-15.4, 28.1), (-9.3, 38.6)), status=AlertStatus.CLOSED)
     _, headers, value = alert_to_cloudevent(alert)
     feature = loads(value)
     AlertFeature.model_validate(feature)
     assert feature["properties"]["kind"] == "identity_anomaly"
-    assert feature["geometry"]["type"] == "MultiPoint" and feature["geometry"]["coordinates"][0] == [-4.4985, 36.0015]
-    assert [s["fixes"] for s in feature["properties"]["evidence"]["segments"]] == [4, 4, 4]
+    assert feature["geometry"]["type"] == "MultiPoint" and len(feature["geometry"]["coordinates"]) == 3
+    assert feature["geometry"]["coordinates"][2] == pytest.approx([-9.3, 38.6], abs=0.01)  # the detector's centroids
+    assert [c["fixes"] for c in feature["properties"]["evidence"]["clusters"]][1:] == [4, 4]
     assert alert_from_cloudevent(headers, value) == alert
     bad = {**feature, "properties": {**feature["properties"], "kind": "identity_anomalies"}}
     with pytest.raises(ValueError, match="kind"):

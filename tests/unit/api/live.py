@@ -19,7 +19,13 @@ from services.api.sinkstore import upsert_alert
 from tests.unit.api.builders import SECRET
 
 
-def api_settings(database_url: str, kafka_bootstrap: str = "127.0.0.1:9092", **kw: object) -> ApiSettings:
+def api_settings(database_url: str, kafka_bootstrap: str | None = None, **kw: object) -> ApiSettings:
+    """Settings of an API under test; the broker is the session's (``MSA_KAFKA_BOOTSTRAP``), never a default
+    port another installation on this machine may be listening on."""
+    if kafka_bootstrap is None:
+        from msa.settings import Settings
+
+        kafka_bootstrap = Settings().kafka_bootstrap
     base: dict[str, object] = {"database_url": database_url, "kafka_bootstrap": kafka_bootstrap,
                                "jwt_secret": SECRET, "sse_poll_s": 0.05, "sse_keepalive_s": 0.5,
                                "rate_limit_per_s": 10_000.0, "rate_limit_burst": 10_000}
