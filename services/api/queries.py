@@ -153,7 +153,9 @@ async def alert_comments(conn: AsyncConnection, alert_id: str) -> list[JsonDict]
 
 async def get_vessel(conn: AsyncConnection, principal: Principal, mmsi: int, track_limit: int
                      ) -> JsonDict | None:
-    """Identity, last position, recent track and alert history; None unless an in-scope alert names it."""
+    """Identity, last position, recent track and alert history; None unless an in-scope alert names it. The
+    track is the evidence of in-scope alerts only, and so is the last position unless the caller sees every
+    zone: one in-zone alert does not expose where the vessel is elsewhere."""
     hist_q = (select(*LIST_COLUMNS).where(alerts.c.mmsi.contains([mmsi]), scope_clause(principal))
               .order_by(alerts.c.updated_ts.desc(), alerts.c.alert_id.desc()).limit(100))
     history = [alert_row_to_dict(r) for r in (await conn.execute(hist_q)).all()]
@@ -163,9 +165,12 @@ async def get_vessel(conn: AsyncConnection, principal: Principal, mmsi: int, tra
                                    vessels.c.flag, vessels.c.ship_type, vessels.c.length_m, vessels.c.last_ts,
                                    func.ST_AsGeoJSON(vessels.c.last_geom).label("last_geojson"))
                             .where(vessels.c.mmsi == mmsi))).first()
+    # the track: positions kept as evidence of alerts the caller may see (not the vessel's whole record)
     tq = (select(positions.c.ts, func.ST_X(positions.c.geom).label("lon"), func.ST_Y(positions.c.geom).label("lat"),
                  positions.c.sog_kn, positions.c.cog_deg)
-          .where(positions.c.mmsi == mmsi).order_by(positions.c.ts.desc()).limit(track_limit))
+          .join(alerts, alerts.c.alert_id == positions.c.alert_id)
+          .where(positions.c.mmsi == mmsi, scope_clause(principal))
+          .order_by(positions.c.ts.desc()).limit(track_limit))
     track = [{"ts": ts_text(r.ts), "lat": r.lat, "lon": r.lon, "sog_kn": r.sog_kn, "cog_deg": r.cog_deg}
              for r in reversed((await conn.execute(tq)).all())]
     identity = {"mmsi": mmsi, "name": None, "call_sign": None, "imo": None, "flag": None, "ship_type": None,
@@ -173,9 +178,11 @@ async def get_vessel(conn: AsyncConnection, principal: Principal, mmsi: int, tra
     last = None
     if v is not None:
         identity.update({k: getattr(v, k) for k in ("name", "call_sign", "imo", "flag", "ship_type", "length_m")})
-        if v.last_ts is not None and v.last_geojson:
+        if principal.all_zones and v.last_ts is not None and v.last_geojson:
             g = loads(v.last_geojson)
             last = {"ts": ts_text(v.last_ts), "lon": g["coordinates"][0], "lat": g["coordinates"][1]}
+    if last is None and track:  # scoped: where the caller's alerts last saw it
+        last = {"ts": track[-1]["ts"], "lon": track[-1]["lon"], "lat": track[-1]["lat"]}
     return {"identity": identity, "last_position": last, "track": track, "alerts": history}
 
 

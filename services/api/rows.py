@@ -11,7 +11,16 @@ from msa.contracts.codec import loads
 from msa.domain import JsonDict, format_ts
 from services.api.tables import alerts
 
-__all__ = ["ALERT_COLUMNS", "LIST_COLUMNS", "OFFICER_ONLY_FIELDS", "alert_row_to_dict", "ms", "partner_view", "ts_text"]
+__all__ = [
+    "ALERT_COLUMNS",
+    "LIST_COLUMNS",
+    "OFFICER_ONLY_FIELDS",
+    "TRACK_EVIDENCE_KEYS",
+    "alert_row_to_dict",
+    "ms",
+    "partner_view",
+    "ts_text",
+]
 
 OFFICER_ONLY_FIELDS = ("workflow", "comments", "assignee")
 
@@ -46,6 +55,30 @@ def alert_row_to_dict(r: Any) -> JsonDict:
     }
 
 
+# evidence that is a track (AIS positions over time, the alert's vessels' or others'): partners have no track
+# permission, so the partner view leaves these out (the alert's geometry, figures and detections stay)
+TRACK_EVIDENCE_KEYS = frozenset({"track", "nearby", "positions"})
+
+
+def _partner_evidence(ev: JsonDict) -> JsonDict:
+    out = {k: v for k, v in ev.items() if k not in TRACK_EVIDENCE_KEYS}
+    clusters = out.get("clusters")
+    if isinstance(clusters, list):
+        out["clusters"] = [{k: v for k, v in c.items() if k not in TRACK_EVIDENCE_KEYS} if isinstance(c, dict)
+                           else c for c in clusters]
+    segments = out.get("segments")  # alerts stored before the evidence contract
+    if isinstance(segments, list):
+        out["segments"] = [{k: v for k, v in c.items() if k not in TRACK_EVIDENCE_KEYS} if isinstance(c, dict)
+                           else c for c in segments]
+    return out
+
+
 def partner_view(d: JsonDict) -> JsonDict:
-    """Drop officer-only fields (workflow state, assignee, comments), at every level we produce."""
-    return {k: v for k, v in d.items() if k not in OFFICER_ONLY_FIELDS}
+    """Drop officer-only fields (workflow state, assignee, comments) and the evidence's tracks, at every level
+    we produce (REST, live feed, partner topics, CISE)."""
+    out = {k: v for k, v in d.items() if k not in OFFICER_ONLY_FIELDS}
+    if isinstance(out.get("evidence"), dict):
+        out["evidence"] = _partner_evidence(out["evidence"])
+    if "track" in out:
+        out["track"] = []
+    return out

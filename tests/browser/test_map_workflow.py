@@ -225,11 +225,13 @@ async def test_roles_see_only_what_they_may_do(browser_database_url: str, real_a
     async with running_api(api_settings(browser_database_url)) as base, launched() as browser:
         blocked: list[str] = []
         errors: list[str] = []
-        # a partner: the alert and its evidence, no workflow, no audit, no vessel history
+        # a partner: the alert and its figures, no track (no track permission), no workflow, audit, vessel history
         async with guarded_page(browser, blocked, errors, viewport=VIEW) as page:
             await open_map(page, base, token(Role.PARTNER, (gf.zone,), name="partner.pt"))
             await _open(page, gf.alert_id)
-            await page.wait_for_selector("path.ev-track", state="attached", timeout=10_000)
+            await page.wait_for_selector(f'#map[data-evidence="{gf.alert_id}"]', state="attached", timeout=10_000)
+            assert await page.locator("path.ev-track").count() == 0 and await page.locator("path.ev-fix").count() == 0
+            assert "Max speed" in await page.inner_text("#detail")
             assert await page.locator("#wf").count() == 0 and await page.locator("#audit").count() == 0
             assert await page.locator(".vtrack-btn").count() == 0
             assert "new" not in await page.inner_text(f'#alerts tr[data-alert-id="{gf.alert_id}"] td.wf')

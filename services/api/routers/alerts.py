@@ -11,6 +11,7 @@ from services.api import queries
 from services.api.deps import Conn, Exporter, ReadAlerts, ReadAudit, State
 from services.api.filters import Cursor, CursorError, SortKey
 from services.api.params import Filter
+from services.api.principal import Permission
 from services.api.problems import PROBLEM_RESPONSES, Problem
 from services.api.render import (
     GEOJSON,
@@ -91,7 +92,8 @@ async def get_alert(request: Request, alert_id: AlertId, caller: ReadAlerts, con
     if alert is None:
         raise Problem(404, "not-found", "no such alert")
     detail = dict(view_for(caller, alert))
-    detail["track"] = await queries.alert_track(conn, alert, state.settings.track_limit)
+    detail["track"] = (await queries.alert_track(conn, alert, state.settings.track_limit)
+                       if caller.can(Permission.READ_TRACKS) else [])
     detail["detections"] = await queries.alert_detections(conn, alert["detection_ids"])
     if caller.officer_view:
         detail["comments"] = await queries.alert_comments(conn, alert_id)
