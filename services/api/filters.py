@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import math
+import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -82,9 +84,28 @@ class Cursor:
             raise CursorError("cursor is not valid") from exc
         if cur.sort != sort:
             raise CursorError("cursor was made for another sort order")
-        if cur.value is not None and not isinstance(cur.value, int | float | str):
+        if not _ALERT_ID.fullmatch(cur.alert_id) or not _valid_value(sort, cur.value):
             raise CursorError("cursor is not valid")
         return cur
+
+
+_ALERT_ID = re.compile(r"[0-9A-Za-z_.:-]{1,128}")
+_MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+
+
+def _valid_value(sort: SortKey, v: object) -> bool:
+    """The sort value a page of this order can end on (anything else is a crafted cursor: a 400, never a
+    database error): epoch milliseconds for times, a finite number for the score, a small rank for severity."""
+    if v is None:
+        return True
+    if isinstance(v, bool):
+        return False
+    col = sort.column
+    if col in ("updated_ts", "start_ts"):
+        return isinstance(v, int) and 0 <= v <= _MAX_MS
+    if col == "score":
+        return isinstance(v, int | float) and math.isfinite(v) and -1e6 <= v <= 1e6
+    return isinstance(v, int) and 0 <= v <= 100  # severity rank
 
 
 def parse_csv(values: list[str] | None) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ import pytest
 from shapely.geometry import box, shape
 
 from msa.domain import AlertKind, AlertStatus, Severity, parse_ts
+from services.api.filters import Cursor, SortKey
 from services.api.principal import Role
 from tests.unit.api.builders import T0_MS, alert, identity_anomaly, token
 from tests.unit.api.live import api_settings, bearer, read_sse, running_api, seed
@@ -101,6 +102,12 @@ async def test_detail_vessel_ogc_and_problems(migrated_database_url: str, zone: 
 
         r = await c.get("/alerts", params={"limit": 0}, headers=bearer(tok))
         assert r.status_code == 422 and r.json()["type"].endswith("validation-error") and r.json()["errors"]
+        crafted = [Cursor(SortKey.UPDATED_DESC, "yesterday", a.alert_id).encode(),  # type: ignore[arg-type]
+                   Cursor(SortKey.UPDATED_DESC, 10**17, a.alert_id).encode()]
+        for path in ("/alerts", "/collections/alerts/items"):
+            for cur in crafted:  # a database error (500) before the cursors were checked
+                r = await c.get(path, params={"cursor": cur}, headers=bearer(tok))
+                assert r.status_code == 400 and "cursor" in r.json()["detail"], (path, r.text[:200])
         r = await c.get("/alerts", params={"bbox": "1,2,3"}, headers=bearer(tok))
         assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
         assert (await c.get("/alerts")).status_code == 401

@@ -8,14 +8,39 @@ from hypothesis import strategies as st
 
 from services.api.filters import BBox, Cursor, CursorError, SortKey, parse_bbox, parse_csv, parse_interval
 
-values = st.one_of(st.none(), st.integers(-(2**53), 2**53), st.floats(allow_nan=False, allow_infinity=False),
-                   st.text(max_size=20))
+ids = st.text(alphabet="0123456789abcdef", min_size=1, max_size=40)
 
 
-@given(sort=st.sampled_from(list(SortKey)), value=values, alert_id=st.text(min_size=1, max_size=40))
-def test_cursor_round_trip(sort: SortKey, value: object, alert_id: str) -> None:
-    c = Cursor(sort, value, alert_id)  # type: ignore[arg-type]
+def valid_values(sort: SortKey) -> st.SearchStrategy[object]:
+    """The values a page of ``sort`` really ends on."""
+    if sort.column in ("updated_ts", "start_ts"):
+        return st.one_of(st.none(), st.integers(0, 253_402_300_799_999))
+    if sort.column == "score":
+        return st.one_of(st.none(), st.floats(0, 1), st.integers(0, 1))
+    return st.one_of(st.none(), st.integers(0, 3))
+
+
+@given(data=st.data(), sort=st.sampled_from(list(SortKey)), alert_id=ids)
+def test_cursor_round_trip(data: st.DataObject, sort: SortKey, alert_id: str) -> None:
+    c = Cursor(sort, data.draw(valid_values(sort)), alert_id)  # type: ignore[arg-type]
     assert Cursor.decode(c.encode(), sort) == c
+
+
+@pytest.mark.parametrize(("sort", "value", "alert_id"), [
+    (SortKey.UPDATED_DESC, "2026-01-01", "a"),  # a string where the database compares a timestamp
+    (SortKey.UPDATED_DESC, 10**17, "a"),  # beyond any datetime: OverflowError
+    (SortKey.START_ASC, -1, "a"),
+    (SortKey.START_ASC, 1.5, "a"),
+    (SortKey.SCORE_DESC, "high", "a"),
+    (SortKey.SCORE_DESC, True, "a"),
+    (SortKey.SEVERITY_DESC, 10**12, "a"),  # beyond the integer column
+    (SortKey.UPDATED_DESC, 5, "x" * 500),
+    (SortKey.UPDATED_DESC, 5, "a'; drop table alerts; --"),
+    (SortKey.UPDATED_DESC, [1], "a"),
+])
+def test_a_crafted_cursor_is_refused_before_any_query(sort: SortKey, value: object, alert_id: str) -> None:
+    with pytest.raises(CursorError):
+        Cursor.decode(Cursor(sort, value, alert_id).encode(), sort)  # type: ignore[arg-type]
 
 
 @given(st.text(max_size=60))
