@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -28,9 +31,26 @@ async def set_subscription(conn: AsyncConnection, sub: Subscription) -> None:
         set_={"zones": stmt.excluded.zones, "kinds": stmt.excluded.kinds, "enabled": stmt.excluded.enabled}))
 
 
-async def create_api_key(conn: AsyncConnection, name: str, role: Role, zones: list[str]) -> str:
-    """Store the hash; return the plaintext key (shown once)."""
+async def create_api_key(conn: AsyncConnection, name: str, role: Role, zones: list[str],
+                         ttl_days: float = 365.0) -> str:
+    """Store the hash with its expiry; return the plaintext key (shown once)."""
     key, prefix, digest = generate_api_key()
+    expires = datetime.now(UTC) + timedelta(days=ttl_days)
     await conn.execute(api_keys.insert().values(prefix=prefix, key_hash=digest, name=name, role=str(role),
-                                                zones=sorted(zones)))
+                                                zones=sorted(zones), expires_ts=expires))
     return key
+
+
+async def revoke_api_keys(conn: AsyncConnection, name_or_prefix: str) -> list[str]:
+    """Revoke the keys of a name (or the key of a prefix); the prefixes revoked (the API stops accepting them
+    within its 30-s cache)."""
+    q = (api_keys.update()
+         .where((api_keys.c.name == name_or_prefix) | (api_keys.c.prefix == name_or_prefix), ~api_keys.c.revoked)
+         .values(revoked=True, revoked_at=func.now()).returning(api_keys.c.prefix))
+    return sorted(r.prefix for r in (await conn.execute(q)).all())
+
+
+async def list_api_keys(conn: AsyncConnection) -> list[Any]:
+    q = select(api_keys.c.prefix, api_keys.c.name, api_keys.c.role, api_keys.c.zones, api_keys.c.created_at,
+               api_keys.c.expires_ts, api_keys.c.revoked).order_by(api_keys.c.name, api_keys.c.created_at)
+    return list((await conn.execute(q)).all())

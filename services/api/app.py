@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from services.api import queries
+from services.api.bodylimit import BodyLimitMiddleware
 from services.api.db import make_engine
 from services.api.feed import FeedEvent, FeedHub
 from services.api.metrics import ApiMetrics, MetricsMiddleware
@@ -34,6 +35,7 @@ Authenticate with `Authorization: Bearer <JWT>` or, for partner systems, `X-API-
 
 def _build_state(settings: ApiSettings) -> AppState:
     check_signing_keys(settings)  # no built-in key: refuse to serve rather than accept forgeable tokens
+    auth_failures = RateLimiter(settings.auth_failures_per_s, settings.auth_failures_burst)
     verifier = TokenVerifier(secret=hs256_secret(settings),
                              public_key=settings.jwt_public_key, jwks_url=settings.jwks_url,
                              issuer=settings.jwt_issuer, audience=settings.jwt_audience)
@@ -41,7 +43,7 @@ def _build_state(settings: ApiSettings) -> AppState:
     return AppState(settings=settings, engine=make_engine(settings.database_url, interactive=True), verifier=verifier,
                     limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
                     hub=FeedHub(queue_size=settings.sse_queue_size), metrics=ApiMetrics(),
-                    zones=zones, regions=regions_of(zones))
+                    zones=zones, regions=regions_of(zones), auth_failures=auth_failures)
 
 
 def _problems_everywhere(schema: dict[str, Any]) -> None:
@@ -92,6 +94,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
                                           "Content-Type"],
                            expose_headers=["ETag", "Retry-After"], max_age=600)
 
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)  # before authentication
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
 
     for r in (stream.router, exports.router, alerts.router, workflow.router, vessels.router, zones.router, ogc.router,

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 import sys
+from typing import cast
 
 __all__ = ["NO_ZONES", "register", "token_zones"]
 
@@ -140,9 +141,35 @@ def _apikey(args: argparse.Namespace) -> int:
     from services.api.admin_store import create_api_key
     from services.api.principal import Role
 
-    key = asyncio.run(_with_conn(lambda c: create_api_key(c, args.name, Role(args.role), _zones(args.zones))))
-    print(f"# API key for {args.name} ({args.role}); stored hashed, shown once", file=sys.stderr)
+    if args.ttl_days <= 0:
+        print("msa apikeys create: --ttl-days must be positive", file=sys.stderr)
+        return 2
+    key = asyncio.run(_with_conn(lambda c: create_api_key(c, args.name, Role(args.role), _zones(args.zones),
+                                                          args.ttl_days)))
+    print(f"# API key for {args.name} ({args.role}), expires in {args.ttl_days:g} days; stored hashed, shown once",
+          file=sys.stderr)
     print(key)
+    return 0
+
+
+def _apikey_revoke(args: argparse.Namespace) -> int:
+    from services.api.admin_store import revoke_api_keys
+
+    revoked = cast(list[str], asyncio.run(_with_conn(lambda c: revoke_api_keys(c, args.name))))
+    if not revoked:
+        print(f"msa apikeys revoke: no active key named or prefixed {args.name!r}", file=sys.stderr)
+        return 1
+    print(f"revoked {len(revoked)} key(s): {', '.join(revoked)} (refused by the API within 30 s)")
+    return 0
+
+
+def _apikey_list(args: argparse.Namespace) -> int:
+    from services.api.admin_store import list_api_keys
+
+    for r in asyncio.run(_with_conn(list_api_keys)):  # type: ignore[attr-defined]
+        state = "revoked" if r.revoked else "active"
+        expires = r.expires_ts.isoformat(timespec="seconds") if r.expires_ts else "-"
+        print(f"{r.prefix}\t{r.name}\t{r.role}\tzones={','.join(r.zones) or 'none'}\texpires={expires}\t{state}")
     return 0
 
 
@@ -209,7 +236,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--name", required=True)
     p.add_argument("--role", default="partner", choices=ROLES)
     p.add_argument("--zones", default=None)
+    p.add_argument("--ttl-days", type=float, default=365.0, help="days until the key expires (default 365)")
     p.set_defaults(func=_apikey)
+    p = keys.add_parser("revoke", help="revoke the keys of a name (or one key by its prefix)")
+    p.add_argument("name", help="the name given at creation, or a key's 12-character prefix")
+    p.set_defaults(func=_apikey_revoke)
+    p = keys.add_parser("list", help="list keys (prefix, name, role, zones, expiry, state; never the key)")
+    p.set_defaults(func=_apikey_list)
 
     partners = sub.add_parser("partners", help="partner subscriptions").add_subparsers(dest="partners_cmd",
                                                                                         required=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -23,7 +24,8 @@ __all__ = ["Caller", "Conn", "State", "TxConn", "require"]
 _bearer = HTTPBearer(auto_error=False, description="JWT bearer token (msa tokens create, or the agency IdP)")
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="partner API key (msa apikeys create)")
 
-API_KEY_CACHE_S = 30.0
+API_KEY_CACHE_S = 30.0  # a revoked key stops working within this
+API_KEY_CACHE_MAX = 10_000
 
 
 def get_state(request: Request) -> AppState:
@@ -54,40 +56,63 @@ def _unauthorized(detail: str) -> Problem:
 
 async def _from_api_key(state: AppState, key: str) -> Principal:
     digest = hash_api_key(key)
-    cached = state.api_key_cache.get(digest)
+    cache = state.api_key_cache
+    cached = cache.get(digest)
     now = time.monotonic()
     if cached is not None and now - cached[0] < API_KEY_CACHE_S:
-        principal: Principal | None = cached[1]
-    else:
-        async with state.engine.connect() as conn:
-            row = (await conn.execute(select(api_keys).where(api_keys.c.prefix == key[:12]))).first()
-        principal = None
-        if row is not None and not row.revoked and row.key_hash == digest:
-            principal = Principal(name=row.name, role=Role(row.role), zones=frozenset(row.zones), kind="apikey")
-        state.api_key_cache[digest] = (now, principal)
-    if principal is None:
+        cache.move_to_end(digest)
+        principal: Principal = cached[1]
+        return principal
+    cache.pop(digest, None)
+    async with state.engine.connect() as conn:
+        row = (await conn.execute(select(api_keys).where(api_keys.c.prefix == key[:12]))).first()
+    if row is None or row.revoked or row.key_hash != digest or \
+            (row.expires_ts is not None and row.expires_ts <= datetime.now(UTC)):
         raise _unauthorized("API key not valid")
+    principal = Principal(name=row.name, role=Role(row.role), zones=frozenset(row.zones), kind="apikey")
+    cache[digest] = (now, principal)
+    while len(cache) > API_KEY_CACHE_MAX:
+        cache.popitem(last=False)
     return principal
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client is not None else "-"
+
+
+def _too_many(wait_s: float, why: str) -> Problem:
+    return Problem(429, "too-many-requests", why, headers={"Retry-After": str(max(1, int(wait_s + 0.999)))})
 
 
 async def get_caller(request: Request, state: State,
                      bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
                      key: Annotated[str | None, Depends(_api_key)]) -> Principal:
     token = bearer.credentials if bearer is not None else None
-    if token:
-        try:
-            principal = state.verifier.verify(token)
-        except AuthError as exc:
-            raise _unauthorized(str(exc)) from exc
-    elif key:
-        principal = await _from_api_key(state, key)
-    else:
-        raise _unauthorized("credentials required: Authorization: Bearer … or X-API-Key")
-    wait_s = state.limiter.take(f"{principal.kind}:{principal.name}", time.monotonic())
+    client = _client(request)
+    now = time.monotonic()
+    if token or key:  # pre-authentication limit: an address that keeps failing is refused before any check
+        blocked_s = state.auth_failures.wait_s(client, now)
+        if blocked_s > 0:
+            state.metrics.rate_limited.inc()
+            raise _too_many(blocked_s, "too many failed authentications from this address")
+    try:
+        if token:
+            try:
+                principal = state.verifier.verify(token)
+            except AuthError as exc:
+                raise _unauthorized(str(exc)) from exc
+        elif key:
+            principal = await _from_api_key(state, key)
+        else:
+            raise _unauthorized("credentials required: Authorization: Bearer … or X-API-Key")
+    except Problem:
+        if token or key:
+            state.auth_failures.take(client, now)
+        raise
+    wait_s = state.limiter.take(f"{principal.kind}:{principal.name}", now)
     if wait_s > 0:
         state.metrics.rate_limited.inc()
-        raise Problem(429, "too-many-requests", "rate limit exceeded",
-                      headers={"Retry-After": str(max(1, int(wait_s + 0.999)))})
+        raise _too_many(wait_s, "rate limit exceeded")
     principal = expand_scope(principal, state.regions)
     request.state.principal = principal
     return principal

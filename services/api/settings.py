@@ -38,6 +38,12 @@ class ApiSettings(Settings):
     cors_origins: list[str] = Field(default_factory=list, description="explicit CORS origins")
     rate_limit_per_s: float = Field(50.0, description="token bucket refill rate per principal")
     rate_limit_burst: int = Field(200, description="token bucket size per principal")
+    auth_failures_per_s: float = Field(1.0, description="failed authentications forgiven per second and client "
+                                                        "address (pre-authentication limit)")
+    auth_failures_burst: int = Field(20, description="failed authentications a client address may make before "
+                                                     "it gets 429 (no token check, no database query)")
+    max_body_bytes: int = Field(64 * 1024, description="largest request body accepted (413 above, before "
+                                                       "authentication)")
     sse_queue_size: int = Field(1000, description="events buffered per SSE client before it is dropped")
     sse_keepalive_s: float = 15.0
     sse_poll_s: float = Field(0.2, description="how often the feed reads new events from the database")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,4 +29,7 @@ class AppState:
     zones: dict[str, Any] = field(default_factory=dict)  # FeatureCollection
     regions: dict[str, frozenset[str]] = field(default_factory=dict)  # region → zone names
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    api_key_cache: dict[str, Any] = field(default_factory=dict)
+    # valid API keys only (digest → (checked at, principal)), at most API_KEY_CACHE_MAX: unknown keys are not
+    # remembered (a flood of them would grow it) but cost their client address its failure budget
+    api_key_cache: OrderedDict[str, Any] = field(default_factory=OrderedDict)
+    auth_failures: RateLimiter = field(default_factory=lambda: RateLimiter(1.0, 20))

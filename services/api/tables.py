@@ -55,6 +55,8 @@ api_keys = Table(
     Column("zones", ARRAY(Text), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("revoked", Boolean, nullable=False, server_default="false"),
+    Column("expires_ts", DateTime(timezone=True)),  # 0004; NULL only for keys made before it (then set)
+    Column("revoked_at", DateTime(timezone=True)),  # 0004
 )
 
 partner_subscriptions = Table(

@@ -28,7 +28,7 @@ def api_settings(database_url: str, kafka_bootstrap: str | None = None, **kw: ob
         kafka_bootstrap = Settings().kafka_bootstrap
     base: dict[str, object] = {"database_url": database_url, "kafka_bootstrap": kafka_bootstrap,
                                "jwt_secret": SECRET, "sse_poll_s": 0.05, "sse_keepalive_s": 0.5,
-                               "rate_limit_per_s": 10_000.0, "rate_limit_burst": 10_000}
+                               "rate_limit_per_s": 10_000.0, "rate_limit_burst": 10_000, "auth_failures_burst": 10_000}
     base.update(kw)
     return ApiSettings(**base)  # type: ignore[arg-type]
 
