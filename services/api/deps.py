@@ -69,11 +69,21 @@ async def _from_api_key(state: AppState, key: str) -> Principal:
     if row is None or row.revoked or row.key_hash != digest or \
             (row.expires_ts is not None and row.expires_ts <= datetime.now(UTC)):
         raise _unauthorized("API key not valid")
-    principal = Principal(name=row.name, role=Role(row.role), zones=frozenset(row.zones), kind="apikey")
+    principal = Principal(name=row.name, role=Role(row.role), zones=frozenset(row.zones), kind="apikey",
+                          expires_at_s=row.expires_ts.timestamp() if row.expires_ts is not None else None,
+                          key_prefix=row.prefix)
     cache[digest] = (now, principal)
     while len(cache) > API_KEY_CACHE_MAX:
         cache.popitem(last=False)
     return principal
+
+
+async def api_key_active(state: AppState, prefix: str) -> bool:
+    """The key of ``prefix`` is still there, not revoked, not expired (the live feed asks every 30 s)."""
+    async with state.engine.connect() as conn:
+        row = (await conn.execute(select(api_keys.c.revoked, api_keys.c.expires_ts)
+                                  .where(api_keys.c.prefix == prefix))).first()
+    return row is not None and not row.revoked and (row.expires_ts is None or row.expires_ts > datetime.now(UTC))
 
 
 def _client(request: Request) -> str:

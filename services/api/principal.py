@@ -56,6 +56,8 @@ class Principal:
     role: Role
     zones: frozenset[str]
     kind: str = "token"  # "token" or "apikey"
+    expires_at_s: float | None = None  # epoch seconds the credential stops being valid (token exp, key expiry)
+    key_prefix: str | None = None  # an API key's prefix: the live feed re-checks it is not revoked
 
     def can(self, perm: Permission) -> bool:
         return perm in ROLE_PERMISSIONS[self.role]

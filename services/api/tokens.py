@@ -84,7 +84,9 @@ def principal_from_claims(claims: dict[str, Any], *, kind: str) -> Principal:
         zones = [z.strip() for z in zones.split(sep) if z.strip()]
     if not isinstance(zones, list) or not all(isinstance(z, str) for z in zones):
         raise AuthError("bad zones claim")
-    return Principal(name=str(claims["sub"]), role=role, zones=frozenset(zones), kind=kind)
+    exp = claims.get("exp")
+    return Principal(name=str(claims["sub"]), role=role, zones=frozenset(zones), kind=kind,
+                     expires_at_s=float(exp) if isinstance(exp, int | float) else None)
 
 
 def generate_api_key() -> tuple[str, str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def expand_scope(principal: Principal, regions: dict[str, frozenset[str]]) -> Pr
     zones = set(principal.zones)
     for r in principal.zones & regions.keys():
         zones |= regions[r]
-    return Principal(principal.name, principal.role, frozenset(zones), principal.kind)
+    return dataclasses.replace(principal, zones=frozenset(zones))
 
 
 def split_zones(text: str | None) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
 from services.api import queries
-from services.api.deps import ReadAlerts, State
+from services.api.deps import ReadAlerts, State, api_key_active
 from services.api.feed import FeedEvent
 from services.api.filters import AlertFilter
 from services.api.matching import alert_matches
@@ -40,6 +41,23 @@ def _visible(ev: FeedEvent, principal: Principal, flt: AlertFilter) -> bool:
     return alert_matches(flt, principal, ev.alert)
 
 
+KEY_RECHECK_S = 30.0  # how often a feed on an API key checks the key was not revoked
+
+
+async def _credential_ended(state: AppState, principal: Principal, recheck_at: float) -> tuple[str, str] | None:
+    """(event, detail) when the caller's credential expired or (API key) was revoked, else None."""
+    if principal.expires_at_s is not None and time.time() >= principal.expires_at_s:
+        return "expired", "credentials expired: reconnect with new ones (Last-Event-ID resumes)"
+    if principal.key_prefix is not None and time.monotonic() >= recheck_at:
+        try:
+            active = await api_key_active(state, principal.key_prefix)
+        except Exception:  # the database away: keep serving what the hub pushes, check again later
+            return None
+        if not active:
+            return "revoked", "API key revoked or expired"
+    return None
+
+
 async def sse_events(state: AppState, principal: Principal, flt: AlertFilter, last_id: int | None
                      ) -> AsyncIterator[bytes]:
     hub = state.hub
@@ -59,9 +77,20 @@ async def sse_events(state: AppState, principal: Principal, flt: AlertFilter, la
                     yield _frame(ev, principal)
             last = backlog[-1].seq
         last = max(last, sub.start_head)
+        recheck_at = time.monotonic() + KEY_RECHECK_S
         while True:
+            ended = await _credential_ended(state, principal, recheck_at)
+            if ended is not None:
+                yield b"event: %s\ndata: %s\n\n" % (ended[0].encode(), orjson.dumps(
+                    {"detail": ended[1], "last_event_id": last}))
+                return
+            if principal.key_prefix is not None and time.monotonic() >= recheck_at:
+                recheck_at = time.monotonic() + KEY_RECHECK_S
+            timeout = state.settings.sse_keepalive_s
+            if principal.expires_at_s is not None:
+                timeout = max(0.0, min(timeout, principal.expires_at_s - time.time()))
             try:
-                item = await asyncio.wait_for(sub.queue.get(), timeout=state.settings.sse_keepalive_s)
+                item = await asyncio.wait_for(sub.queue.get(), timeout=timeout)
             except TimeoutError:
                 yield b": keep-alive\n\n"
                 continue

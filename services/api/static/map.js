@@ -1214,6 +1214,10 @@ async function stream() {
         while ((i = buf.indexOf("\n\n")) >= 0) {
           const { id, ev, data } = parseFrame(buf.slice(0, i)); buf = buf.slice(i + 2);
           if (ev === "overflow" && data) { state.lastId = String(JSON.parse(data).last_event_id); break; }
+          if ((ev === "expired" || ev === "revoked") && data) {  // the credentials ended: ask for new ones
+            state.lastId = String(JSON.parse(data).last_event_id ?? state.lastId ?? "");
+            setStatus("refused", `feed closed: ${JSON.parse(data).detail} — paste a new token to resume`); return;
+          }
           if (id) { state.lastId = id; state.lastEventAt = new Date(); feedInfo(); }
           if (ev === "alert" && data) render(JSON.parse(data).alert, true);
         }

@@ -88,7 +88,7 @@ async def read_sse(response: httpx.Response, want: int, timeout_s: float = 10.0)
                         continue
                     k, v = line.split(": ", 1)
                     fields[k] = fields.get(k, "") + v
-                if fields.get("event") in ("alert", "overflow"):
+                if fields.get("event") in ("alert", "overflow", "expired", "revoked"):
                     events.append({"id": fields.get("id"), "event": fields["event"],
                                    "data": orjson.loads(fields["data"])})
                     if len(events) >= want:
