@@ -42,6 +42,8 @@ class ApiSettings(Settings):
                                                         "address (pre-authentication limit)")
     auth_failures_burst: int = Field(20, description="failed authentications a client address may make before "
                                                      "it gets 429 (no token check, no database query)")
+    metrics_from: list[str] = Field(default_factory=list, description="client addresses (besides loopback) "
+                                    "that may read /metrics, e.g. the Prometheus host; '*' = any")
     max_body_bytes: int = Field(64 * 1024, description="largest request body accepted (413 above, before "
                                                        "authentication)")
     sse_queue_size: int = Field(1000, description="events buffered per SSE client before it is dropped")

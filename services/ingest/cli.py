@@ -24,6 +24,8 @@ def _add_kafka(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bootstrap", default=None, help="Kafka bootstrap servers (default: MSA_KAFKA_BOOTSTRAP)")
     p.add_argument("--topic-suffix", default="", help="append this to every topic name (tests, sandboxes)")
     p.add_argument("--metrics-port", type=int, default=0, help="serve Prometheus metrics on this port")
+    p.add_argument("--metrics-host", default="127.0.0.1",
+                   help="address of the metrics server (default loopback; 0.0.0.0 to expose it)")
 
 
 def _parse_time(text: str) -> int:
@@ -172,7 +174,7 @@ async def _publisher(args: argparse.Namespace, label: str, stop: Stop) -> AsyncI
     if args.metrics_port:
         from prometheus_client import start_http_server
 
-        start_http_server(args.metrics_port)
+        start_http_server(args.metrics_port, addr=args.metrics_host)
     producer = make_producer(bootstrap, client_id="msa-ingest")
     await producer.start()
     inputs: Counter[str] = Counter()

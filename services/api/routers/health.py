@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from services.api.deps import State
+from services.api.problems import Problem
 from services.api.render import JsonResponseFast
 from services.api.schemas import Health
 
@@ -49,7 +50,16 @@ async def ready(state: State) -> Response:
                             status_code=200 if ok else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
-async def metrics(state: State) -> Response:
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+@router.get("/metrics", summary="Prometheus metrics (from loopback unless MSA_METRICS_FROM is set)",
+            response_class=Response,
+            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+                       404: {"description": "asked from an address not allowed to scrape"}})
+async def metrics(request: Request, state: State) -> Response:
+    client = request.client.host if request.client is not None else ""
+    allowed = _LOOPBACK | frozenset(state.settings.metrics_from)
+    if client not in allowed and "*" not in allowed:  # what the service does is not for every network peer
+        raise Problem(404, "not-found", "no such resource")
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

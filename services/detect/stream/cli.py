@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--instance-id", default=None, help="name in logs and checkpoints (default host-pid)")
     p.add_argument("--health-port", type=int, default=None,
                    help="serve /health/live, /health/ready, /metrics")
+    p.add_argument("--health-host", default="127.0.0.1",
+                   help="address of the health/metrics server (default loopback; 0.0.0.0 to expose it)")
     p.add_argument("--topics-suffix", "--topic-suffix", dest="topics_suffix", default="",
                    help="append this to every topic name (tests, sandboxes)")
     p.add_argument("--zones", type=Path, default=None, help="GeoJSON zones replacing the bundled ones")
@@ -64,7 +66,7 @@ def _detector(args: argparse.Namespace) -> int:
         checkpoint_records=args.checkpoint_records,
         checkpoint_interval_s=args.checkpoint_interval_s,
         stuck_after_s=args.stuck_after_s,
-        health_port=args.health_port,
+        health_port=args.health_port, health_host=args.health_host,
     )
     factory = engine.factory()
     return asyncio.run(_serve(cfg, factory, early_stop))

@@ -25,6 +25,6 @@ class DetectorConfig:
     marker_refresh_s: float = 2.0  # …and all of them again this often
     stuck_after_s: float = 60.0  # lag > 0 and no progress this long → not ready
     max_poll_records: int = 5000
-    health_host: str = "0.0.0.0"
+    health_host: str = "127.0.0.1"  # loopback unless configured (--health-host)
     health_port: int | None = None
     margin_m: float = 5000.0

@@ -15,7 +15,7 @@ _REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Servic
 
 class HealthServer:
     def __init__(self, registry: CollectorRegistry, ready: Callable[[], tuple[bool, str]],
-                 host: str = "0.0.0.0", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0) -> None:
         self.registry = registry
         self.ready = ready
         self.host = host

@@ -60,3 +60,28 @@ async def test_an_address_that_keeps_failing_authentication_gets_429_and_others_
         assert (await officer.get("/zones", headers=good)).status_code == 200  # another address: unaffected
         assert (await attacker.get("/zones", headers=good)).status_code == 429  # this one: blocked a while
         assert (await attacker.get("/health/live")).status_code == 200  # no credentials, nothing to check
+
+
+async def test_metrics_are_for_loopback_and_configured_scrapers_only() -> None:
+    app = create_app(ApiSettings(database_url=NO_DB, jwt_secret=SECRET))  # type: ignore[arg-type]
+    async with _client(app, "127.0.0.1") as local, _client(app, "10.0.0.9") as peer:
+        assert (await local.get("/metrics")).status_code == 200
+        r = await peer.get("/metrics")
+        assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    scraped = create_app(ApiSettings(database_url=NO_DB, jwt_secret=SECRET,  # type: ignore[arg-type]
+                                     metrics_from=["10.0.0.9"]))
+    async with _client(scraped, "10.0.0.9") as prometheus, _client(scraped, "10.0.0.10") as other:
+        assert (await prometheus.get("/metrics")).status_code == 200
+        assert (await other.get("/metrics")).status_code == 404
+
+
+def test_the_service_health_and_metrics_servers_listen_on_loopback_by_default() -> None:
+    import argparse
+
+    from services.detect.stream.config import DetectorConfig
+    from services.ingest.cli import _add_kafka
+
+    assert DetectorConfig("k", "db").health_host == "127.0.0.1"
+    p = argparse.ArgumentParser()
+    _add_kafka(p)
+    assert p.parse_args([]).metrics_host == "127.0.0.1"
