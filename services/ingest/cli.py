@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import time
 from collections import Counter
@@ -279,7 +280,13 @@ def cmd_ingest_sat(args: argparse.Namespace) -> int:
 def cmd_ingest_sat_http(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from services.ingest.http_upload import create_app
+    from services.ingest.http_upload import UploadKeyError, check_upload_key, create_app
+
+    try:
+        upload_key = check_upload_key(os.environ.get("MSA_SAT_UPLOAD_KEY"))
+    except UploadKeyError as exc:
+        print(f"msa ingest sat-http: {exc}", file=sys.stderr)
+        return 2
 
     class Server(uvicorn.Server):
         """Signals are ours (``_run``): a stop ends the server, then the publisher is flushed."""
@@ -299,7 +306,7 @@ def cmd_ingest_sat_http(args: argparse.Namespace) -> int:
                 await pub.publish(batch)
                 await pub.flush()
 
-            server = Server(uvicorn.Config(create_app(publish), host=args.host, port=args.port, log_level="info"))
+            server = Server(uvicorn.Config(create_app(publish, upload_key=upload_key), host=args.host, port=args.port, log_level="info"))
 
             def should_exit() -> None:
                 server.should_exit = True

@@ -166,7 +166,7 @@ async def test_http_upload_validates_and_publishes() -> None:
     async def publish(items: Sequence[object]) -> None:
         published.extend(items)
 
-    app = create_app(publish, registry=CollectorRegistry())
+    app = create_app(publish, upload_key=UPLOAD_KEY, registry=CollectorRegistry())
     doc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-9.5, 38.6]},
          "properties": {"detection_id": "d1", "detected_at": "2025-01-01T10:00:00Z", "confidence": 0.9,
@@ -175,7 +175,8 @@ async def test_http_upload_validates_and_publishes() -> None:
          "properties": {"detection_id": "d2", "detected_at": "2025-01-01T10:00:00Z", "confidence": 7,
                         "sensor": "S1", "scene_id": "sc1"}},
     ]}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t",
+                                 headers={"Authorization": f"Bearer {UPLOAD_KEY}"}) as client:
         ok = await client.post("/detections", json=doc)
         bad = await client.post("/detections", content=b"{]")
     assert ok.status_code == 202
@@ -183,6 +184,52 @@ async def test_http_upload_validates_and_publishes() -> None:
                          "rejected": [{"reason": "bad_confidence", "detail": "feature 1: 7.0 not in [0, 1]"}]}
     assert bad.status_code == 422 and bad.json()["rejected"][0]["reason"] == "bad_json"
     assert [type(x).__name__ for x in published] == ["SatelliteDetection", "Reject", "Reject"]
+
+
+UPLOAD_KEY = "provider-upload-key-that-is-long-enough-x"
+
+
+async def test_http_upload_needs_the_key_and_checks_the_size_while_streaming() -> None:
+    published: list[object] = []
+
+    async def publish(items: Sequence[object]) -> None:
+        published.extend(items)
+
+    app = create_app(publish, upload_key=UPLOAD_KEY, max_body_bytes=4096)
+    doc = b'{"type": "FeatureCollection", "features": []}'
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        for headers in ({}, {"Authorization": "Bearer wrong-key-of-the-same-length-as-the-real-o"},
+                        {"Authorization": UPLOAD_KEY}):
+            r = await client.post("/detections", content=doc, headers=headers)
+            assert r.status_code == 401 and "Bearer" in r.headers["www-authenticate"], headers
+        auth = {"Authorization": f"Bearer {UPLOAD_KEY}"}
+        r = await client.post("/detections", content=b"x" * 5000, headers=auth)
+        assert r.status_code == 413
+        pulled = 0
+
+        async def endless() -> AsyncIterator[bytes]:  # chunked, no Content-Length: refused once over
+            nonlocal pulled
+            for _ in range(10_000):
+                pulled += 1
+                yield b"z" * 1024
+
+        r = await client.post("/detections", content=endless(), headers=auth)
+        assert r.status_code == 413 and pulled < 20
+        assert (await client.post("/detections", content=doc, headers=auth)).status_code == 422  # no features
+    assert published == []  # nothing from the refused uploads
+
+
+def test_the_upload_endpoint_will_not_start_without_a_strong_key(monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from msa.cli import main
+    from services.ingest.http_upload import UploadKeyError
+
+    for key in (None, "short"):
+        with pytest.raises(UploadKeyError, match="MSA_SAT_UPLOAD_KEY"):
+            create_app(lambda items: None, upload_key=key)  # type: ignore[arg-type, return-value]
+    monkeypatch.delenv("MSA_SAT_UPLOAD_KEY", raising=False)
+    assert main(["ingest", "sat-http", "--port", "1"]) == 2
+    assert "MSA_SAT_UPLOAD_KEY" in capsys.readouterr().err
 
 
 async def test_source_failure_is_raised_not_swallowed() -> None:
