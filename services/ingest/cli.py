@@ -306,7 +306,8 @@ def cmd_ingest_sat_http(args: argparse.Namespace) -> int:
                 await pub.publish(batch)
                 await pub.flush()
 
-            server = Server(uvicorn.Config(create_app(publish, upload_key=upload_key), host=args.host, port=args.port, log_level="info"))
+            app = create_app(publish, upload_key=upload_key)
+            server = Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"))
 
             def should_exit() -> None:
                 server.should_exit = True

@@ -22,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from msa.domain import Record, Reject
 from services.ingest.satellite import parse_geojson_bytes
 
-__all__ = ["MIN_UPLOAD_KEY_BYTES", "UploadKeyError", "create_app", "check_upload_key"]
+__all__ = ["MIN_UPLOAD_KEY_BYTES", "UploadKeyError", "check_upload_key", "create_app"]
 
 Publish = Callable[[Sequence[Record | Reject]], Awaitable[None]]
 MAX_BODY_BYTES = 20 * 1024 * 1024
