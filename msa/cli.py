@@ -17,6 +17,7 @@ __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 COMMAND_MODULES: tuple[str, ...] = (
     "msa.infra.cli",
     "msa.run",
+    "msa.supervise",
     "msa.store.cli",
     "msa.contracts.cli",
     "services.ingest.cli",

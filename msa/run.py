@@ -1,6 +1,7 @@
 """``msa run``: start the pipeline's processes in the background beside the infrastructure.
 
-Each process is an ``msa`` subcommand; only those whose subcommand exists in this build are started.
+Each process is an ``msa`` subcommand; only those whose subcommand exists in this build are started, each
+under ``msa supervise`` (restarted with backoff when it dies; a 12-s graceful-shutdown deadline).
 Pids go to ``$MSA_HOME/run/<name>.pid``, logs to ``$MSA_HOME/logs/<name>.log``; ``msa run --stop`` stops
 exactly those. The demonstration is live: the simulator's scenario replayed with event times from now, in a
 loop whose every pass raises new alerts (``msa replay --rebase-now --loop``, docs/demo.md).
@@ -159,7 +160,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if pid_alive(pid):
             print(f"{comp.name:<14} already running (pid {pid}): {comp.description}")
             continue
-        pid = start_background(comp.argv, log_dir / f"{comp.name}.log", pid_file)
+        # under a supervisor: restarted with backoff when it dies, said in its log (msa/supervise.py)
+        pid = start_background(_msa("supervise", "--name", comp.name, "--stop-timeout-s", "12", "--", *comp.argv),
+                               log_dir / f"{comp.name}.log", pid_file)
         print(f"{comp.name:<14} started (pid {pid}): {comp.description}; log {log_dir / (comp.name + '.log')}")
     if "api" in commands:
         port = api_port()

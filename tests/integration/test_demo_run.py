@@ -97,6 +97,29 @@ def _wait_for_new(env: dict[str, str], token: str, t0: float, after_ms: int) -> 
     pytest.fail(f"no new alert within {WITHIN_S:.0f} s of msa run; logs: {tails}")
 
 
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout
+    return [int(x) for x in out.split()]
+
+
+def _sink_killed_comes_back(env: dict[str, str]) -> None:
+    """kill -9 the sink under `msa run`: its supervisor restarts it (and says so in the sink's log)."""
+    home = Path(env["MSA_HOME"])
+    supervisor = read_pid(home / "run" / "sink.pid")
+    assert supervisor is not None and pid_alive(supervisor)
+    (victim,) = _children(supervisor)
+    os.kill(victim, 9)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        now = _children(supervisor)
+        if now and now != [victim]:
+            break
+        time.sleep(0.2)
+    assert now and now != [victim], "the sink was not restarted"
+    log = (home / "logs" / "sink.log").read_text(errors="replace")
+    assert "supervise: sink exited with code -9" in log and "restart 1 in" in log, log[-2000:]
+
+
 def _start_ms(alert: dict[str, object]) -> int:
     return parse_ts(str(alert["start"]))
 
@@ -110,6 +133,7 @@ def test_make_run_twice_shows_new_alerts_of_now_within_a_minute_each_time(demo_e
     # event times of now: the recording's first minutes replayed from the start of the run, 60x
     for a in first:
         assert now_ms - 10 * 60_000 <= _start_ms(a) <= now_ms + int(1.2 * WITHIN_S * DEMO_SPEED * 1000), a
+    _sink_killed_comes_back(demo_env)
     time.sleep(5)  # let the replay get a little further than the first alert
     seen_1 = _alerts(demo_env, token)
 
