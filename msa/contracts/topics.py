@@ -17,6 +17,7 @@ AIS_REJECTS = "ais.rejects.v1"
 SAT_DETECTIONS = "sat.detections.v1"
 ALERTS = "alerts.v1"
 ALERT_REJECTS = "alerts.rejects.v1"
+ROUTER_REJECTS = "alerts.partner-router-rejects.v1"
 PARTNER_PREFIX = "alerts.v1.partner."
 
 
@@ -45,8 +46,11 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(ALERTS, 6, "alert_id", "alert",
               "Alerts as CloudEvents (binary mode); data is a GeoJSON Feature."),
     TopicSpec(ALERT_REJECTS, 1, "source topic[partition]@offset", "reject",
-              "Alert records the sink refused (not an alert, or evidence not following its kind's contract): "
-              "reason, detail, source and the raw record."),
+              "Alert records the sink refused (not an alert, evidence not following its kind's contract, or a "
+              "record the database refuses): reason, detail, source and the raw record."),
+    TopicSpec(ROUTER_REJECTS, 1, "source topic[partition]@offset", "reject",
+              "Alert records the partner router could not route (not an alert, or not renderable as a partner "
+              "event): reason, detail, source and the raw record."),
 )
 
 

@@ -3,6 +3,10 @@
 CloudEvents binary mode like ``alerts.v1``; the data is the partner view of the Feature. Offsets are
 committed after every produced record is acknowledged (idempotent producer, acks=all): at-least-once, and a
 partner deduplicates on ``ce_id`` (alert id + version).
+
+A record that is not an alert (or cannot be turned into a partner event) does not stop the router: it is
+dead-lettered to ``alerts.partner-router-rejects.v1`` (reason, detail, ``topic[partition]@offset``, raw)
+before the offsets move on, and counted in the log.
 """
 
 from __future__ import annotations
@@ -11,12 +15,15 @@ import asyncio
 import logging
 import time
 
+from msa.contracts.codec import dumps, reject_to_dict
 from msa.contracts.topics import TopicSpec, partner_topic
+from msa.domain import Reject
 from msa.kafka import ensure_topics, make_consumer, make_producer
 from services.api.admin_store import load_subscriptions
 from services.api.db import make_engine
 from services.api.partners import Subscription, partner_feature, route
 from services.api.settings import ApiSettings
+from services.api.sink import reject_record, rejects_topic
 from services.api.wire import decode_alert, encode_partner_alert
 
 __all__ = ["run_partner_router"]
@@ -33,6 +40,7 @@ async def run_partner_router(settings: ApiSettings, stop: asyncio.Event | None =
     consumer = make_consumer(settings.kafka_bootstrap, topic or settings.alerts_topic,
                              group_id=group or settings.router_group, client_id="msa-partner-router")
     producer = make_producer(settings.kafka_bootstrap, client_id="msa-partner-router")
+    dead_topic = rejects_topic(topic or settings.alerts_topic, "partner-router")
     subs: list[Subscription] = []
     created: set[str] = set()
     loaded_at = -REFRESH_S
@@ -54,17 +62,27 @@ async def run_partner_router(settings: ApiSettings, stop: asyncio.Event | None =
             if not batch:
                 continue
             futures = []
+            dead: list[Reject] = []
             for tp, msgs in batch.items():
                 for m in msgs:
                     try:
                         alert = decode_alert(list(m.headers or ()), m.value)
                     except (ValueError, KeyError, TypeError) as exc:
                         log.warning("undecodable alert %s[%d]@%d: %s", tp.topic, tp.partition, m.offset, exc)
+                        dead.append(reject_record(tp, m, "undecodable", f"{type(exc).__name__}: {exc}"))
                         continue
-                    for partner in route(subs, alert):
-                        key, headers, value = encode_partner_alert(alert, partner, partner_feature(alert))
+                    try:
+                        events = [(partner, encode_partner_alert(alert, partner, partner_feature(alert)))
+                                  for partner in route(subs, alert)]
+                    except (ValueError, KeyError, TypeError) as exc:  # a record this code cannot render
+                        log.warning("unroutable alert %s[%d]@%d: %s", tp.topic, tp.partition, m.offset, exc)
+                        dead.append(reject_record(tp, m, "unroutable", f"{type(exc).__name__}: {exc}"))
+                        continue
+                    for partner, (key, headers, value) in events:
                         futures.append(await producer.send(partner_topic(partner), value, key=key,
                                                            headers=headers))
+            for rej in dead:  # dead-lettered before the offsets move on
+                futures.append(await producer.send(dead_topic, dumps(reject_to_dict(rej)), key=rej.source.encode()))
             for fut in futures:
                 await fut
             await consumer.commit({tp: msgs[-1].offset + 1 for tp, msgs in batch.items() if msgs})

@@ -33,17 +33,25 @@ from services.api.settings import ApiSettings
 from services.api.sinkstore import upsert_alert
 from services.api.wire import decode_alert
 
-__all__ = ["is_outage", "rejects_topic", "run_sink", "store_batch"]
+__all__ = ["is_outage", "reject_record", "rejects_topic", "run_sink", "store_batch"]
 
 log = logging.getLogger(__name__)
 
 
-def rejects_topic(alerts_topic: str) -> str:
-    """Where the sink dead-letters what it refuses from ``alerts_topic`` (``alerts.v1`` → ``alerts.rejects.v1``)."""
+def rejects_topic(alerts_topic: str, consumer: str = "") -> str:
+    """Where a consumer dead-letters what it refuses from ``alerts_topic``: the sink ``alerts.v1`` →
+    ``alerts.rejects.v1``, another consumer (``consumer="partner-router"``) ``alerts.partner-router-rejects.v1``
+    — one dead-letter topic per consumer, so each bad record is in each exactly once."""
+    name = f"{consumer}-rejects" if consumer else "rejects"
     base, _, version = alerts_topic.rpartition(".")
     if base and version[:1] == "v" and version[1:].isdigit():
-        return f"{base}.rejects.{version}"
-    return f"{alerts_topic}.rejects"
+        return f"{base}.{name}.{version}"
+    return f"{alerts_topic}.{name}"
+
+
+def reject_record(tp: TopicPartition, m: Any, reason: str, detail: str) -> Reject:
+    """A consumed record refused, with where it was (``topic[partition]@offset``), why and its raw text."""
+    return _reject(tp, m, reason, detail)
 
 
 def _reject(tp: TopicPartition, m: Any, reason: str, detail: str) -> Reject:

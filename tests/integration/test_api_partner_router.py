@@ -89,3 +89,34 @@ async def test_partners_get_their_subscription_only(migrated_database_url: str, 
         feature = loads(m.value)  # type: ignore[attr-defined]
         assert feature["type"] == "Feature" and feature["properties"]["zone"] == zone
         assert not {"workflow", "assignee", "comments"} & set(feature["properties"])
+
+
+async def test_a_poison_record_is_dead_lettered_once_and_routing_goes_on(migrated_database_url: str,
+                                                                         kafka_bootstrap: str, unique: str) -> None:
+    from services.api.sink import rejects_topic
+
+    zone = f"z{uuid.uuid4().hex[:8]}"
+    topic = f"test.alerts.{unique}"
+    coast = f"coast-{unique}"
+    dead = rejects_topic(topic, "partner-router")
+    await ensure_topics(kafka_bootstrap, [TopicSpec(topic, 1, "alert_id", "alert", "test"),
+                                          TopicSpec(partner_topic(coast), 1, "alert_id", "alert", "test"),
+                                          TopicSpec(dead, 1, "source", "reject", "test")])
+    engine = make_engine(migrated_database_url, pool_size=1)
+    async with engine.begin() as conn:
+        await set_subscription(conn, Subscription(coast, frozenset({zone}), frozenset()))
+    await engine.dispose()
+    good = alert(zone=zone)
+    await produce(kafka_bootstrap, topic, [good], garbage=True)  # garbage at offset 0, the alert at 1
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_partner_router(api_settings(migrated_database_url, kafka_bootstrap,
+                                                               alerts_topic=topic), stop, group=f"router-{unique}"))
+    try:
+        routed = await read_topic(kafka_bootstrap, partner_topic(coast), 1)
+        rejected = await read_topic(kafka_bootstrap, dead, 1)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 20)
+    assert [m.key.decode() for m in routed] == [good.alert_id]  # type: ignore[attr-defined]
+    (rej,) = [loads(m.value) for m in rejected]  # type: ignore[attr-defined]
+    assert rej["reason"] == "undecodable" and rej["source"] == f"{topic}[0]@0" and rej["raw"] == "{not json"
