@@ -18,6 +18,7 @@ SAT_DETECTIONS = "sat.detections.v1"
 ALERTS = "alerts.v1"
 ALERT_REJECTS = "alerts.rejects.v1"
 ROUTER_REJECTS = "alerts.partner-router-rejects.v1"
+DETECTOR_REJECTS = "detect.rejects.v1"
 PARTNER_PREFIX = "alerts.v1.partner."
 
 
@@ -48,6 +49,9 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(ALERT_REJECTS, 1, "source topic[partition]@offset", "reject",
               "Alert records the sink refused (not an alert, evidence not following its kind's contract, or a "
               "record the database refuses): reason, detail, source and the raw record."),
+    TopicSpec(DETECTOR_REJECTS, 1, "source topic[partition]@offset", "reject",
+              "Input records the detector could not decode (positions, static data, satellite products, its own "
+              "derived topics): reason, detail, source and the raw record."),
     TopicSpec(ROUTER_REJECTS, 1, "source topic[partition]@offset", "reject",
               "Alert records the partner router could not route (not an alert, or not renderable as a partner "
               "event): reason, detail, source and the raw record."),

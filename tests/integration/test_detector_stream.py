@@ -273,3 +273,51 @@ async def test_checkpoints_of_another_version_are_rebuilt_from_the_start(scenari
     await collect(kafka_bootstrap, f"alerts.v1{detectors.suffix}", sink, _matches(want))
     assert_same(sink.final(), want, detectors.logs())
     assert "rebuilt from the start" in detectors.logs()
+
+
+async def test_poison_records_are_dead_lettered_once_and_change_nothing(scenario_dir: Path, detectors: Detectors,
+                                                                        kafka_bootstrap: str) -> None:
+    """Undecodable records on the position, static and satellite topics (another producer's, a bit flip), two
+    instances: each in ``detect.rejects.v1`` with its source offset and raw bytes — exactly once for the group's
+    topics, at least once for the satellite topic every instance reads whole; the alerts are the offline ones."""
+    from msa.kafka import ensure_topics, make_producer
+    from services.detect.stream.topics import StreamTopics
+
+    scenario = prepared(scenario_dir, "dark_sar")
+    want = offline_alerts(scenario)
+    topics = StreamTopics.with_suffix(detectors.suffix)
+    await ensure_topics(kafka_bootstrap, topics.specs())
+    producer = make_producer(kafka_bootstrap)
+    await producer.start()
+    poison: dict[str, bytes] = {}
+    try:
+        for i, topic in enumerate([topics.positions] * 6 + [topics.static] * 2 + [topics.sat] * 2):
+            value = b"\x00\xffpoison %d {" % i
+            md = await producer.send_and_wait(topic, value, key=b"%d" % (224000000 + i))
+            poison[f"{topic}[{md.partition}]@{md.offset}"] = value
+    finally:
+        await producer.stop()
+    replay(scenario, detectors.suffix)
+    detectors.start("d0")
+    detectors.start("d1")
+    sink = Sink()
+    await collect(kafka_bootstrap, topics.alerts, sink, _matches(want))
+    assert_same(sink.final(), want, detectors.logs())
+    consumer = AIOKafkaConsumer(topics.rejects, bootstrap_servers=kafka_bootstrap, group_id=None,
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    dead: list[dict[str, Any]] = []
+    try:
+        for _ in range(10):
+            for msgs in (await consumer.getmany(timeout_ms=500)).values():
+                dead += [loads(m.value) for m in msgs]
+    finally:
+        await consumer.stop()
+    sources = [d["source"] for d in dead]
+    owned = sorted(s for s in poison if not s.startswith(topics.sat))
+    # the group's topics: each exactly once; the satellite topic (read whole by both instances): each at least
+    # once, at most once per instance that held positions partition 0
+    assert sorted(s for s in sources if not s.startswith(topics.sat)) == owned, (sources, detectors.logs()[-3000:])
+    sat = [s for s in sources if s.startswith(topics.sat)]
+    assert set(sat) == {s for s in poison if s.startswith(topics.sat)} and len(sat) <= 2 * len(set(sat)), sat
+    assert all(d["reason"] == "bad_record" and d["raw"].startswith("\x00") for d in dead)

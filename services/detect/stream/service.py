@@ -23,7 +23,8 @@ from aiokafka.errors import KafkaError
 from sqlalchemy.exc import SQLAlchemyError
 
 from msa.contracts.cloudevents import alert_to_cloudevent
-from msa.domain import Record
+from msa.contracts.codec import dumps, reject_to_dict
+from msa.domain import Record, Reject
 from msa.kafka import ensure_topics, make_consumer, make_producer
 from services.detect.stream.checkpoint import Checkpoint, CheckpointStore
 from services.detect.stream.config import DetectorConfig
@@ -69,6 +70,9 @@ class DetectorService:
         self.cell_units: dict[int, CellUnit] = {}
         self.lock = asyncio.Lock()
         self.pending: list[asyncio.Future[Any]] = []
+        self.dead: list[Reject] = []  # rejects to dead-letter (sent with the next output, acked by the checkpoint)
+        self.whole_dead: dict[str, Reject] = {}  # of the satellite / exchange topics, until this holds partition 0
+        self.whole_dead_sent: set[str] = set()
         self.watchdog = Watchdog(config.stuck_after_s)
         self.last_record_s: dict[TopicPartition, float] = {}
         self.fetched_next: dict[TopicPartition, int] = {}
@@ -180,7 +184,7 @@ class DetectorService:
                 try:
                     msg = decode_exchange(m.value)
                 except (ValueError, KeyError, TypeError, IndexError) as exc:
-                    self._reject(tp, m.offset, "bad_exchange_message", exc)
+                    self._reject(tp, m.offset, "bad_exchange_message", exc, m.value)
                     continue
                 self._learn(msg)
 
@@ -401,7 +405,7 @@ class DetectorService:
                 try:
                     got = decode_cell(m.value)
                 except (ValueError, KeyError, TypeError) as exc:
-                    self._reject(tp, m.offset, "bad_cell_record", exc)
+                    self._reject(tp, m.offset, "bad_cell_record", exc, m.value)
                     cu.push_reject(m.offset)
                     continue
                 if isinstance(got, Marker):
@@ -425,12 +429,36 @@ class DetectorService:
         try:
             return decode_input(m.value)
         except (ValueError, KeyError, TypeError) as exc:
-            self._reject(tp, m.offset, "bad_record", exc)
+            self._reject(tp, m.offset, "bad_record", exc, m.value)
             return None
 
-    def _reject(self, tp: TopicPartition, offset: int, reason: str, exc: Exception) -> None:
+    def _reject(self, tp: TopicPartition, offset: int, reason: str, exc: Exception, raw: Any = None) -> None:
+        """Counted, logged and dead-lettered (``detect.rejects.v1``, before the next checkpoint). A record of a
+        topic every instance reads whole (satellite, exchange) is dead-lettered by the instance that holds
+        positions partition 0 only; when that partition moves to another instance, the new holder sends those it
+        read too (at-least-once: the key, the source offset, tells copies apart)."""
         self.metrics.rejects.labels(reason).inc()
         log.warning("reject %s[%d]@%d: %s (%s)", tp.topic, tp.partition, offset, reason, exc)
+        t = self.cfg.topics
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes | bytearray) else ("" if raw is None
+                                                                                           else repr(raw))
+        rej = Reject(reason=reason, raw=text, source=f"{tp.topic}[{tp.partition}]@{offset}",
+                     detail=f"{type(exc).__name__}: {exc}"[:500])
+        if tp.topic in (t.sat, t.exchange):  # read whole by every instance: sent by the holder of partition 0
+            if rej.source not in self.whole_dead_sent and len(self.whole_dead) < 10_000:
+                self.whole_dead[rej.source] = rej
+            return
+        self.dead.append(rej)
+
+    def _take_dead(self) -> list[Reject]:
+        """The rejects to dead-letter now: this instance's own, and those of the whole-read topics when it holds
+        positions partition 0 (each sent once by this instance)."""
+        out, self.dead = self.dead, []
+        if self.whole_dead and 0 in self.vessel_units:
+            out += self.whole_dead.values()
+            self.whole_dead_sent.update(self.whole_dead)
+            self.whole_dead.clear()
+        return out
 
     def _update_idle(self, now: float) -> int:
         assert self.consumer is not None and self.sat_consumer is not None
@@ -488,6 +516,8 @@ class DetectorService:
     async def _emit(self, out: Outbox) -> None:
         t = self.cfg.topics
         send = self.producer.send
+        for rej in self._take_dead():
+            self.pending.append(await send(t.rejects, dumps(reject_to_dict(rej)), key=rej.source.encode()))
         n_items = 0
         for (src, q), items in out.cells.items():
             n_items += len(items)
@@ -520,6 +550,9 @@ class DetectorService:
     # ---- checkpoint ----------------------------------------------------------------------------------
     async def checkpoint(self, why: str) -> None:
         """Acks of everything produced → one PG transaction with states and offsets → Kafka commit."""
+        for rej in self._take_dead():  # (normally sent by the iteration that found them)
+            self.pending.append(await self.producer.send(self.cfg.topics.rejects, dumps(reject_to_dict(rej)),
+                                                         key=rej.source.encode()))
         if self.pending:
             await asyncio.gather(*self.pending)
             self.pending.clear()

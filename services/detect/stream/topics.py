@@ -35,12 +35,13 @@ class StreamTopics:
     by_cell: str = BY_CELL
     alerts: str = t.ALERTS
     exchange: str = EXCHANGE
+    rejects: str = t.DETECTOR_REJECTS
 
     @classmethod
     def with_suffix(cls, suffix: str) -> StreamTopics:
         d = cls()
         return cls(*(f"{name}{suffix}" for name in (d.positions, d.static, d.sat, d.by_cell, d.alerts,
-                                                    d.exchange)))
+                                                    d.exchange, d.rejects)))
 
     def group_inputs(self) -> tuple[str, str, str]:
         """Topics shared out by the consumer group (the satellite and exchange topics are read whole)."""
@@ -49,7 +50,7 @@ class StreamTopics:
     def specs(self) -> list[t.TopicSpec]:
         by_name = {s.name: s for s in t.ALL_TOPICS}
         defaults = StreamTopics()
-        pairs = zip((defaults.positions, defaults.static, defaults.sat, defaults.alerts),
-                    (self.positions, self.static, self.sat, self.alerts), strict=True)
+        pairs = zip((defaults.positions, defaults.static, defaults.sat, defaults.alerts, defaults.rejects),
+                    (self.positions, self.static, self.sat, self.alerts, self.rejects), strict=True)
         return [*(replace(by_name[d], name=n) for d, n in pairs), replace(BY_CELL_SPEC, name=self.by_cell),
                 replace(EXCHANGE_SPEC, name=self.exchange)]
