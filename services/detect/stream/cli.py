@@ -8,7 +8,9 @@ import logging
 import os
 import signal
 import socket
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 __all__ = ["register"]
 
@@ -25,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--instance-id", default=None, help="name in logs and checkpoints (default host-pid)")
     p.add_argument("--health-port", type=int, default=None,
                    help="serve /health/live, /health/ready, /metrics")
+    p.add_argument("--shutdown-timeout-s", type=float, default=30.0,
+                   help="after SIGTERM, the last checkpoint's deadline; then exit code 3 (default 30 s)")
     p.add_argument("--health-host", default="127.0.0.1",
                    help="address of the health/metrics server (default loopback; 0.0.0.0 to expose it)")
     p.add_argument("--topics-suffix", "--topic-suffix", dest="topics_suffix", default="",
@@ -69,10 +73,18 @@ def _detector(args: argparse.Namespace) -> int:
         health_port=args.health_port, health_host=args.health_host,
     )
     factory = engine.factory()
-    return asyncio.run(_serve(cfg, factory, early_stop))
+    return asyncio.run(_serve(cfg, factory, early_stop, args.shutdown_timeout_s))
 
 
-async def _serve(cfg: object, factory: object, early_stop: list[int]) -> int:
+SHUTDOWN_EXIT_CODE = 3  # the graceful shutdown did not finish in time
+
+
+async def _serve(cfg: object, factory: object, early_stop: list[int], shutdown_timeout_s: float = 30.0,
+                 service: Any = None, hard_exit: Callable[[int], None] = os._exit) -> int:
+    """Run the service until SIGTERM/SIGINT; its shutdown (last checkpoint) then has ``shutdown_timeout_s``:
+    with the broker or the database away it could wait for ever, so past the deadline the process exits
+    with code 3 at once. Nothing is lost: the checkpoint is one PostgreSQL transaction (committed or not), and a
+    restart resumes from the last committed one."""
     from services.detect.stream.service import DetectorService
 
     stop = asyncio.Event()
@@ -81,6 +93,18 @@ async def _serve(cfg: object, factory: object, early_stop: list[int]) -> int:
         loop.add_signal_handler(sig, stop.set)
     if early_stop:
         stop.set()
-    service = DetectorService(cfg, factory)  # type: ignore[arg-type]
-    await service.run(stop)
+    service = service or DetectorService(cfg, factory)  # type: ignore[arg-type]
+    task = asyncio.create_task(service.run(stop))
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not task.done():
+        done, _ = await asyncio.wait({task}, timeout=shutdown_timeout_s)
+        if not done:
+            logging.getLogger("msa.detector").error(
+                "shutdown did not finish within %.0f s (broker or database away?): exiting with code %d; the last "
+                "committed checkpoint stands", shutdown_timeout_s, SHUTDOWN_EXIT_CODE)
+            hard_exit(SHUTDOWN_EXIT_CODE)  # a thread may be blocked in a driver call: no orderly teardown
+            return SHUTDOWN_EXIT_CODE
+    stopping.cancel()
+    await task  # its exception, if it failed
     return 0
