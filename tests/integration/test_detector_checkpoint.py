@@ -62,3 +62,29 @@ def test_table_comes_from_migration_d001(migrated_database_url: str) -> None:
     (head,) = heads
     assert "d001" in {rev.revision for rev in scripts.iterate_revisions(head, "base")}, head
     assert {"group_id", "topic", "partition", "next_offset", "state", "updated_at"} <= cols
+
+
+def test_a_zombie_cannot_overwrite_the_new_owners_checkpoint(migrated_database_url: str, unique: str) -> None:
+    """Instance 1 claims partition 0, instance 2 takes it over (a rebalance 1 did not notice): 1's checkpoint
+    is refused whole (FencedError), 2's goes through, and 1 can no longer write any of the partitions 2 took."""
+    from services.detect.stream.checkpoint import FencedError
+
+    one = CheckpointStore(migrated_database_url, f"g-{unique}", instance_id="one")
+    two = CheckpointStore(migrated_database_url, f"g-{unique}", instance_id="two")
+    try:
+        assert one.load([("t", 0), ("t", 1)]) == {}  # claimed, nothing stored yet
+        assert one.save([Checkpoint("t", 0, 10, b"one-0"), Checkpoint("t", 1, 7, b"one-1")]) == 2
+        assert two.load([("t", 0)]) == {("t", 0): Checkpoint("t", 0, 10, b"one-0")}  # takes partition 0 over
+        with pytest.raises(FencedError) as err:
+            one.save([Checkpoint("t", 0, 99, b"zombie"), Checkpoint("t", 1, 8, b"one-1b")])
+        assert err.value.partitions == [("t", 0)]
+        assert two.save([Checkpoint("t", 0, 12, b"two-0")]) == 1
+        fresh = CheckpointStore(migrated_database_url, f"g-{unique}", instance_id="reader")
+        try:  # (nothing of the refused checkpoint was written: partition 1 too is as before)
+            assert fresh.load([("t", 0), ("t", 1)]) == {("t", 0): Checkpoint("t", 0, 12, b"two-0"),
+                                                       ("t", 1): Checkpoint("t", 1, 7, b"one-1")}
+        finally:
+            fresh.close()
+    finally:
+        one.close()
+        two.close()

@@ -45,6 +45,10 @@ def test_audit_trail_is_append_only(migrated_database_url: str) -> None:
                     ST_SetSRID(ST_MakePoint(-5.5, 36.0), 4326))
         """))
         conn.execute(text("INSERT INTO alert_events (alert_id, actor, action) VALUES ('x1', 'officer', 'ack')"))
-    with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
-        conn.execute(text("UPDATE alert_events SET action = 'close'"))
+    for statement in ("UPDATE alert_events SET action = 'close'", "DELETE FROM alert_events",
+                      "TRUNCATE alert_events", "TRUNCATE alert_events CASCADE"):
+        with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alert_events WHERE alert_id = 'x1'")).scalar_one() == 1
     engine.dispose()

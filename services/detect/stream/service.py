@@ -26,7 +26,7 @@ from msa.contracts.cloudevents import alert_to_cloudevent
 from msa.contracts.codec import dumps, reject_to_dict
 from msa.domain import Record, Reject
 from msa.kafka import ensure_topics, make_consumer, make_producer
-from services.detect.stream.checkpoint import Checkpoint, CheckpointStore
+from services.detect.stream.checkpoint import Checkpoint, CheckpointStore, FencedError
 from services.detect.stream.config import DetectorConfig
 from services.detect.stream.coverage import CoverageSummary
 from services.detect.stream.engines import EngineFactory
@@ -127,9 +127,12 @@ class DetectorService:
             while not stop.is_set():
                 batch = await consumer.getmany(timeout_ms=50, max_records=cfg.max_poll_records)
                 if self.fatal is not None:
-                    raise RuntimeError("partition assignment failed; restart the detector") from self.fatal
+                    raise RuntimeError("partition assignment or checkpoint failed; restart the detector") \
+                        from self.fatal
                 async with self.lock:
                     await self._iteration(batch)
+            if self.fatal is not None:
+                raise RuntimeError("checkpoint fenced; restart the detector") from self.fatal
             async with self.lock:
                 await self.checkpoint("shutdown")
         finally:
@@ -573,6 +576,10 @@ class DetectorService:
             rows.append(Checkpoint(t.by_cell, p, cu.next_offset(), state))
         try:
             await asyncio.to_thread(self.store.save, rows)
+        except FencedError as exc:  # another instance owns some of these partitions now: this one is a zombie
+            log.error("%s; stopping this instance (its supervisor restarts it into the group)", exc)
+            self.fatal = exc
+            return
         except (SQLAlchemyError, OSError) as exc:  # the database away: go on, try again next interval
             self.metrics.checkpoint_failures.inc()
             now = time.monotonic()

@@ -22,12 +22,12 @@ class _Service:
             await asyncio.Event().wait()
 
 
-class _Exited(Exception):
+class _ExitCalledError(Exception):
     pass
 
 
 def _exit(code: int) -> None:
-    raise _Exited(code)
+    raise _ExitCalledError(code)
 
 
 async def _stop_soon() -> None:
@@ -39,7 +39,7 @@ async def test_a_stuck_shutdown_ends_at_the_deadline_with_code_3() -> None:
     stopper = asyncio.create_task(_stop_soon())
     loop = asyncio.get_running_loop()
     t0 = loop.time()
-    with pytest.raises(_Exited) as exc:
+    with pytest.raises(_ExitCalledError) as exc:
         await _serve(None, None, [], shutdown_timeout_s=0.5, service=_Service(hang_on_stop=True), hard_exit=_exit)
     assert exc.value.args == (SHUTDOWN_EXIT_CODE,) and 0.6 <= loop.time() - t0 < 5
     await stopper
