@@ -1,8 +1,10 @@
 """Authorisation matrix: every role × every route × own / foreign / missing object — no unexpected 2xx.
-Partners never see officer-only fields or out-of-scope alerts (REST lists, exports, OGC)."""
+Every role × the collection routes (lists, exports, OGC alerts and tracks) and the live feed: nothing of a
+foreign zone (admin: everything). Partners never see officer-only fields, exports or tracks."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 
@@ -14,7 +16,7 @@ from services.api.admin_store import create_api_key
 from services.api.db import make_engine
 from services.api.principal import Role
 from tests.unit.api.builders import alert, token
-from tests.unit.api.live import api_settings, bearer, running_api, seed
+from tests.unit.api.live import api_settings, bearer, read_sse, running_api, seed
 
 pytestmark = pytest.mark.integration
 
@@ -109,9 +111,37 @@ async def test_authorisation_matrix(migrated_database_url: str) -> None:
                 if foreign_zone in text or '"workflow"' in text or '"assignee"' in text:
                     unexpected.append(f"{r} {path}: foreign or officer-only data")
             assert (await c.get("/collections/tracks/items", headers=headers[r])).status_code == 403
+        # every role × the collection routes and the live feed: only what its zones allow (admin: everything)
+        foreign_ids = {a.alert_id for a in foreign.values()}
+        own_ids = {a.alert_id for a in own.values()}
+        for r in roles:
+            for path in ("/alerts?limit=1000", "/alerts?f=geojson&limit=1000", "/alerts/export.geojson",
+                         "/alerts/export.csv", "/collections/alerts/items?limit=1000",
+                         "/collections/tracks/items?limit=1000"):
+                res = await c.get(path, headers=headers[r])
+                if res.status_code == 403 and r.startswith("partner") and "/alerts?" not in path \
+                        and "/collections/alerts" not in path:
+                    continue  # partners: no exports, no tracks
+                if res.status_code != 200:
+                    unexpected.append(f"{r} {path}: {res.status_code}")
+                    continue
+                leaked = {i for i in foreign_ids if i in res.text}
+                if r != "admin" and leaked:
+                    unexpected.append(f"{r} {path}: {len(leaked)} foreign alert(s)")
+                if "tracks" not in path and not any(i in res.text for i in own_ids):
+                    unexpected.append(f"{r} {path}: none of its own alerts")
+            mine, theirs = fresh(zone), fresh(foreign_zone)
+            async with c.stream("GET", "/alerts/stream", headers=headers[r]) as feed:
+                await asyncio.sleep(0.2)
+                await seed(migrated_database_url, [theirs, mine])
+                events = await read_sse(feed, 2 if r == "admin" else 1, timeout_s=5)
+            got = {e["data"]["alert"]["alert_id"] for e in events}  # type: ignore[index]
+            want = {mine.alert_id, theirs.alert_id} if r == "admin" else {mine.alert_id}
+            if got != want:
+                unexpected.append(f"{r} feed: {got} instead of {want}")
         officer_list = (await c.get("/alerts?limit=1000", headers=headers["officer"])).json()["items"]
         assert {a["zone"] for a in officer_list} == {zone}
         assert all("workflow" in a for a in officer_list)
         admin_list = (await c.get(f"/alerts?limit=1000&zone={foreign_zone}", headers=admin)).json()["items"]
-        assert len(admin_list) == len(foreign)
+        assert len(admin_list) == len(foreign) + len(roles)  # (+ one per role from the feed checks)
     assert unexpected == []
