@@ -69,8 +69,15 @@ async def wait_for_broker(bootstrap: str, timeout_s: float = 60.0) -> None:
             await admin.close()
 
 
-def _configs(spec: TopicSpec) -> dict[str, str]:
-    configs: dict[str, str] = {}
+def replication_for(n_brokers: int) -> tuple[int, int]:
+    """(replication factor, min.insync.replicas) for a cluster of ``n_brokers``: 3 and 2 from three brokers
+    on (``acks=all`` then survives one broker lost), 1 and 1 on a single broker."""
+    rf = max(1, min(3, n_brokers))
+    return rf, (2 if rf >= 3 else 1)
+
+
+def _configs(spec: TopicSpec, min_isr: int = 1) -> dict[str, str]:
+    configs: dict[str, str] = {"min.insync.replicas": str(min_isr)} if min_isr > 1 else {}
     if spec.compacted:
         configs["cleanup.policy"] = "compact"
     if spec.retention_ms is not None:
@@ -79,12 +86,16 @@ def _configs(spec: TopicSpec) -> dict[str, str]:
 
 
 async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec] = ALL_TOPICS) -> list[str]:
-    """Create missing topics (idempotent). Returns the names created."""
+    """Create missing topics (idempotent), replicated as the cluster allows (``replication_for``). Returns the
+    names created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        new = [NewTopic(name=s.name, num_partitions=s.partitions, replication_factor=1, topic_configs=_configs(s))
+        cluster = await admin.describe_cluster()
+        rf, min_isr = replication_for(len(cluster.get("brokers") or []) or 1)
+        new = [NewTopic(name=s.name, num_partitions=s.partitions, replication_factor=rf,
+                        topic_configs=_configs(s, min_isr))
                for s in specs if s.name not in existing]
         if new:
             with contextlib.suppress(TopicAlreadyExistsError):

@@ -43,7 +43,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     ep = endpoints(settings)
     if not args.only or args.only == "kafka":
         if _managed(ep.kafka_host):
-            print(kafka_up(KafkaLayout(settings.home, port=ep.kafka_port, controller_port=ep.kafka_port + 1)))
+            print(kafka_up(KafkaLayout(settings.home, port=ep.kafka_port, controller_port=ep.kafka_port + 1),
+                           brokers=args.brokers))
         elif not port_open(ep.kafka_host, ep.kafka_port, 5.0):
             print(f"external broker {settings.kafka_bootstrap} is not reachable")
             return 1
@@ -92,6 +93,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     isub = p.add_subparsers(dest="infra_command", required=True)
     up = isub.add_parser("up", help="install (if needed) and start Kafka and PostgreSQL+PostGIS; idempotent")
     up.add_argument("--only", choices=["kafka", "postgres"], help="start just one of them")
+    up.add_argument("--brokers", type=int, choices=[1, 3], default=1,
+                    help="Kafka nodes: 1, or 3 (replication factor 3, min.insync.replicas 2; ports P, P+2, P+4)")
     up.set_defaults(func=cmd_up)
     isub.add_parser("down", help="stop what `up` started (by pid), nothing else").set_defaults(func=cmd_down)
     isub.add_parser("status", help="what runs where; exit 1 if something is down").set_defaults(func=cmd_status)

@@ -1,8 +1,13 @@
-"""Apache Kafka 4.x, KRaft combined broker+controller, one node on 127.0.0.1, from Maven Central jars.
+"""Apache Kafka 4.x, KRaft combined broker+controller nodes on 127.0.0.1, from Maven Central jars.
 
 The jars are fetched once with ``mvn dependency:copy-dependencies`` into ``$MSA_HOME/kafka-<version>/libs``
-(outside the work tree); storage is formatted once; the broker runs in the background with a small heap
-and its pid in ``$MSA_HOME/run/kafka.pid``; logs go to ``$MSA_HOME/logs/kafka.log``.
+(outside the work tree); storage is formatted once; each node runs in the background with a small heap
+and its pid in ``$MSA_HOME/run/kafka.pid`` (node 1) / ``kafka-<n>.pid``; logs go to ``$MSA_HOME/logs/``.
+
+One node by default (port P, controller P+1). ``msa infra up --brokers 3`` runs three (ports P, P+2, P+4;
+controllers P+1, P+3, P+5; one shared cluster id, a static quorum of the three controllers), with
+replication factor 3 and ``min.insync.replicas=2`` for every topic: ``acks=all`` then survives one node lost.
+A cluster keeps its data apart from the single node's (``kafka-cluster/node-<n>``).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 
 from msa.infra.process import pid_alive, port_open, read_pid, start_background, stop_pid, wait_port
 
-__all__ = ["KAFKA_VERSION", "KafkaLayout", "kafka_down", "kafka_status", "kafka_up"]
+__all__ = ["KAFKA_VERSION", "KafkaLayout", "cluster_layouts", "kafka_down", "kafka_status", "kafka_up"]
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +56,8 @@ logger.state.level = WARN
 """
 
 _SERVER = """process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:{controller_port}
+node.id={node_id}
+controller.quorum.voters={voters}
 listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
 advertised.listeners=PLAINTEXT://127.0.0.1:{port}
 controller.listener.names=CONTROLLER
@@ -60,14 +65,14 @@ inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs={data}
 num.partitions=3
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
+default.replication.factor={rf}
+min.insync.replicas={min_isr}
+offsets.topic.replication.factor={rf}
 offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor={rf}
+transaction.state.log.min.isr={min_isr}
+share.coordinator.state.topic.replication.factor={rf}
+share.coordinator.state.topic.min.isr={min_isr}
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.retention.hours=168
@@ -82,26 +87,49 @@ class KafkaLayout:
     home: Path
     port: int = 9092
     controller_port: int = 9093
+    node_id: int = 1
+    voters: str = ""  # controller.quorum.voters; "" = this node alone
+    cluster_size: int = 1
 
     @property
     def libs(self) -> Path:
         return self.home / f"kafka-{KAFKA_VERSION}" / "libs"
 
     @property
+    def _suffix(self) -> str:
+        return "" if self.node_id == 1 else f"-{self.node_id}"
+
+    @property
     def config_dir(self) -> Path:
+        if self.cluster_size > 1:
+            return self.home / "kafka-cluster" / f"config-{self.node_id}"
         return self.home / "kafka-config"
 
     @property
     def data(self) -> Path:
+        if self.cluster_size > 1:
+            return self.home / "kafka-cluster" / f"node-{self.node_id}"
         return self.home / "kafka-data"
 
     @property
+    def cluster_id_file(self) -> Path:
+        return self.home / "kafka-cluster" / "cluster-id"
+
+    @property
     def log_file(self) -> Path:
-        return self.home / "logs" / "kafka.log"
+        return self.home / "logs" / f"kafka{self._suffix}.log"
 
     @property
     def pid_file(self) -> Path:
-        return self.home / "run" / "kafka.pid"
+        return self.home / "run" / f"kafka{self._suffix}.pid"
+
+
+def cluster_layouts(home: Path, port: int, brokers: int) -> list[KafkaLayout]:
+    """The nodes of a local cluster: node n on port + 2(n-1), its controller on the next port."""
+    voters = ",".join(f"{n}@127.0.0.1:{port + 2 * (n - 1) + 1}" for n in range(1, brokers + 1))
+    return [KafkaLayout(home, port=port + 2 * (n - 1), controller_port=port + 2 * (n - 1) + 1, node_id=n,
+                        voters=voters if brokers > 1 else "", cluster_size=brokers)
+            for n in range(1, brokers + 1)]
 
 
 def _java() -> str:
@@ -137,7 +165,12 @@ def _write_config(layout: KafkaLayout) -> Path:
     layout.config_dir.mkdir(parents=True, exist_ok=True)
     (layout.config_dir / "log4j2.properties").write_text(_LOG4J)
     server = layout.config_dir / "server.properties"
-    server.write_text(_SERVER.format(port=layout.port, controller_port=layout.controller_port, data=layout.data))
+    from msa.kafka import replication_for
+
+    rf, min_isr = replication_for(layout.cluster_size)
+    voters = layout.voters or f"{layout.node_id}@127.0.0.1:{layout.controller_port}"
+    server.write_text(_SERVER.format(port=layout.port, controller_port=layout.controller_port, data=layout.data,
+                                     node_id=layout.node_id, voters=voters, rf=rf, min_isr=min_isr))
     return server
 
 
@@ -146,32 +179,63 @@ def _format_storage(layout: KafkaLayout, server: Path) -> None:
         return
     layout.data.mkdir(parents=True, exist_ok=True)
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if layout.cluster_size > 1:  # one id for every node of the cluster
+        idf = layout.cluster_id_file
+        if not idf.exists():
+            idf.parent.mkdir(parents=True, exist_ok=True)
+            idf.write_text(cluster_id)
+        cluster_id = idf.read_text().strip()
     subprocess.run([_java(), "-cp", _classpath(layout),
                     f"-Dlog4j2.configurationFile={layout.config_dir / 'log4j2.properties'}",
                     "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(server)],
                    check=True, stdout=subprocess.DEVNULL)
 
 
-def kafka_up(layout: KafkaLayout, timeout_s: float = 120.0) -> str:
-    pid = read_pid(layout.pid_file)
-    if pid_alive(pid) and port_open("127.0.0.1", layout.port):
-        return f"kafka already running (pid {pid}) on 127.0.0.1:{layout.port}"
-    if port_open("127.0.0.1", layout.port):
-        return f"something already listens on 127.0.0.1:{layout.port}; using it as the broker"
-    fetch_jars(layout)
+def _start(layout: KafkaLayout) -> int:
     server = _write_config(layout)
     _format_storage(layout, server)
     cmd = [_java(), HEAP, "-Xms256m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
            f"-Dlog4j2.configurationFile={layout.config_dir / 'log4j2.properties'}",
            "-cp", _classpath(layout), "kafka.Kafka", str(server)]
-    pid = start_background(cmd, layout.log_file, layout.pid_file)
-    if not wait_port("127.0.0.1", layout.port, timeout_s, pid):
-        raise RuntimeError(f"Kafka did not become ready in {timeout_s:.0f} s; see {layout.log_file}")
-    return f"kafka started (pid {pid}) on 127.0.0.1:{layout.port}; log {layout.log_file}"
+    return start_background(cmd, layout.log_file, layout.pid_file)
+
+
+def kafka_up(layout: KafkaLayout, timeout_s: float = 120.0, brokers: int = 1) -> str:
+    """Start the node (``brokers`` > 1: every node of a local cluster on ``layout.port`` on); idempotent."""
+    nodes = cluster_layouts(layout.home, layout.port, brokers) if brokers > 1 else [layout]
+    pid = read_pid(layout.pid_file)
+    if all(pid_alive(read_pid(n.pid_file)) and port_open("127.0.0.1", n.port) for n in nodes):
+        return f"kafka already running (pid {pid}) on 127.0.0.1:{layout.port}" + (
+            f" ({brokers} brokers)" if brokers > 1 else "")
+    if brokers == 1 and port_open("127.0.0.1", layout.port):
+        return f"something already listens on 127.0.0.1:{layout.port}; using it as the broker"
+    mode_file = layout.home / "run" / "kafka.mode"
+    running_mode = mode_file.read_text().strip() if mode_file.exists() and pid_alive(pid) else str(brokers)
+    if running_mode != str(brokers):
+        raise RuntimeError(f"a Kafka of {running_mode} node(s) runs from {layout.home}; stop it first "
+                           f"(msa infra down) to start {brokers}")
+    fetch_jars(layout)
+    mode_file.parent.mkdir(parents=True, exist_ok=True)
+    mode_file.write_text(str(brokers))
+    started: list[tuple[KafkaLayout, int]] = []
+    for node in nodes:  # the controllers need each other: start every node, then wait for them
+        npid = read_pid(node.pid_file)
+        if pid_alive(npid) and port_open("127.0.0.1", node.port):
+            continue
+        started.append((node, _start(node)))
+    for node, npid in started:
+        if not wait_port("127.0.0.1", node.port, timeout_s, npid):
+            raise RuntimeError(f"Kafka node {node.node_id} did not become ready in {timeout_s:.0f} s; "
+                               f"see {node.log_file}")
+    ports = ", ".join(str(n.port) for n in nodes)
+    return (f"kafka started ({len(started)} of {len(nodes)} node(s)) on 127.0.0.1:{ports}; logs "
+            f"{layout.home / 'logs'}")
 
 
 def kafka_down(layout: KafkaLayout) -> str:
-    return "kafka stopped" if stop_pid(layout.pid_file) else "kafka was not running (started by us)"
+    """Stop every node ``kafka_up`` started (the single node and any cluster nodes), by pid."""
+    stopped = [p.stem for p in sorted((layout.home / "run").glob("kafka*.pid")) if stop_pid(p)]
+    return f"kafka stopped ({', '.join(stopped)})" if stopped else "kafka was not running (started by us)"
 
 
 def kafka_status(layout: KafkaLayout) -> str:

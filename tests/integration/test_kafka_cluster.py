@@ -1,0 +1,101 @@
+"""``msa infra up --brokers 3``: three KRaft nodes on loopback, topics with replication factor 3 and
+min.insync.replicas 2, and ``acks=all`` producing and consuming through the loss of one node (kill -9)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+from msa.contracts.topics import ALERTS
+from msa.infra.kafka_broker import KAFKA_VERSION
+from msa.infra.process import read_pid
+from msa.kafka import make_producer
+from msa.settings import Settings
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
+
+MSA = [sys.executable, "-m", "msa.cli"]
+
+
+def _free_base() -> int:
+    """A port P with P..P+5 free (three brokers and their controllers)."""
+    for base in range(39100, 39900, 10):
+        ok = True
+        for p in range(base, base + 6):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", p)) == 0:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise RuntimeError("no six free ports")
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> tuple[dict[str, str], int]:
+    jars = Settings().home / f"kafka-{KAFKA_VERSION}"
+    if not (jars / "libs" / ".complete").exists():
+        pytest.fail(f"the Kafka jars are not in {jars}: run `make infra` first")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / f"kafka-{KAFKA_VERSION}").symlink_to(jars)  # the jars of this machine, not a second download
+    base = _free_base()
+    env = {**os.environ, "MSA_HOME": str(home), "MSA_KAFKA_BOOTSTRAP": f"127.0.0.1:{base}"}
+    up = subprocess.run([*MSA, "infra", "up", "--only", "kafka", "--brokers", "3"], env=env, capture_output=True,
+                        text=True, timeout=300, check=False)
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        yield env, base
+    finally:
+        subprocess.run([*MSA, "infra", "down"], env=env, capture_output=True, timeout=120, check=False)
+        left = [p for p in (home / "run").glob("kafka*.pid") if read_pid(p)]
+        assert not left, left
+
+
+async def test_three_brokers_replicate_and_survive_one_lost(cluster: tuple[dict[str, str], int]) -> None:
+    env, base = cluster
+    bootstrap = f"127.0.0.1:{base}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        assert len((await admin.describe_cluster())["brokers"]) == 3
+        (desc,) = await admin.describe_topics([ALERTS])
+        assert all(len(p["replicas"]) == 3 for p in desc["partitions"]), desc
+        (cfg,) = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, ALERTS)])
+        entries = {e[0]: e[1] for e in cfg.resources[0][4]}
+        assert entries["min.insync.replicas"] == "2"
+    finally:
+        await admin.close()
+
+    producer = make_producer(bootstrap)  # acks=all, idempotent
+    await producer.start()
+    try:
+        for i in range(50):
+            await producer.send_and_wait(ALERTS, b"before %d" % i, key=b"%d" % i)
+        os.kill(read_pid(Path(env["MSA_HOME"]) / "run" / "kafka-3.pid") or 0, signal.SIGKILL)  # one node lost
+        for i in range(50):
+            await producer.send_and_wait(ALERTS, b"after %d" % i, key=b"%d" % i)
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(ALERTS, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    got: list[bytes] = []
+    try:
+        for _ in range(60):
+            for msgs in (await consumer.getmany(timeout_ms=500)).values():
+                got += [m.value for m in msgs]
+            if len(got) >= 100:
+                break
+    finally:
+        await consumer.stop()
+    assert sorted(got) == sorted([b"before %d" % i for i in range(50)] + [b"after %d" % i for i in range(50)])
