@@ -10,7 +10,7 @@ VENV := .venv
 MSA := $(VENV)/bin/msa
 PYTEST_ARGS ?=
 
-.PHONY: help venv deps web infra run test test-unit lint bench down status schemas clean
+.PHONY: help venv deps web infra run test test-faults test-unit lint bench down status schemas clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,7 +45,11 @@ down: venv ## stop what `make infra` / `make run` started
 	$(MSA) infra down
 
 test: infra deps web ## the whole suite against the real broker, database and browser
-	@set +e; $(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
+	@set +e; $(VENV)/bin/pytest --ignore=tests/faults $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+test-faults: infra deps ## the fault suite: kills, rebalances, poison records (figures in bench/results/faults.json)
+	@set +e; $(VENV)/bin/pytest tests/faults -m faults $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 test-unit: venv ## unit tests only (no infrastructure)
