@@ -227,7 +227,7 @@ def cmd_ingest_file(args: argparse.Namespace) -> int:
 
 
 def _live(args: argparse.Namespace, source_name: str,
-          lines: Callable[[Stop], AsyncIterator[tuple[bytes, int]]]) -> int:
+          lines: Callable[[Stop], AsyncIterator[tuple[bytes, int, str]]]) -> int:
     from services.ingest.decoder import Decoder
     from services.ingest.worker import batched, pump
 

@@ -76,8 +76,11 @@ class Decoder:
             self._fast_n = 0
         return self._counters
 
-    def feed(self, line: bytes, receipt_ms: int, out: list[Output]) -> None:
-        """Decode one received line (bytes, with or without line ending)."""
+    def feed(self, line: bytes, receipt_ms: int, out: list[Output], peer: str = "") -> None:
+        """Decode one received line (bytes, with or without line ending).
+
+        ``peer``: which sender on a shared input the line came from (a UDP datagram's address, a TCP
+        connection); multi-sentence messages are only joined from fragments of one peer."""
         if self._encoded:
             try:
                 if self._fast(line, receipt_ms, out):
@@ -98,9 +101,9 @@ class Decoder:
                 # recordings that carry escaped line endings as text ("...*47\x0d\x0a")
                 for part in line.replace(b"\\x0d\\x0a", b"\n").replace(b"\\r\\n", b"\n").split(b"\n"):
                     if part.strip():
-                        self._feed(part.strip(), receipt_ms, out)
+                        self._feed(part.strip(), receipt_ms, out, peer)
                 return
-            self._feed(line, receipt_ms, out)
+            self._feed(line, receipt_ms, out, peer)
         except Exception as exc:  # never crash a worker: count and route
             self._reject(out, "unexpected_error", line, None, f"{type(exc).__name__}: {exc}")
 
@@ -182,7 +185,7 @@ class Decoder:
         text = raw if isinstance(raw, str) else raw.decode("ascii", "backslashreplace")
         out.append(Reject(reason, text, self.source, ts_ms, detail))
 
-    def _feed(self, line: bytes, receipt_ms: int, out: list[Output]) -> None:
+    def _feed(self, line: bytes, receipt_ms: int, out: list[Output], peer: str) -> None:
         try:
             pairs = split_line(line)
         except NmeaError as e:
@@ -224,7 +227,7 @@ class Decoder:
                 station = tag.station if tag is not None else None
                 self._decode(s.payload, s.fill_bits, ts_ms, ts_src, station, s.raw, out)
             else:
-                self._reassembler.add(Fragment(s, ts_ms, ts_src), self.source, self._pieces)
+                self._reassembler.add(Fragment(s, ts_ms, ts_src), peer, self._pieces)
                 self._drain(out)
 
     def _drain(self, out: list[Output]) -> None:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from services.ingest.decoder import Decoder, Output
 from services.ingest.publisher import IngestMetrics, Publisher
+from services.ingest.sources import Received
 
 __all__ = ["batched", "pump", "summary", "sync_metrics"]
 
@@ -78,15 +79,15 @@ def sync_metrics(decoder: Decoder, metrics: IngestMetrics | None, seen: Counter[
             seen[name] += delta
 
 
-async def pump(chunks: AsyncIterator[list[tuple[bytes, int]]], decoder: Decoder, publisher: Publisher, *,
+async def pump(chunks: AsyncIterator[list[Received]], decoder: Decoder, publisher: Publisher, *,
                live: bool = False) -> Counter[str]:
     """Decode and publish until the source ends; returns the decoder's counters."""
     seen: Counter[str] = Counter()
     feed = decoder.feed
     async for chunk in chunks:
         out: list[Output] = []
-        for line, receipt_ms in chunk:
-            feed(line, receipt_ms, out)
+        for line, receipt_ms, peer in chunk:
+            feed(line, receipt_ms, out, peer)
         await publisher.publish(out)
         if live:
             await publisher.submit_open()

@@ -7,7 +7,18 @@ from hypothesis import strategies as st
 
 from msa.domain import PositionReport, Reject, StaticVesselData, TimeSource
 from services.ingest.decoder import Decoder
-from tests.unit.ingest.builders import RECEIPT_MS, T0_S, TYPE1, TYPE5_1, TYPE5_2, decode_all, position_line, tag
+from tests.unit.ingest.builders import (
+    RECEIPT_MS,
+    T0_S,
+    TYPE1,
+    TYPE5_1,
+    TYPE5_2,
+    decode_all,
+    position_line,
+    sentence,
+    tag,
+    type5_bodies,
+)
 
 
 def test_tag_block_time_beats_everything() -> None:
@@ -35,6 +46,31 @@ def test_multipart_time_and_station_from_first_tagged_fragment() -> None:
     out, _ = decode_all([tag(f"g:1-2-77,s:rA,c:{T0_S}", TYPE5_1), tag("g:2-2-77", TYPE5_2)])
     assert len(out) == 1 and isinstance(out[0], StaticVesselData)
     assert (out[0].ts_ms, out[0].time_source, out[0].source) == (T0_S * 1000, TimeSource.TAG_BLOCK, "rA")
+
+
+def test_type5_groups_of_two_stations_with_the_same_group_id_stay_apart() -> None:
+    """Two ships' type 5, heard by two receivers of one aggregated feed that both number the group 77."""
+    a1, a2 = type5_bodies(244740981, "ALPHA")
+    b1, b2 = type5_bodies(255806123, "BRAVO")
+    out, d = decode_all([tag(f"g:1-2-77,s:rA,c:{T0_S}", sentence(a1)), tag(f"g:1-2-77,s:rB,c:{T0_S}", sentence(b1)),
+                         tag("g:2-2-77,s:rA", sentence(a2)), tag("g:2-2-77,s:rB", sentence(b2))])
+    got = {(r.mmsi, r.name, r.destination, r.source) for r in out if isinstance(r, StaticVesselData)}
+    assert got == {(244740981, "ALPHA", "ALPHA", "rA"), (255806123, "BRAVO", "BRAVO", "rB")}
+    assert d.counters["rejects"] == 0
+
+
+def test_plain_fragments_from_two_udp_senders_stay_apart() -> None:
+    """No tag block, same sequence id and channel: only the sender (the datagram's address) tells them apart."""
+    a1, a2 = type5_bodies(244740981, "ALPHA")
+    b1, b2 = type5_bodies(255806123, "BRAVO")
+    d = Decoder("udp:10110")
+    out: list[object] = []
+    for body, peer in [(a1, "10.0.0.1:4001"), (b1, "10.0.0.2:4001"), (a2, "10.0.0.1:4001"), (b2, "10.0.0.2:4001")]:
+        d.feed(sentence(body), RECEIPT_MS, out, peer)  # type: ignore[arg-type]
+    d.flush(out)  # type: ignore[arg-type]
+    got = {(r.mmsi, r.name, r.destination) for r in out if isinstance(r, StaticVesselData)}
+    assert got == {(244740981, "ALPHA", "ALPHA"), (255806123, "BRAVO", "BRAVO")}
+    assert all(r.source == "udp:10110" for r in out if isinstance(r, StaticVesselData))
 
 
 def test_same_report_from_two_receivers_published_once() -> None:

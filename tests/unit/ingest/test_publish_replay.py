@@ -148,10 +148,10 @@ async def test_a_paced_replay_publishes_a_scene_at_its_time(tmp_path: Path) -> N
 
 
 async def test_worker_pump_over_a_live_source() -> None:
-    async def source() -> AsyncIterator[tuple[bytes, int]]:
+    async def source() -> AsyncIterator[tuple[bytes, int, str]]:
         for i in range(7):
-            yield position_line(mmsi=244740981 + i, t_s=T0_S + i), 0
-        yield b"garbage", 0
+            yield position_line(mmsi=244740981 + i, t_s=T0_S + i), 0, "peer"
+        yield b"garbage", 0, "peer"
 
     producer = FakeProducer()
     pub = await started(producer)

@@ -65,7 +65,7 @@ async def test_udp_stop_drains_the_kernel_buffer_then_ends() -> None:
         for _ in range(50):  # sent, not yet read by the loop: still in the kernel buffer at stop time
             s.sendto(TYPE5_1 + b"\r\n" + TYPE5_2 + b"\r\n", ("127.0.0.1", port))
     stop.set()
-    got += [line async for line, _ in it]
+    got += [line async for line, _, _ in it]
     assert got == [TYPE1] + [TYPE5_1, TYPE5_2] * 50
 
 
@@ -79,7 +79,7 @@ async def test_tcp_stop_yields_buffered_lines_and_does_not_reconnect() -> None:
     port = server.sockets[0].getsockname()[1]
     stop = Stop()
     got: list[bytes] = []
-    async for line, _ in tcp_lines("127.0.0.1", port, stop=stop):
+    async for line, _, _ in tcp_lines("127.0.0.1", port, stop=stop):
         got.append(line)
         if len(got) == 1:
             await asyncio.sleep(0.05)  # the other four lines arrive in the buffer
