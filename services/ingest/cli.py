@@ -140,6 +140,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
                 if buf:
                     out.write(b"\n".join(buf) + b"\n")
             kinds["duplicates"] += decoder.counters["duplicates"]
+            kinds["tag_block_bad_checksum"] += decoder.counters["tag_block_bad_checksum"]  # ignored, lines read
     finally:
         if out is not sys.stdout.buffer:
             out.close()

@@ -37,9 +37,11 @@ from services.ingest.reassembly import DEFAULT_TIMEOUT_MS, Assembled, Fragment, 
 __all__ = ["Decoder", "Output"]
 
 Output = Record | Reject | Encoded
-_TagInfo = tuple[int, str, str, bool]  # event time, its ISO text, source, tag checksum ok
+_TagInfo = tuple[int, str, str]  # event time, its ISO text, source
 _ARMOUR = bytes(range(0x30, 0x58)) + bytes(range(0x60, 0x78))
-_NOT_FAST: _TagInfo = (0, "", "", False)
+# sentinels, compared by identity (distinct values: equal tuple constants may be one object)
+_NOT_FAST: _TagInfo = (0, "", "not fast")
+_UNVERIFIED: _TagInfo = (0, "", "unverified")  # checksum does not match: read as if there were no tag block
 _SENTENCE = SENTENCE.fullmatch
 _KIND = {PositionReport: "position", StaticVesselData: "static", AisOther: "other"}
 _RANK = {TimeSource.TAG_BLOCK: 0, TimeSource.WRAPPER: 1, TimeSource.RECEIPT: 2}
@@ -130,9 +132,17 @@ class Decoder:
                 info = self._fast_tag(tag_raw)
             if info is _NOT_FAST:
                 return False
-            time_ms, ts, source, tag_ok = info
-            time_source = "tag_block"
             text = line[end + 1:]
+            if info is _UNVERIFIED:
+                if self._wrapper_ms is not None:
+                    return False
+                time_ms, ts, source = receipt_ms, format_ts(receipt_ms), self.source
+                time_source = "receipt"
+                tag_ok = False
+            else:
+                time_ms, ts, source = info
+                time_source = "tag_block"
+                tag_ok = True
         elif c0 == 33 and self._wrapper_ms is None:  # '!' without tag block nor pending $PGHP time
             time_ms, ts, source, tag_ok = receipt_ms, format_ts(receipt_ms), self.source, True
             time_source = "receipt"
@@ -171,8 +181,12 @@ class Decoder:
         except NmeaError:
             info = _NOT_FAST
         else:
-            info = _NOT_FAST if tag.time_ms is None else \
-                (tag.time_ms, format_ts(tag.time_ms), tag.station or self.source, tag.checksum_ok)
+            if not tag.checksum_ok:
+                info = _UNVERIFIED
+            elif tag.time_ms is None:
+                info = _NOT_FAST
+            else:
+                info = (tag.time_ms, format_ts(tag.time_ms), tag.station or self.source)
         if len(self._fast_tags) >= 1024:
             self._fast_tags.clear()
         self._fast_tags[tag_raw] = info
@@ -192,6 +206,7 @@ class Decoder:
             self._reject(out, e.reason, line, None, e.detail)
             return
         for tag_raw, text in pairs:
+            unverified = False
             try:
                 if tag_raw is None:
                     tag = None
@@ -202,11 +217,14 @@ class Decoder:
                         if len(self._tags) >= 1024:
                             self._tags.clear()
                         self._tags[tag_raw] = tag
+                    if not tag.checksum_ok:  # nothing in it can be trusted: read the line without it
+                        unverified = True
+                        tag = None
                 s = parse_sentence(text, tag)
             except NmeaError as e:
                 self._reject(out, e.reason, line, None, e.detail)
                 continue
-            if tag is not None and not tag.checksum_ok:
+            if unverified:
                 self._counters["tag_block_bad_checksum"] += 1
             if isinstance(s, Gatehouse):
                 self._counters["gatehouse"] += 1

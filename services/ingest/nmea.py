@@ -54,7 +54,7 @@ class TagBlock(NamedTuple):
     time_ms: int | None  # ``c:`` receiver time
     station: str | None  # ``s:`` source station
     group: tuple[int, int, str] | None  # ``g:`` (sentence number, total, group id)
-    checksum_ok: bool
+    checksum_ok: bool  # False: the checksum does not match, and every field is None
 
 
 class Sentence(NamedTuple):
@@ -128,7 +128,12 @@ def split_line(line: bytes) -> list[tuple[bytes | None, bytes]]:
     return head
 
 
+_UNVERIFIED = TagBlock(None, None, None, False)
+
+
 def parse_tag_block(body: bytes) -> TagBlock:
+    """The fields of a tag block body (``c:…,s:…*hh``). One whose checksum does not match gives no field at
+    all (``checksum_ok`` False): its time, station and group could be anything, so none is read."""
     star = body.rfind(b"*")
     if star < 0:
         raise NmeaError("bad_tag_block", "no checksum")
@@ -136,7 +141,8 @@ def parse_tag_block(body: bytes) -> TagBlock:
     if len(chk) != 2 or chk.strip(_HEX):
         raise NmeaError("bad_tag_block", "checksum not two hex digits")
     content = body[:star]
-    checksum_ok = nmea_checksum(content) == int(chk, 16)
+    if nmea_checksum(content) != int(chk, 16):
+        return _UNVERIFIED
     time_ms: int | None = None
     station: str | None = None
     group: tuple[int, int, str] | None = None
@@ -151,7 +157,7 @@ def parse_tag_block(body: bytes) -> TagBlock:
             station = value.decode("ascii", "replace")
         elif key == b"g":
             group = _parse_group(value)
-    return TagBlock(time_ms, station, group, checksum_ok)
+    return TagBlock(time_ms, station, group, True)
 
 
 def _parse_group(value: bytes) -> tuple[int, int, str]:

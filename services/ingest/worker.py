@@ -69,10 +69,12 @@ async def batched(source: AsyncIterator[T], max_items: int = 2000) -> AsyncItera
 
 
 def sync_metrics(decoder: Decoder, metrics: IngestMetrics | None, seen: Counter[str]) -> None:
-    """Move decoder counters (lines, duplicates) into Prometheus counters (increments since last call)."""
+    """Move decoder counters (lines, duplicates, ignored tag blocks) into Prometheus counters (increments since
+    last call)."""
     if metrics is None:
         return
-    for name, counter in (("lines", metrics.lines), ("duplicates", metrics.duplicates)):
+    for name, counter in (("lines", metrics.lines), ("duplicates", metrics.duplicates),
+                          ("tag_block_bad_checksum", metrics.tag_blocks_ignored)):
         delta = decoder.counters[name] - seen[name]
         if delta:
             counter.inc(delta)
@@ -106,7 +108,8 @@ def summary(label: str, inputs: Mapping[str, int], publisher: Publisher, reason:
         return ", ".join(f"{k} {v:,}" for k, v in sorted(d.items()) if v) or "none"
 
     head = f"{label} {'stopped (' + reason + ')' if reason else 'done'}"
-    read = {k: inputs.get(k, 0) for k in ("lines", "sentences", "messages", "duplicates", "gatehouse")}
+    read = {k: inputs.get(k, 0) for k in ("lines", "sentences", "messages", "duplicates", "gatehouse",
+                                          "tag_block_bad_checksum")}
     n_rej = sum(publisher.rejected.values())
     return (f"{head}: read {fmt(read)}; published {fmt(publisher.published)}; "
             f"rejects {n_rej:,} ({fmt(publisher.rejected)}); {publisher.batches:,} batches acknowledged")

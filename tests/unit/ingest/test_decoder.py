@@ -73,6 +73,22 @@ def test_plain_fragments_from_two_udp_senders_stay_apart() -> None:
     assert all(r.source == "udp:10110" for r in out if isinstance(r, StaticVesselData))
 
 
+def test_tag_block_with_a_bad_checksum_gives_neither_time_nor_station() -> None:
+    """Its time and station are ignored (as if there were no tag block) and it is counted."""
+    line = b"\\s:rEVIL,c:%d*00\\" % (T0_S + 3600) + TYPE1
+    out, d = decode_all([line])
+    assert len(out) == 1 and isinstance(out[0], PositionReport)
+    assert (out[0].ts_ms, out[0].time_source, out[0].source) == (RECEIPT_MS, TimeSource.RECEIPT, "test")
+    assert d.counters["tag_block_bad_checksum"] == 1 and d.counters["rejects"] == 0
+
+
+def test_group_lines_with_bad_tag_checksums_join_by_their_sentences() -> None:
+    """Kystverket's group lines: the tag blocks are ignored, the sentences' own sequence id joins them."""
+    out, d = decode_all([b"\\g:1-2-9999,c:1565218798*53\\" + TYPE5_1, b"\\g:2-2-9999,c:1565218798*53\\" + TYPE5_2])
+    assert len(out) == 1 and isinstance(out[0], StaticVesselData) and out[0].time_source is TimeSource.RECEIPT
+    assert d.counters["tag_block_bad_checksum"] == 2
+
+
 def test_same_report_from_two_receivers_published_once() -> None:
     a = position_line(t_s=T0_S, station="rA", second=0)
     b = position_line(t_s=T0_S + 2, station="rB", second=0)  # same payload, heard 2 s later elsewhere

@@ -83,7 +83,8 @@ def _body(body: str) -> bytes:
     (_body(f"BSVDM,1,1,7,B,{P1},0"), True),  # other talker, sequence id, channel B
     (_body(f"AIVDO,1,1,,,{P1},0"), True),  # own ship, no channel
     (TYPE1[:-1] + b"4", False),  # bad checksum: the general path rejects it
-    (b"\\s:r1,c:1735689600*00\\" + TYPE1, True),  # wrong tag-block checksum: used and counted
+    (b"\\s:r1,c:1735689600*00\\" + TYPE1, True),  # wrong tag-block checksum: ignored (receipt time), counted
+    (b"\\g:1-2-5,c:1735689600*00\\" + TYPE1, True),  # the same with a group field in it
     (TYPE1 + b",1325394060", False),  # USCG trailing epoch: general path (wrapper time)
     (_body("AIVDM,1,1,,A,10000000000000000000000000000,0"), False),  # MMSI 0: invalid_mmsi
     (_body(f"A,VDM,1,1,,A,{P1},0"), False),  # comma in the talker: unsupported_sentence

@@ -84,18 +84,28 @@ def test_tag_block_milliseconds_by_magnitude() -> None:
     assert tb.time_ms == 1_599_239_526_500
 
 
-def test_tag_block_bad_checksum_is_flagged_not_fatal() -> None:
-    # AMSA timestamped sample writes *00 for every tag block
-    tb = parse_tag_block(b"c:1420030798*00")
-    assert tb.time_ms == 1_420_030_798_000 and not tb.checksum_ok
+@pytest.mark.parametrize("body", [
+    b"c:1420030798*00",  # AMSA timestamped sample writes *00 for every tag block
+    b"g:1-2-9999,c:1565218798*53",  # Kystverket: the checksum of "c:1565218798", before g: was added
+    b"s:rEVIL,c:4102444000*00",  # a time or a station that nothing vouches for
+    b"g:2-1-1*00",  # Spire sample: a group field that would not even parse
+])
+def test_tag_block_with_a_bad_checksum_gives_nothing(body: bytes) -> None:
+    tb = parse_tag_block(body)
+    assert tb == (None, None, None, False)
+
+
+def _checked(content: bytes) -> bytes:
+    return content + b"*%02X" % nmea_checksum(content)
 
 
 @pytest.mark.parametrize("body, reason", [
-    (b"g:1-2--001,c:1326055296*3C", "bad_tag_group"),  # GFW bad-tagblock-group sample
-    (b"g:2-1-1*00", "bad_tag_group"),  # sentence 2 of 1
-    (b"c:12x4*00", "bad_timestamp"),
-    (b"c:99*00", "bad_timestamp"),  # 1970: out of range
+    (b"g:1-2--001,c:1326055296*3C", "bad_tag_group"),  # GFW bad-tagblock-group sample (its checksum matches)
+    (_checked(b"g:2-1-1"), "bad_tag_group"),  # sentence 2 of 1
+    (_checked(b"c:12x4"), "bad_timestamp"),
+    (_checked(b"c:99"), "bad_timestamp"),  # 1970: out of range
     (b"c:1418169601", "bad_tag_block"),  # no checksum
+    (b"c:1418169601*0", "bad_tag_block"),  # checksum not two hex digits
 ])
 def test_bad_tag_blocks(body: bytes, reason: str) -> None:
     with pytest.raises(NmeaError) as err:
