@@ -4,7 +4,9 @@
 objects to ``out`` (with ``encoded=True``, single-sentence class A/B positions come as
 :class:`services.ingest.fastline.Encoded`: Kafka key and JSON value, byte-identical to the codec's).
 Event time, best first: tag block ``c:``, Gatehouse ``$PGHP`` preceding the message,
-trailing epoch after the checksum (USCG / exactEarth), else the receipt time given by the caller.
+trailing epoch after the checksum (USCG / exactEarth), else the receipt time given by the caller. A time
+the data gives must be plausible (:mod:`services.ingest.time_bounds`: after 2002-07-01, at most a day after
+the wall clock ``clock``), else the sentence is rejected (``time_too_old``, ``time_in_future``).
 Any byte string yields records or rejects; an exception inside a line is caught and counted as
 ``unexpected_error`` (a bug to fix, never a crash of the worker).
 """
@@ -33,6 +35,7 @@ from services.ingest.nmea import (
 )
 from services.ingest.normalise import MMSI_MAX, MMSI_MIN, NormaliseError, normalise
 from services.ingest.reassembly import DEFAULT_TIMEOUT_MS, Assembled, Fragment, Orphans, Reassembler
+from services.ingest.time_bounds import EARLIEST_EVENT_MS, TimeBounds, WallClock, wall_clock_ms
 
 __all__ = ["Decoder", "Output"]
 
@@ -52,8 +55,10 @@ class Decoder:
     """Stateful (reassembly, dedup, pending ``$PGHP`` time) but pure. One per input stream."""
 
     def __init__(self, source: str = "", *, dedup_window_ms: int | None = DEFAULT_WINDOW_MS,
-                 reassembly_timeout_ms: int = DEFAULT_TIMEOUT_MS, encoded: bool = False) -> None:
+                 reassembly_timeout_ms: int = DEFAULT_TIMEOUT_MS, encoded: bool = False,
+                 clock: WallClock = wall_clock_ms) -> None:
         self.source = source
+        self._bounds = TimeBounds(clock)
         self._counters: Counter[str] = Counter()
         self._encoded = encoded
         self._fast_n = 0  # lines taken by the fast path (each: a line, sentence, message and position)
@@ -141,6 +146,8 @@ class Decoder:
                 tag_ok = False
             else:
                 time_ms, ts, source = info
+                if time_ms > self._bounds.not_after_ms:
+                    return False  # perhaps in the future: the general path checks it against the clock
                 time_source = "tag_block"
                 tag_ok = True
         elif c0 == 33 and self._wrapper_ms is None:  # '!' without tag block nor pending $PGHP time
@@ -183,7 +190,7 @@ class Decoder:
         else:
             if not tag.checksum_ok:
                 info = _UNVERIFIED
-            elif tag.time_ms is None:
+            elif tag.time_ms is None or tag.time_ms < EARLIEST_EVENT_MS:
                 info = _NOT_FAST
             else:
                 info = (tag.time_ms, format_ts(tag.time_ms), tag.station or self.source)
@@ -241,6 +248,11 @@ class Decoder:
                 ts_ms, ts_src = receipt_ms, TimeSource.RECEIPT
             if s.frag_num == s.frag_count:
                 self._wrapper_ms = None  # a $PGHP time belongs to the one message that follows it
+            if ts_src is not TimeSource.RECEIPT and not EARLIEST_EVENT_MS <= ts_ms <= self._bounds.not_after_ms:
+                implausible = self._bounds.check(ts_ms)
+                if implausible is not None:
+                    self._reject(out, implausible[0], line, ts_ms, f"{ts_src} time {implausible[1]}")
+                    continue
             if s.frag_count == 1:
                 station = tag.station if tag is not None else None
                 self._decode(s.payload, s.fill_bits, ts_ms, ts_src, station, s.raw, out)

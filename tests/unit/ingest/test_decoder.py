@@ -89,6 +89,35 @@ def test_group_lines_with_bad_tag_checksums_join_by_their_sentences() -> None:
     assert d.counters["tag_block_bad_checksum"] == 2
 
 
+FAR_FUTURE_S = 4_070_908_800  # 2099-01-01: a receiver clock decades off
+GPS_ROLLOVER_S = 935_280_000  # 1999-08-22: where GPS week-rollover bugs put receiver clocks
+
+
+def test_times_decades_away_are_rejected_not_published() -> None:
+    out, d = decode_all([position_line(t_s=FAR_FUTURE_S), position_line(mmsi=244740982, t_s=GPS_ROLLOVER_S),
+                         TYPE1 + b",%d" % FAR_FUTURE_S])  # USCG trailing epoch
+    assert [(r.reason, r.raw.startswith(("\\", "!"))) for r in out if isinstance(r, Reject)] == \
+        [("time_in_future", True), ("time_too_old", True), ("time_in_future", True)]
+    assert not any(isinstance(r, PositionReport) for r in out) and d.counters["rejects"] == 3
+
+
+def test_future_is_measured_against_the_wall_clock_not_the_recording() -> None:
+    now_ms = (T0_S + 86_400) * 1000
+    d = Decoder("test", clock=lambda: now_ms)
+    out: list[object] = []
+    for t_s in (T0_S, T0_S + 2 * 86_400 - 60, T0_S + 2 * 86_400 + 60):  # old, 23 h 59 ahead, 24 h 01 ahead
+        d.feed(position_line(t_s=t_s, second=0), RECEIPT_MS, out)  # type: ignore[arg-type]
+    d.feed(b"$PGHP,1,2099,3,18,9,19,9,499,219,,2190048,1,28*21", RECEIPT_MS, out)  # type: ignore[arg-type]
+    d.feed(TYPE1, RECEIPT_MS, out)  # type: ignore[arg-type]  # its time is the Gatehouse wrapper's
+    assert [type(r).__name__ for r in out] == ["PositionReport", "PositionReport", "Reject", "Reject"]
+    assert [r.reason for r in out if isinstance(r, Reject)] == ["time_in_future", "time_in_future"]
+
+
+def test_receipt_times_are_the_callers_and_not_checked() -> None:
+    out, _ = decode_all([TYPE1], receipt_ms=0)  # e.g. a test harness that passes 0
+    assert isinstance(out[0], PositionReport) and out[0].time_source is TimeSource.RECEIPT
+
+
 def test_same_report_from_two_receivers_published_once() -> None:
     a = position_line(t_s=T0_S, station="rA", second=0)
     b = position_line(t_s=T0_S + 2, station="rB", second=0)  # same payload, heard 2 s later elsewhere

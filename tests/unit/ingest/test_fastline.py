@@ -21,6 +21,8 @@ from services.ingest.sources import iter_file_lines
 from services.ingest.synth import armour
 from tests.unit.ingest.builders import RECEIPT_MS, TYPE1, TYPE5_1, TYPE5_2
 
+WALL_MS = 1_767_225_600_000  # 2026-01-01: a fixed wall clock, so that time_in_future details compare equal
+
 DEMO = Path(__file__).resolve().parents[3] / "services" / "ingest" / "demo" / "demo.nmea"
 
 
@@ -40,7 +42,7 @@ def wire(out: list[Output]) -> list[object]:
 def both(lines: list[bytes], source: str = "src", dedup: bool = True) -> tuple[list[object], list[object]]:
     results = []
     for encoded in (False, True):
-        d = Decoder(source, encoded=encoded, dedup_window_ms=30_000 if dedup else None)
+        d = Decoder(source, encoded=encoded, dedup_window_ms=30_000 if dedup else None, clock=lambda: WALL_MS)
         out: list[Output] = []
         for line in lines:
             d.feed(line, RECEIPT_MS, out)
@@ -91,6 +93,8 @@ def _body(body: str) -> bytes:
     (_body(f"AIVDM,1,1,x,A,{P1},0"), False),  # bad sequence id
     (_body(f"AIVDM,1,1,,A,{P1[:-1]}!,0"), False),  # bad payload character
     (b"  " + TYPE1 + b"\r\n", False),  # whitespace around the line
+    (tag("s:r1,c:4070908800", TYPE1), False),  # 2099: time_in_future
+    (tag("s:r1,c:935280000", TYPE1), False),  # 1999: time_too_old
 ])
 def test_edge_lines_agree(line: bytes, fast_path: bool) -> None:
     slow, fast = both([line])
