@@ -229,7 +229,7 @@ class Decoder:
                         tag = None
                 s = parse_sentence(text, tag)
             except NmeaError as e:
-                self._reject(out, e.reason, line, None, e.detail)
+                self._reject(out, e.reason, _pair_raw(line, pairs, tag_raw, text), None, e.detail)
                 continue
             if unverified:
                 self._counters["tag_block_bad_checksum"] += 1
@@ -251,7 +251,8 @@ class Decoder:
             if ts_src is not TimeSource.RECEIPT and not EARLIEST_EVENT_MS <= ts_ms <= self._bounds.not_after_ms:
                 implausible = self._bounds.check(ts_ms)
                 if implausible is not None:
-                    self._reject(out, implausible[0], line, ts_ms, f"{ts_src} time {implausible[1]}")
+                    self._reject(out, implausible[0], _pair_raw(line, pairs, tag_raw, text), ts_ms,
+                                 f"{ts_src} time {implausible[1]}")
                     continue
             if s.frag_count == 1:
                 station = tag.station if tag is not None else None
@@ -319,6 +320,13 @@ class Decoder:
         for rec in records:
             counters[_KIND[type(rec)]] += 1
             out.append(rec)
+
+
+def _pair_raw(line: bytes, pairs: list[tuple[bytes | None, bytes]], tag_raw: bytes | None, text: bytes) -> bytes:
+    """The raw text of one (tag block, sentence) pair of a line: the whole line when it holds only that."""
+    if len(pairs) == 1:
+        return line
+    return text if tag_raw is None else b"\\" + tag_raw + b"\\" + text
 
 
 def _raw(m: Assembled) -> bytes:

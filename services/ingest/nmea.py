@@ -3,7 +3,7 @@
 Pure and allocation-light: a line is bytes, the result is a few named tuples. Nothing here decodes
 the AIS payload bits (that is pyais' job in :mod:`services.ingest.normalise`).
 
-Accepted shapes (one line may hold several tag-block/sentence pairs)::
+Accepted shapes (one line may hold several tag-block/sentence pairs, or sentences written back to back)::
 
     !AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23                       plain, any talker (AI, BS, AB…)
     \\s:rORBCOMM008,c:1418169601,g:1-2-1604*37\\!AIVDM,2,1,6,A,…,0*63     NMEA 4 tag block
@@ -14,6 +14,7 @@ Accepted shapes (one line may hold several tag-block/sentence pairs)::
 from __future__ import annotations
 
 import calendar
+import re
 from typing import NamedTuple
 
 __all__ = [
@@ -39,6 +40,7 @@ _ARMOUR = bytes(range(0x30, 0x58)) + bytes(range(0x60, 0x78))
 _DIGITS = b"0123456789"
 _HEX = b"0123456789ABCDEFabcdef"
 _SMALL = {str(i).encode(): i for i in range(10)}
+_STARTS = re.compile(rb"(?=[!$])")  # before every sentence start
 
 
 class NmeaError(Exception):
@@ -111,21 +113,42 @@ def epoch_to_ms(text: bytes) -> int:
 
 
 def split_line(line: bytes) -> list[tuple[bytes | None, bytes]]:
-    """Split a line into (tag block body or None, sentence) pairs; bytes outside any sentence are errors."""
+    """Split a line into (tag block body or None, sentence) pairs; bytes outside any sentence are errors.
+
+    Sentences written back to back (``!AIVDM…*hh!AIVDM…*hh``: a line ending lost on the way) are split before
+    each ``!`` or ``$``, which cannot occur inside a sentence (the payload armour has neither). A tag block
+    belongs to the one sentence it precedes: the sentences after it have none. Text that does not start like
+    a sentence is left whole (and rejected whole)."""
     if 92 not in line:  # no backslash: the common plain case
-        return [(None, line)]
+        more = _back_to_back(line)
+        return [(None, line)] if more is None else [(None, t) for t in more]
     parts = line.split(b"\\")
+    head: list[tuple[bytes | None, bytes]] = []
     if parts[0]:
         # text before the first tag block: a sentence followed by tag-blocked sentences
-        head: list[tuple[bytes | None, bytes]] = [(None, parts[0])]
-    else:
-        head = []
+        _append(head, None, parts[0])
     rest = parts[1:]
     if len(rest) % 2:
         raise NmeaError("bad_tag_block", "unbalanced backslashes")
     for i in range(0, len(rest), 2):
-        head.append((rest[i], rest[i + 1]))
+        _append(head, rest[i], rest[i + 1])
     return head
+
+
+def _back_to_back(text: bytes) -> list[bytes] | None:
+    """The sentences of ``text`` when it holds more than one, else None (the common case: two byte scans)."""
+    if not text or (text[0] != 33 and text[0] != 36) or (text.find(b"!", 1) < 0 and text.find(b"$", 1) < 0):
+        return None
+    return [t for t in _STARTS.split(text) if t]
+
+
+def _append(pairs: list[tuple[bytes | None, bytes]], tag: bytes | None, text: bytes) -> None:
+    more = _back_to_back(text)
+    if more is None:
+        pairs.append((tag, text))
+        return
+    pairs.append((tag, more[0]))
+    pairs.extend((None, t) for t in more[1:])
 
 
 _UNVERIFIED = TagBlock(None, None, None, False)

@@ -118,6 +118,36 @@ def test_receipt_times_are_the_callers_and_not_checked() -> None:
     assert isinstance(out[0], PositionReport) and out[0].time_source is TimeSource.RECEIPT
 
 
+SECOND = sentence("AIVDM,1,1,,B,13aIkM@P00PGJ2NMD7n>4?wl0<0l,0")  # type 1, MMSI 244740981
+
+
+def test_two_sentences_on_one_line_are_both_decoded() -> None:
+    out, d = decode_all([TYPE1 + SECOND])
+    assert [(type(r).__name__, r.mmsi) for r in out] == [("PositionReport", 227006760),  # type: ignore[union-attr]
+                                                        ("PositionReport", 244740981)]
+    assert d.counters["lines"] == 1 and d.counters["sentences"] == 2
+
+
+def test_the_tag_block_belongs_to_the_first_sentence_only() -> None:
+    out, _ = decode_all([tag(f"s:rA,c:{T0_S}", TYPE1 + SECOND)])
+    first, second = out
+    assert isinstance(first, PositionReport) and isinstance(second, PositionReport)
+    assert (first.ts_ms, first.source) == (T0_S * 1000, "rA")
+    assert (second.ts_ms, second.time_source, second.source) == (RECEIPT_MS, TimeSource.RECEIPT, "test")
+
+
+def test_a_broken_second_sentence_is_rejected_with_its_own_text() -> None:
+    remainder = b"!AIVDM,1,1,,A,13HOI:0P0000VOH"  # cut short: no checksum
+    out, _ = decode_all([TYPE1 + remainder])
+    assert isinstance(out[0], PositionReport)
+    assert [(r.reason, r.raw) for r in out if isinstance(r, Reject)] == [("no_checksum", remainder.decode())]
+
+
+def test_both_fragments_of_a_message_on_one_line() -> None:
+    out, _ = decode_all([TYPE5_1 + TYPE5_2])
+    assert len(out) == 1 and isinstance(out[0], StaticVesselData) and out[0].name == "EVER DIADEM"
+
+
 def test_same_report_from_two_receivers_published_once() -> None:
     a = position_line(t_s=T0_S, station="rA", second=0)
     b = position_line(t_s=T0_S + 2, station="rB", second=0)  # same payload, heard 2 s later elsewhere

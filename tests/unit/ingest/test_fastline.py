@@ -93,6 +93,8 @@ def _body(body: str) -> bytes:
     (_body(f"AIVDM,1,1,x,A,{P1},0"), False),  # bad sequence id
     (_body(f"AIVDM,1,1,,A,{P1[:-1]}!,0"), False),  # bad payload character
     (b"  " + TYPE1 + b"\r\n", False),  # whitespace around the line
+    (TYPE1 + _body(f"AIVDM,1,1,,B,{P1},0"), False),  # two sentences on one line: both decoded
+    (tag("s:r1,c:1735689600", TYPE1) + TYPE1[:-3], False),  # and a broken second one: its own reject
     (tag("s:r1,c:4070908800", TYPE1), False),  # 2099: time_in_future
     (tag("s:r1,c:935280000", TYPE1), False),  # 1999: time_too_old
 ])

@@ -122,6 +122,18 @@ def test_split_line_with_two_tagged_sentences() -> None:
     assert pairs[1][1].startswith(b"!AIVDM,2,2,8")
 
 
+def test_split_line_with_sentences_back_to_back() -> None:
+    """A lost line ending: each sentence is its own; a tag block belongs to the one sentence it precedes."""
+    a = b"!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23"
+    b = b"!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C"
+    g = b"$PGHP,1,2013,3,18,9,19,9,499,219,,2190048,1,28*23"
+    assert split_line(a + b) == [(None, a), (None, b)]
+    assert split_line(b"\\c:1418169601*00\\" + a + b + a) == [(b"c:1418169601*00", a), (None, b), (None, a)]
+    assert split_line(g + a) == [(None, g), (None, a)]
+    assert split_line(a + b",1325394060" + a) == [(None, a + b",1325394060"), (None, a)]  # USCG trailer stays
+    assert split_line(b"junk" + a) == [(None, b"junk" + a)]  # not a sentence: one piece, rejected whole
+
+
 def test_split_line_unbalanced() -> None:
     with pytest.raises(NmeaError):
         split_line(b"\\c:1418169601*00!AIVDM,1,1,,A,1,0*00")
