@@ -6,7 +6,8 @@ objects to ``out`` (with ``encoded=True``, single-sentence class A/B positions c
 Event time, best first: tag block ``c:``, Gatehouse ``$PGHP`` preceding the message,
 trailing epoch after the checksum (USCG / exactEarth), else the receipt time given by the caller. A time
 the data gives must be plausible (:mod:`services.ingest.time_bounds`: after 2002-07-01, at most a day after
-the wall clock ``clock``), else the sentence is rejected (``time_too_old``, ``time_in_future``).
+the wall clock ``clock``), else the sentence is rejected (``time_too_old``, ``time_in_future``). ``!xxVDO``
+sentences (the receiving station's own vessel) are rejected as ``own_ship``: a record cannot mark them.
 Any byte string yields records or rejects; an exception inside a line is caught and counted as
 ``unexpected_error`` (a bug to fix, never a crash of the worker).
 """
@@ -248,6 +249,10 @@ class Decoder:
                 ts_ms, ts_src = receipt_ms, TimeSource.RECEIPT
             if s.frag_num == s.frag_count:
                 self._wrapper_ms = None  # a $PGHP time belongs to the one message that follows it
+            if s.formatter == "VDO":  # the station's own vessel: no record can say so (see docs/ingest.md)
+                self._reject(out, "own_ship", _pair_raw(line, pairs, tag_raw, text), ts_ms,
+                             f"{s.talker}VDO: the receiving station's own transmission, not heard over the air")
+                continue
             if ts_src is not TimeSource.RECEIPT and not EARLIEST_EVENT_MS <= ts_ms <= self._bounds.not_after_ms:
                 implausible = self._bounds.check(ts_ms)
                 if implausible is not None:

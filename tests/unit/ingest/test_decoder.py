@@ -148,6 +148,27 @@ def test_both_fragments_of_a_message_on_one_line() -> None:
     assert len(out) == 1 and isinstance(out[0], StaticVesselData) and out[0].name == "EVER DIADEM"
 
 
+OWN_SHIP = sentence("AIVDO,1,1,,,13HOI:0P0000VOHLCnHQKwvL05Ip,0")  # TYPE1's payload, from the own transponder
+
+
+def test_own_ship_reports_are_rejected_not_published_as_positions() -> None:
+    """AIVDO is the receiving station's own vessel: not heard over the air, output even when its transponder
+    is silent. The position record has no field to say so, so it goes to the rejects, raw text and all."""
+    tagged = tag(f"s:rA,c:{T0_S}", OWN_SHIP)
+    out, d = decode_all([OWN_SHIP, tagged])
+    assert [(r.reason, r.raw) for r in out if isinstance(r, Reject)] == [("own_ship", OWN_SHIP.decode()),
+                                                                         ("own_ship", tagged.decode())]
+    assert not any(isinstance(r, PositionReport) for r in out)
+    assert d.counters["reject.own_ship"] == 2 and d.counters["sentences"] == 2
+
+
+def test_own_ship_fragments_are_rejected_and_never_joined_to_heard_ones() -> None:
+    vdo_1 = sentence(TYPE5_1[1:TYPE5_1.index(b"*")].decode().replace("AIVDM", "AIVDO"))
+    out, _ = decode_all([vdo_1, TYPE5_2])
+    assert sorted(r.reason for r in out if isinstance(r, Reject)) == ["orphan_fragment", "own_ship"]
+    assert not any(isinstance(r, StaticVesselData) for r in out)
+
+
 def test_same_report_from_two_receivers_published_once() -> None:
     a = position_line(t_s=T0_S, station="rA", second=0)
     b = position_line(t_s=T0_S + 2, station="rB", second=0)  # same payload, heard 2 s later elsewhere

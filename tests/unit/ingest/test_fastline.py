@@ -83,7 +83,8 @@ def _body(body: str) -> bytes:
 @pytest.mark.parametrize(("line", "fast_path"), [
     (TYPE1, True),  # plain, receipt time
     (_body(f"BSVDM,1,1,7,B,{P1},0"), True),  # other talker, sequence id, channel B
-    (_body(f"AIVDO,1,1,,,{P1},0"), True),  # own ship, no channel
+    (_body(f"AIVDO,1,1,,,{P1},0"), False),  # own ship, no channel: the general path rejects it (own_ship)
+    (tag("s:r1,c:1735689600", _body(f"AIVDO,1,1,,A,{P1},0")), False),  # the same, tag-blocked
     (TYPE1[:-1] + b"4", False),  # bad checksum: the general path rejects it
     (b"\\s:r1,c:1735689600*00\\" + TYPE1, True),  # wrong tag-block checksum: ignored (receipt time), counted
     (b"\\g:1-2-5,c:1735689600*00\\" + TYPE1, True),  # the same with a group field in it
