@@ -1,4 +1,5 @@
-"""The AIS decoding pipeline: NMEA lines → records + rejects + counters. Pure: no I/O, no clock.
+"""The AIS decoding pipeline: NMEA lines → records + rejects + counters. Pure: no I/O; the one clock, the wall
+clock that bounds future times, is a function passed in (``clock``).
 
 ``Decoder.feed(line, receipt_ms, out)`` appends :class:`msa.domain.Record` and :class:`msa.domain.Reject`
 objects to ``out`` (with ``encoded=True``, single-sentence class A/B positions come as
