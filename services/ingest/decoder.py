@@ -50,6 +50,7 @@ _UNVERIFIED: _TagInfo = (0, "", "unverified")  # checksum does not match: read a
 _SENTENCE = SENTENCE.fullmatch
 _KIND = {PositionReport: "position", StaticVesselData: "static", AisOther: "other"}
 _RANK = {TimeSource.TAG_BLOCK: 0, TimeSource.WRAPPER: 1, TimeSource.RECEIPT: 2}
+_RECEIPT = TimeSource.RECEIPT
 _FILL = tuple(b"%d" % i for i in range(6))
 
 
@@ -254,7 +255,7 @@ class Decoder:
                 self._reject(out, "own_ship", _pair_raw(line, pairs, tag_raw, text), ts_ms,
                              f"{s.talker}VDO: the receiving station's own transmission, not heard over the air")
                 continue
-            if ts_src is not TimeSource.RECEIPT and not EARLIEST_EVENT_MS <= ts_ms <= self._bounds.not_after_ms:
+            if ts_src is not _RECEIPT and not EARLIEST_EVENT_MS <= ts_ms <= self._bounds.not_after_ms:
                 implausible = self._bounds.check(ts_ms)
                 if implausible is not None:
                     self._reject(out, implausible[0], _pair_raw(line, pairs, tag_raw, text), ts_ms,

@@ -120,35 +120,40 @@ def split_line(line: bytes) -> list[tuple[bytes | None, bytes]]:
     belongs to the one sentence it precedes: the sentences after it have none. Text that does not start like
     a sentence is left whole (and rejected whole)."""
     if 92 not in line:  # no backslash: the common plain case
-        more = _back_to_back(line)
-        return [(None, line)] if more is None else [(None, t) for t in more]
+        if line.find(b"!", 1) < 0 and line.find(b"$", 1) < 0:
+            return [(None, line)]
+        return _back_to_back([(None, line)])
     parts = line.split(b"\\")
-    head: list[tuple[bytes | None, bytes]] = []
+    if len(parts) == 3 and not parts[0]:  # one tag block and its sentence: the common tagged case
+        text = parts[2]
+        if text.find(b"!", 1) < 0 and text.find(b"$", 1) < 0:
+            return [(parts[1], text)]
+        return _back_to_back([(parts[1], text)])
     if parts[0]:
         # text before the first tag block: a sentence followed by tag-blocked sentences
-        _append(head, None, parts[0])
+        head: list[tuple[bytes | None, bytes]] = [(None, parts[0])]
+    else:
+        head = []
     rest = parts[1:]
     if len(rest) % 2:
         raise NmeaError("bad_tag_block", "unbalanced backslashes")
     for i in range(0, len(rest), 2):
-        _append(head, rest[i], rest[i + 1])
-    return head
+        head.append((rest[i], rest[i + 1]))
+    return _back_to_back(head)
 
 
-def _back_to_back(text: bytes) -> list[bytes] | None:
-    """The sentences of ``text`` when it holds more than one, else None (the common case: two byte scans)."""
-    if not text or (text[0] != 33 and text[0] != 36) or (text.find(b"!", 1) < 0 and text.find(b"$", 1) < 0):
-        return None
-    return [t for t in _STARTS.split(text) if t]
-
-
-def _append(pairs: list[tuple[bytes | None, bytes]], tag: bytes | None, text: bytes) -> None:
-    more = _back_to_back(text)
-    if more is None:
-        pairs.append((tag, text))
-        return
-    pairs.append((tag, more[0]))
-    pairs.extend((None, t) for t in more[1:])
+def _back_to_back(pairs: list[tuple[bytes | None, bytes]]) -> list[tuple[bytes | None, bytes]]:
+    """``pairs`` with each text that starts like a sentence and holds several cut into them; the tag block
+    goes with the first."""
+    out: list[tuple[bytes | None, bytes]] = []
+    for tag, text in pairs:
+        if text[:1] not in (b"!", b"$") or (text.find(b"!", 1) < 0 and text.find(b"$", 1) < 0):
+            out.append((tag, text))
+            continue
+        first, *more = [t for t in _STARTS.split(text) if t]
+        out.append((tag, first))
+        out.extend((None, t) for t in more)
+    return out
 
 
 _UNVERIFIED = TagBlock(None, None, None, False)
