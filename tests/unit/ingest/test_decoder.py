@@ -148,6 +148,18 @@ def test_both_fragments_of_a_message_on_one_line() -> None:
     assert len(out) == 1 and isinstance(out[0], StaticVesselData) and out[0].name == "EVER DIADEM"
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([TYPE1, SECOND, TYPE5_1, TYPE5_2, TYPE1[:-1] + b"4", TYPE1[:-3],
+                                 b"$PGHP,1,2013,3,18,9,19,9,499,219,,2190048,1,28*23",
+                                 sentence("AIVDO,1,1,,,13HOI:0P0000VOHLCnHQKwvL05Ip,0")]), min_size=2, max_size=6))
+def test_sentences_on_one_line_decode_as_on_separate_lines(sentences: list[bytes]) -> None:
+    """Whatever they are — good, broken, fragments, wrappers, own ship — nothing is lost or changed by a lost
+    line ending (rejects carry each sentence's own text in both cases)."""
+    joined, _ = decode_all([b"".join(sentences)])
+    separate, _ = decode_all(sentences)
+    assert joined == separate
+
+
 OWN_SHIP = sentence("AIVDO,1,1,,,13HOI:0P0000VOHLCnHQKwvL05Ip,0")  # TYPE1's payload, from the own transponder
 
 
