@@ -230,6 +230,8 @@ class Decoder:
                     if not tag.checksum_ok:  # nothing in it can be trusted: read the line without it
                         unverified = True
                         tag = None
+                    elif tag.checksum_without_group:
+                        self._counters["tag_block_checksum_without_group"] += 1
                 s = parse_sentence(text, tag)
             except NmeaError as e:
                 self._reject(out, e.reason, _pair_raw(line, pairs, tag_raw, text), None, e.detail)

@@ -57,6 +57,9 @@ class TagBlock(NamedTuple):
     station: str | None  # ``s:`` source station
     group: tuple[int, int, str] | None  # ``g:`` (sentence number, total, group id)
     checksum_ok: bool  # False: the checksum does not match, and every field is None
+    # the checksum covers the block without its ``g:`` field (a known provider fault, e.g. Kystverket's group
+    # lines: ``\\g:1-2-9999,c:1565218798*53\\`` where 53 is the checksum of ``c:1565218798``): accepted, counted
+    checksum_without_group: bool = False
 
 
 class Sentence(NamedTuple):
@@ -169,8 +172,12 @@ def parse_tag_block(body: bytes) -> TagBlock:
     if len(chk) != 2 or chk.strip(_HEX):
         raise NmeaError("bad_tag_block", "checksum not two hex digits")
     content = body[:star]
+    without_group = False
     if nmea_checksum(content) != int(chk, 16):
-        return _UNVERIFIED
+        rest = b",".join(f for f in content.split(b",") if not f.startswith(b"g:"))
+        if rest == content or not rest or nmea_checksum(rest) != int(chk, 16):
+            return _UNVERIFIED
+        without_group = True  # the provider checksummed the block before adding its group field
     time_ms: int | None = None
     station: str | None = None
     group: tuple[int, int, str] | None = None
@@ -185,7 +192,7 @@ def parse_tag_block(body: bytes) -> TagBlock:
             station = value.decode("ascii", "replace")
         elif key == b"g":
             group = _parse_group(value)
-    return TagBlock(time_ms, station, group, True)
+    return TagBlock(time_ms, station, group, True, without_group)
 
 
 def _parse_group(value: bytes) -> tuple[int, int, str]:

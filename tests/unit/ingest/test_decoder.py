@@ -83,10 +83,18 @@ def test_tag_block_with_a_bad_checksum_gives_neither_time_nor_station() -> None:
 
 
 def test_group_lines_with_bad_tag_checksums_join_by_their_sentences() -> None:
-    """Kystverket's group lines: the tag blocks are ignored, the sentences' own sequence id joins them."""
-    out, d = decode_all([b"\\g:1-2-9999,c:1565218798*53\\" + TYPE5_1, b"\\g:2-2-9999,c:1565218798*53\\" + TYPE5_2])
+    """Tag blocks that vouch for nothing are ignored, the sentences' own sequence id joins them."""
+    out, d = decode_all([b"\\g:1-2-9999,c:1565218798*00\\" + TYPE5_1, b"\\g:2-2-9999,c:1565218798*00\\" + TYPE5_2])
     assert len(out) == 1 and isinstance(out[0], StaticVesselData) and out[0].time_source is TimeSource.RECEIPT
     assert d.counters["tag_block_bad_checksum"] == 2
+
+
+def test_kystverket_group_lines_keep_their_time() -> None:
+    """Kystverket's group lines checksum the tag block without its ``g:`` field: a known fault, accepted."""
+    out, d = decode_all([b"\\g:1-2-9999,c:1565218798*53\\" + TYPE5_1, b"\\g:2-2-9999,c:1565218798*53\\" + TYPE5_2])
+    assert len(out) == 1 and isinstance(out[0], StaticVesselData)
+    assert (out[0].ts_ms, out[0].time_source) == (1_565_218_798_000, TimeSource.TAG_BLOCK)
+    assert d.counters["tag_block_checksum_without_group"] == 2 and d.counters["tag_block_bad_checksum"] == 0
 
 
 FAR_FUTURE_S = 4_070_908_800  # 2099-01-01: a receiver clock decades off

@@ -86,13 +86,22 @@ def test_tag_block_milliseconds_by_magnitude() -> None:
 
 @pytest.mark.parametrize("body", [
     b"c:1420030798*00",  # AMSA timestamped sample writes *00 for every tag block
-    b"g:1-2-9999,c:1565218798*53",  # Kystverket: the checksum of "c:1565218798", before g: was added
+    b"g:1-2-9999,c:1565218798*00",  # neither the whole nor the block without its group matches
     b"s:rEVIL,c:4102444000*00",  # a time or a station that nothing vouches for
     b"g:2-1-1*00",  # Spire sample: a group field that would not even parse
 ])
 def test_tag_block_with_a_bad_checksum_gives_nothing(body: bytes) -> None:
     tb = parse_tag_block(body)
-    assert tb == (None, None, None, False)
+    assert tb == (None, None, None, False, False)
+
+
+def test_a_checksum_of_the_block_without_its_group_field_is_a_known_fault_and_accepted() -> None:
+    """Kystverket's group lines: ``*53`` is the checksum of ``c:1565218798`` alone (computed before ``g:`` was
+    added). The fields are kept and the case is flagged; a block whose checksum matches neither is not."""
+    tb = parse_tag_block(b"g:1-2-9999,c:1565218798*53")
+    assert tb == (1_565_218_798_000, None, (1, 2, "9999"), True, True)
+    assert parse_tag_block(b"g:1-2-9999,c:1565218799*53").checksum_ok is False  # the time changed
+    assert parse_tag_block(b"c:1565218798*53") == (1_565_218_798_000, None, None, True, False)
 
 
 def _checked(content: bytes) -> bytes:

@@ -107,10 +107,9 @@ def test_kystverket_tag_block_times_and_talkers(shared_data: Path) -> None:
     assert kinds == Counter({"PositionReport": 748, "StaticVesselData": 129})
     assert reasons(out) == Counter()
     # the tag blocks of its 246 group lines carry the checksum of "c:…" alone (computed before g: was added):
-    # ignored and counted, so their 123 type 5 are joined by sequence id and take the receipt time
-    assert d.counters["tag_block_bad_checksum"] == 246
-    assert Counter(r.time_source for r in recs) == Counter({TimeSource.TAG_BLOCK: 754, TimeSource.RECEIPT: 123})
-    assert {r.msg_type for r in recs if r.time_source is TimeSource.RECEIPT} == {5}  # type: ignore[union-attr]
+    # a known fault, accepted and counted, so their 123 type 5 keep the receiver's time
+    assert d.counters["tag_block_checksum_without_group"] == 246 and d.counters["tag_block_bad_checksum"] == 0
+    assert Counter(r.time_source for r in recs) == Counter({TimeSource.TAG_BLOCK: 877})
     timed = [r.ts_ms for r in recs if r.time_source is TimeSource.TAG_BLOCK]  # type: ignore[union-attr]
     assert min(timed) == 1_565_218_798_000 and max(timed) == 1_565_218_827_000
     # cross-check: pyais alone finds the same messages
