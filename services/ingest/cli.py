@@ -140,6 +140,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
                 if buf:
                     out.write(b"\n".join(buf) + b"\n")
             kinds["duplicates"] += decoder.counters["duplicates"]
+            kinds["tag_block_bad_checksum"] += decoder.counters["tag_block_bad_checksum"]  # ignored, lines read
     finally:
         if out is not sys.stdout.buffer:
             out.close()
@@ -227,7 +228,7 @@ def cmd_ingest_file(args: argparse.Namespace) -> int:
 
 
 def _live(args: argparse.Namespace, source_name: str,
-          lines: Callable[[Stop], AsyncIterator[tuple[bytes, int]]]) -> int:
+          lines: Callable[[Stop], AsyncIterator[tuple[bytes, int, str]]]) -> int:
     from services.ingest.decoder import Decoder
     from services.ingest.worker import batched, pump
 

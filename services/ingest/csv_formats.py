@@ -12,7 +12,8 @@ NOAA (``AIS_YYYY_MM_DD.csv``)::
     Cargo,TransceiverClass
 
 Each row gives a position report (when it has a position); a static record is emitted for a vessel the first
-time its static fields are seen and whenever they change. Time source is ``csv``.
+time its static fields are seen and whenever they change. Time source is ``csv``. A row whose timestamp is not
+plausible (:mod:`services.ingest.time_bounds`) is rejected as ``time_too_old`` or ``time_in_future``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from datetime import UTC, datetime
 
 from msa.domain import AisClass, AisOther, PositionReport, Record, Reject, StaticVesselData, TimeSource, parse_ts
 from services.ingest.normalise import MMSI_MAX, MMSI_MIN
+from services.ingest.time_bounds import TimeBounds
 
 __all__ = ["CsvFormat", "detect_format", "read_csv"]
 
@@ -72,8 +74,19 @@ def _txt(text: str | None) -> str | None:
     return None if not t or t.lower() in ("unknown", "undefined", "nan") else t
 
 
-def read_csv(lines: Iterable[str], fmt: CsvFormat, source: str) -> Iterator[Record | Reject]:
-    """Rows → records or rejects (``bad_csv_row`` with the parse error). The header must be the first line."""
+class _ImplausibleTimeError(Exception):
+    def __init__(self, reason: str, ts_ms: int, detail: str) -> None:
+        super().__init__(reason, ts_ms, detail)
+        self.reason = reason
+        self.ts_ms = ts_ms
+        self.detail = detail
+
+
+def read_csv(lines: Iterable[str], fmt: CsvFormat, source: str, bounds: TimeBounds | None = None,
+             ) -> Iterator[Record | Reject]:
+    """Rows → records or rejects (``bad_csv_row`` with the parse error, or an implausible time's reason). The
+    header must be the first line. ``bounds``: plausible times (default: against the wall clock)."""
+    bounds = bounds or TimeBounds()
     reader = csv.reader(lines)
     header = next(reader, None)
     if header is None:
@@ -85,9 +98,19 @@ def read_csv(lines: Iterable[str], fmt: CsvFormat, source: str) -> Iterator[Reco
             continue
         rec = dict(zip(names, row, strict=False))
         try:
-            yield from (_dma_row(rec, source, statics) if fmt == "dma-csv" else _noaa_row(rec, source, statics))
+            yield from (_dma_row(rec, source, statics, bounds) if fmt == "dma-csv"
+                        else _noaa_row(rec, source, statics, bounds))
+        except _ImplausibleTimeError as exc:
+            yield Reject(exc.reason, ",".join(row), source, exc.ts_ms, f"csv time {exc.detail}")
         except (ValueError, KeyError, TypeError) as exc:
             yield Reject("bad_csv_row", ",".join(row), source, None, f"{type(exc).__name__}: {exc}")
+
+
+def _plausible(ts_ms: int, bounds: TimeBounds) -> int:
+    implausible = bounds.check(ts_ms)
+    if implausible is not None:
+        raise _ImplausibleTimeError(implausible[0], ts_ms, implausible[1])
+    return ts_ms
 
 
 def _mmsi(text: str) -> int:
@@ -110,9 +133,10 @@ def _static(st: StaticVesselData, statics: dict[int, tuple[object, ...]]) -> Ite
         yield st
 
 
-def _dma_row(r: dict[str, str], source: str, statics: dict[int, tuple[object, ...]]) -> Iterator[Record]:
-    ts_ms = int(datetime.strptime(r["Timestamp"].strip(), "%d/%m/%Y %H:%M:%S").replace(tzinfo=UTC)
-                .timestamp() * 1000)
+def _dma_row(r: dict[str, str], source: str, statics: dict[int, tuple[object, ...]],
+             bounds: TimeBounds) -> Iterator[Record]:
+    ts_ms = _plausible(int(datetime.strptime(r["Timestamp"].strip(), "%d/%m/%Y %H:%M:%S").replace(tzinfo=UTC)
+                           .timestamp() * 1000), bounds)
     mmsi = _mmsi(r["MMSI"])
     mobile = r.get("Type of mobile", "").strip().lower()
     lat, lon = _pos(_f(r.get("Latitude")), _f(r.get("Longitude")))
@@ -137,8 +161,9 @@ def _dma_row(r: dict[str, str], source: str, statics: dict[int, tuple[object, ..
         destination=_txt(r.get("Destination")), ais_class=cls), statics)
 
 
-def _noaa_row(r: dict[str, str], source: str, statics: dict[int, tuple[object, ...]]) -> Iterator[Record]:
-    ts_ms = parse_ts(r["BaseDateTime"])
+def _noaa_row(r: dict[str, str], source: str, statics: dict[int, tuple[object, ...]],
+              bounds: TimeBounds) -> Iterator[Record]:
+    ts_ms = _plausible(parse_ts(r["BaseDateTime"]), bounds)
     mmsi = _mmsi(r["MMSI"])
     cls = AisClass.B if r.get("TransceiverClass", "").strip().upper() == "B" else AisClass.A
     lat, lon = _pos(_f(r.get("LAT")), _f(r.get("LON")))

@@ -1,10 +1,14 @@
-"""The AIS decoding pipeline: NMEA lines → records + rejects + counters. Pure: no I/O, no clock.
+"""The AIS decoding pipeline: NMEA lines → records + rejects + counters. Pure: no I/O; the one clock, the wall
+clock that bounds future times, is a function passed in (``clock``).
 
 ``Decoder.feed(line, receipt_ms, out)`` appends :class:`msa.domain.Record` and :class:`msa.domain.Reject`
 objects to ``out`` (with ``encoded=True``, single-sentence class A/B positions come as
 :class:`services.ingest.fastline.Encoded`: Kafka key and JSON value, byte-identical to the codec's).
 Event time, best first: tag block ``c:``, Gatehouse ``$PGHP`` preceding the message,
-trailing epoch after the checksum (USCG / exactEarth), else the receipt time given by the caller.
+trailing epoch after the checksum (USCG / exactEarth), else the receipt time given by the caller. A time
+the data gives must be plausible (:mod:`services.ingest.time_bounds`: after 2002-07-01, at most a day after
+the wall clock ``clock``), else the sentence is rejected (``time_too_old``, ``time_in_future``). ``!xxVDO``
+sentences (the receiving station's own vessel) are rejected as ``own_ship``: a record cannot mark them.
 Any byte string yields records or rejects; an exception inside a line is caught and counted as
 ``unexpected_error`` (a bug to fix, never a crash of the worker).
 """
@@ -33,16 +37,20 @@ from services.ingest.nmea import (
 )
 from services.ingest.normalise import MMSI_MAX, MMSI_MIN, NormaliseError, normalise
 from services.ingest.reassembly import DEFAULT_TIMEOUT_MS, Assembled, Fragment, Orphans, Reassembler
+from services.ingest.time_bounds import EARLIEST_EVENT_MS, TimeBounds, WallClock, wall_clock_ms
 
 __all__ = ["Decoder", "Output"]
 
 Output = Record | Reject | Encoded
-_TagInfo = tuple[int, str, str, bool]  # event time, its ISO text, source, tag checksum ok
+_TagInfo = tuple[int, str, str]  # event time, its ISO text, source
 _ARMOUR = bytes(range(0x30, 0x58)) + bytes(range(0x60, 0x78))
-_NOT_FAST: _TagInfo = (0, "", "", False)
+# sentinels, compared by identity (distinct values: equal tuple constants may be one object)
+_NOT_FAST: _TagInfo = (0, "", "not fast")
+_UNVERIFIED: _TagInfo = (0, "", "unverified")  # checksum does not match: read as if there were no tag block
 _SENTENCE = SENTENCE.fullmatch
 _KIND = {PositionReport: "position", StaticVesselData: "static", AisOther: "other"}
 _RANK = {TimeSource.TAG_BLOCK: 0, TimeSource.WRAPPER: 1, TimeSource.RECEIPT: 2}
+_RECEIPT = TimeSource.RECEIPT
 _FILL = tuple(b"%d" % i for i in range(6))
 
 
@@ -50,8 +58,10 @@ class Decoder:
     """Stateful (reassembly, dedup, pending ``$PGHP`` time) but pure. One per input stream."""
 
     def __init__(self, source: str = "", *, dedup_window_ms: int | None = DEFAULT_WINDOW_MS,
-                 reassembly_timeout_ms: int = DEFAULT_TIMEOUT_MS, encoded: bool = False) -> None:
+                 reassembly_timeout_ms: int = DEFAULT_TIMEOUT_MS, encoded: bool = False,
+                 clock: WallClock = wall_clock_ms) -> None:
         self.source = source
+        self._bounds = TimeBounds(clock)
         self._counters: Counter[str] = Counter()
         self._encoded = encoded
         self._fast_n = 0  # lines taken by the fast path (each: a line, sentence, message and position)
@@ -76,8 +86,11 @@ class Decoder:
             self._fast_n = 0
         return self._counters
 
-    def feed(self, line: bytes, receipt_ms: int, out: list[Output]) -> None:
-        """Decode one received line (bytes, with or without line ending)."""
+    def feed(self, line: bytes, receipt_ms: int, out: list[Output], peer: str = "") -> None:
+        """Decode one received line (bytes, with or without line ending).
+
+        ``peer``: which sender on a shared input the line came from (a UDP datagram's address, a TCP
+        connection); multi-sentence messages are only joined from fragments of one peer."""
         if self._encoded:
             try:
                 if self._fast(line, receipt_ms, out):
@@ -98,9 +111,9 @@ class Decoder:
                 # recordings that carry escaped line endings as text ("...*47\x0d\x0a")
                 for part in line.replace(b"\\x0d\\x0a", b"\n").replace(b"\\r\\n", b"\n").split(b"\n"):
                     if part.strip():
-                        self._feed(part.strip(), receipt_ms, out)
+                        self._feed(part.strip(), receipt_ms, out, peer)
                 return
-            self._feed(line, receipt_ms, out)
+            self._feed(line, receipt_ms, out, peer)
         except Exception as exc:  # never crash a worker: count and route
             self._reject(out, "unexpected_error", line, None, f"{type(exc).__name__}: {exc}")
 
@@ -127,9 +140,19 @@ class Decoder:
                 info = self._fast_tag(tag_raw)
             if info is _NOT_FAST:
                 return False
-            time_ms, ts, source, tag_ok = info
-            time_source = "tag_block"
             text = line[end + 1:]
+            if info is _UNVERIFIED:
+                if self._wrapper_ms is not None:
+                    return False
+                time_ms, ts, source = receipt_ms, format_ts(receipt_ms), self.source
+                time_source = "receipt"
+                tag_ok = False
+            else:
+                time_ms, ts, source = info
+                if time_ms > self._bounds.not_after_ms:
+                    return False  # perhaps in the future: the general path checks it against the clock
+                time_source = "tag_block"
+                tag_ok = True
         elif c0 == 33 and self._wrapper_ms is None:  # '!' without tag block nor pending $PGHP time
             time_ms, ts, source, tag_ok = receipt_ms, format_ts(receipt_ms), self.source, True
             time_source = "receipt"
@@ -168,8 +191,12 @@ class Decoder:
         except NmeaError:
             info = _NOT_FAST
         else:
-            info = _NOT_FAST if tag.time_ms is None else \
-                (tag.time_ms, format_ts(tag.time_ms), tag.station or self.source, tag.checksum_ok)
+            if not tag.checksum_ok:
+                info = _UNVERIFIED
+            elif tag.time_ms is None or tag.time_ms < EARLIEST_EVENT_MS:
+                info = _NOT_FAST
+            else:
+                info = (tag.time_ms, format_ts(tag.time_ms), tag.station or self.source)
         if len(self._fast_tags) >= 1024:
             self._fast_tags.clear()
         self._fast_tags[tag_raw] = info
@@ -182,13 +209,14 @@ class Decoder:
         text = raw if isinstance(raw, str) else raw.decode("ascii", "backslashreplace")
         out.append(Reject(reason, text, self.source, ts_ms, detail))
 
-    def _feed(self, line: bytes, receipt_ms: int, out: list[Output]) -> None:
+    def _feed(self, line: bytes, receipt_ms: int, out: list[Output], peer: str) -> None:
         try:
             pairs = split_line(line)
         except NmeaError as e:
             self._reject(out, e.reason, line, None, e.detail)
             return
         for tag_raw, text in pairs:
+            unverified = False
             try:
                 if tag_raw is None:
                     tag = None
@@ -199,11 +227,16 @@ class Decoder:
                         if len(self._tags) >= 1024:
                             self._tags.clear()
                         self._tags[tag_raw] = tag
+                    if not tag.checksum_ok:  # nothing in it can be trusted: read the line without it
+                        unverified = True
+                        tag = None
+                    elif tag.checksum_without_group:
+                        self._counters["tag_block_checksum_without_group"] += 1
                 s = parse_sentence(text, tag)
             except NmeaError as e:
-                self._reject(out, e.reason, line, None, e.detail)
+                self._reject(out, e.reason, _pair_raw(line, pairs, tag_raw, text), None, e.detail)
                 continue
-            if tag is not None and not tag.checksum_ok:
+            if unverified:
                 self._counters["tag_block_bad_checksum"] += 1
             if isinstance(s, Gatehouse):
                 self._counters["gatehouse"] += 1
@@ -220,11 +253,21 @@ class Decoder:
                 ts_ms, ts_src = receipt_ms, TimeSource.RECEIPT
             if s.frag_num == s.frag_count:
                 self._wrapper_ms = None  # a $PGHP time belongs to the one message that follows it
+            if s.formatter == "VDO":  # the station's own vessel: no record can say so (see docs/ingest.md)
+                self._reject(out, "own_ship", _pair_raw(line, pairs, tag_raw, text), ts_ms,
+                             f"{s.talker}VDO: the receiving station's own transmission, not heard over the air")
+                continue
+            if ts_src is not _RECEIPT and not EARLIEST_EVENT_MS <= ts_ms <= self._bounds.not_after_ms:
+                implausible = self._bounds.check(ts_ms)
+                if implausible is not None:
+                    self._reject(out, implausible[0], _pair_raw(line, pairs, tag_raw, text), ts_ms,
+                                 f"{ts_src} time {implausible[1]}")
+                    continue
             if s.frag_count == 1:
                 station = tag.station if tag is not None else None
                 self._decode(s.payload, s.fill_bits, ts_ms, ts_src, station, s.raw, out)
             else:
-                self._reassembler.add(Fragment(s, ts_ms, ts_src), self.source, self._pieces)
+                self._reassembler.add(Fragment(s, ts_ms, ts_src), peer, self._pieces)
                 self._drain(out)
 
     def _drain(self, out: list[Output]) -> None:
@@ -286,6 +329,13 @@ class Decoder:
         for rec in records:
             counters[_KIND[type(rec)]] += 1
             out.append(rec)
+
+
+def _pair_raw(line: bytes, pairs: list[tuple[bytes | None, bytes]], tag_raw: bytes | None, text: bytes) -> bytes:
+    """The raw text of one (tag block, sentence) pair of a line: the whole line when it holds only that."""
+    if len(pairs) == 1:
+        return line
+    return text if tag_raw is None else b"\\" + tag_raw + b"\\" + text
 
 
 def _raw(m: Assembled) -> bytes:

@@ -5,8 +5,9 @@ Nine in ten lines of a coastal feed are ``[\\tag block\\]!xxVDM,1,1,,A,<28 chars
 ``encoded=True``) skips the general parser, the :class:`msa.domain.PositionReport` object and the
 codec, and produces an :class:`Encoded` record: the Kafka key and the JSON value, byte-identical to
 ``dumps(record_to_dict(fast_position(...)))`` (property-tested). Anything unusual on the line (other
-sentence shapes, bad checksum, bad characters, other types, invalid MMSI, a trailer, a pending
-``$PGHP``) returns ``None`` and the line takes the general path, which gives the reject with its reason.
+sentence shapes, own-ship ``VDO``, bad checksum, bad characters, other types, invalid MMSI, a trailer, a
+pending ``$PGHP``, a time out of bounds) returns ``None`` and the line takes the general path, which gives the
+reject with its reason.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from services.ingest.normalise import MMSI_MAX, MMSI_MIN
 __all__ = ["ARMOUR_TO_B64", "SENTENCE", "Encoded", "payload_int", "position_json"]
 
 # ``!xxVDM,1,1,<seq>,<channel>,<28 armoured chars>,0*hh``: groups talker+formatter, payload, checksum
-SENTENCE = re.compile(rb"!([^,\\]{2}VD[MO]),1,1,\d*,[^,\\]*,([0-W`-w]{28}),0\*([0-9A-Fa-f]{2})")
+# (``VDO``, own ship, is not the hot shape: the general path rejects it)
+SENTENCE = re.compile(rb"!([^,\\]{2}VDM),1,1,\d*,[^,\\]*,([0-W`-w]{28}),0\*([0-9A-Fa-f]{2})")
 
 # AIS six-bit armour ('0'..'W', '`'..'w') onto the base64 alphabet: the 6→8 bit repacking runs in C
 ARMOUR_TO_B64 = bytes.maketrans(bytes(range(0x30, 0x58)) + bytes(range(0x60, 0x78)),

@@ -3,7 +3,7 @@
 Pure and allocation-light: a line is bytes, the result is a few named tuples. Nothing here decodes
 the AIS payload bits (that is pyais' job in :mod:`services.ingest.normalise`).
 
-Accepted shapes (one line may hold several tag-block/sentence pairs)::
+Accepted shapes (one line may hold several tag-block/sentence pairs, or sentences written back to back)::
 
     !AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23                       plain, any talker (AI, BS, AB…)
     \\s:rORBCOMM008,c:1418169601,g:1-2-1604*37\\!AIVDM,2,1,6,A,…,0*63     NMEA 4 tag block
@@ -14,6 +14,7 @@ Accepted shapes (one line may hold several tag-block/sentence pairs)::
 from __future__ import annotations
 
 import calendar
+import re
 from typing import NamedTuple
 
 __all__ = [
@@ -39,6 +40,7 @@ _ARMOUR = bytes(range(0x30, 0x58)) + bytes(range(0x60, 0x78))
 _DIGITS = b"0123456789"
 _HEX = b"0123456789ABCDEFabcdef"
 _SMALL = {str(i).encode(): i for i in range(10)}
+_STARTS = re.compile(rb"(?=[!$])")  # before every sentence start
 
 
 class NmeaError(Exception):
@@ -54,7 +56,10 @@ class TagBlock(NamedTuple):
     time_ms: int | None  # ``c:`` receiver time
     station: str | None  # ``s:`` source station
     group: tuple[int, int, str] | None  # ``g:`` (sentence number, total, group id)
-    checksum_ok: bool
+    checksum_ok: bool  # False: the checksum does not match, and every field is None
+    # the checksum covers the block without its ``g:`` field (a known provider fault, e.g. Kystverket's group
+    # lines: ``\\g:1-2-9999,c:1565218798*53\\`` where 53 is the checksum of ``c:1565218798``): accepted, counted
+    checksum_without_group: bool = False
 
 
 class Sentence(NamedTuple):
@@ -111,10 +116,22 @@ def epoch_to_ms(text: bytes) -> int:
 
 
 def split_line(line: bytes) -> list[tuple[bytes | None, bytes]]:
-    """Split a line into (tag block body or None, sentence) pairs; bytes outside any sentence are errors."""
+    """Split a line into (tag block body or None, sentence) pairs; bytes outside any sentence are errors.
+
+    Sentences written back to back (``!AIVDM…*hh!AIVDM…*hh``: a line ending lost on the way) are split before
+    each ``!`` or ``$``, which cannot occur inside a sentence (the payload armour has neither). A tag block
+    belongs to the one sentence it precedes: the sentences after it have none. Text that does not start like
+    a sentence is left whole (and rejected whole)."""
     if 92 not in line:  # no backslash: the common plain case
-        return [(None, line)]
+        if line.find(b"!", 1) < 0 and line.find(b"$", 1) < 0:
+            return [(None, line)]
+        return _back_to_back([(None, line)])
     parts = line.split(b"\\")
+    if len(parts) == 3 and not parts[0]:  # one tag block and its sentence: the common tagged case
+        text = parts[2]
+        if text.find(b"!", 1) < 0 and text.find(b"$", 1) < 0:
+            return [(parts[1], text)]
+        return _back_to_back([(parts[1], text)])
     if parts[0]:
         # text before the first tag block: a sentence followed by tag-blocked sentences
         head: list[tuple[bytes | None, bytes]] = [(None, parts[0])]
@@ -125,10 +142,29 @@ def split_line(line: bytes) -> list[tuple[bytes | None, bytes]]:
         raise NmeaError("bad_tag_block", "unbalanced backslashes")
     for i in range(0, len(rest), 2):
         head.append((rest[i], rest[i + 1]))
-    return head
+    return _back_to_back(head)
+
+
+def _back_to_back(pairs: list[tuple[bytes | None, bytes]]) -> list[tuple[bytes | None, bytes]]:
+    """``pairs`` with each text that starts like a sentence and holds several cut into them; the tag block
+    goes with the first."""
+    out: list[tuple[bytes | None, bytes]] = []
+    for tag, text in pairs:
+        if text[:1] not in (b"!", b"$") or (text.find(b"!", 1) < 0 and text.find(b"$", 1) < 0):
+            out.append((tag, text))
+            continue
+        first, *more = [t for t in _STARTS.split(text) if t]
+        out.append((tag, first))
+        out.extend((None, t) for t in more)
+    return out
+
+
+_UNVERIFIED = TagBlock(None, None, None, False)
 
 
 def parse_tag_block(body: bytes) -> TagBlock:
+    """The fields of a tag block body (``c:…,s:…*hh``). One whose checksum does not match gives no field at
+    all (``checksum_ok`` False): its time, station and group could be anything, so none is read."""
     star = body.rfind(b"*")
     if star < 0:
         raise NmeaError("bad_tag_block", "no checksum")
@@ -136,7 +172,12 @@ def parse_tag_block(body: bytes) -> TagBlock:
     if len(chk) != 2 or chk.strip(_HEX):
         raise NmeaError("bad_tag_block", "checksum not two hex digits")
     content = body[:star]
-    checksum_ok = nmea_checksum(content) == int(chk, 16)
+    without_group = False
+    if nmea_checksum(content) != int(chk, 16):
+        rest = b",".join(f for f in content.split(b",") if not f.startswith(b"g:"))
+        if rest == content or not rest or nmea_checksum(rest) != int(chk, 16):
+            return _UNVERIFIED
+        without_group = True  # the provider checksummed the block before adding its group field
     time_ms: int | None = None
     station: str | None = None
     group: tuple[int, int, str] | None = None
@@ -151,7 +192,7 @@ def parse_tag_block(body: bytes) -> TagBlock:
             station = value.decode("ascii", "replace")
         elif key == b"g":
             group = _parse_group(value)
-    return TagBlock(time_ms, station, group, checksum_ok)
+    return TagBlock(time_ms, station, group, True, without_group)
 
 
 def _parse_group(value: bytes) -> tuple[int, int, str]:

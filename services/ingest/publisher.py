@@ -57,6 +57,9 @@ class IngestMetrics:
         self.rejects = Counter("msa_ingest_rejects", "Input rejected, by reason", ["reason"], **kw)
         self.lines = Counter("msa_ingest_lines", "Input lines read", **kw)
         self.duplicates = Counter("msa_ingest_duplicates", "Reports dropped as multi-receiver duplicates", **kw)
+        self.tag_blocks_ignored = Counter("msa_ingest_tag_blocks_ignored",
+                                          "Tag blocks ignored (checksum does not match), their lines read without",
+                                          **kw)
         self.batches = Counter("msa_ingest_batches", "Kafka batches submitted", **kw)
 
 

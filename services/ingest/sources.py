@@ -1,7 +1,10 @@
 """Line sources (asyncio): files (plain or ``.gz``), a TCP client with reconnect and backoff, a UDP listener.
 
-Live sources yield ``(line, receipt_ms)`` where ``receipt_ms`` is the wall-clock receipt time taken at the
-edge (the only place ingest reads the clock). Files are read in large blocks; lines keep no line ending.
+Live sources yield :data:`Received` ``(line, receipt_ms, peer)``: ``receipt_ms`` is the wall-clock receipt
+time taken at the edge, ``peer`` the sender on that input — the datagram's ``host:port`` (several receivers
+may send to one UDP port), the TCP connection (``host:port#n``, n counting reconnections) — so that the
+decoder never joins the fragments of one multi-sentence message from two senders. Files are read in large
+blocks; lines keep no line ending.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from typing import IO, Any
 
 from services.ingest.shutdown import Stop
 
-__all__ = ["Backoff", "iter_file_lines", "open_binary", "tcp_lines", "udp_lines"]
+__all__ = ["Backoff", "Received", "iter_file_lines", "open_binary", "tcp_lines", "udp_lines"]
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+Received = tuple[bytes, int, str]  # line, receipt time (wall clock, ms), peer (the sender on this input)
 
 
 def _now_ms(clock: Clock = time.time) -> int:
@@ -63,10 +67,12 @@ class Backoff:
 
 async def tcp_lines(host: str, port: int, *, backoff: Backoff | None = None, clock: Clock = time.time,
                     stop: Stop | None = None, max_line: int = 64 * 1024,
-                    ) -> AsyncIterator[tuple[bytes, int]]:
+                    ) -> AsyncIterator[Received]:
     """Connect to a live NMEA feed (e.g. an AIS-catcher or aisdispatcher TCP server); reconnect until
-    ``stop``. When stopped, the lines already received (buffered) are still yielded, then it ends."""
+    ``stop``. When stopped, the lines already received (buffered) are still yielded, then it ends.
+    The peer is ``host:port#n`` for the n-th connection: fragments never join across a reconnection."""
     backoff = backoff or Backoff()
+    connections = 0
     while stop is None or not stop.is_set():
         try:
             reader, writer = await _connect(host, port, max_line, stop)
@@ -82,6 +88,8 @@ async def tcp_lines(host: str, port: int, *, backoff: Backoff | None = None, clo
             return  # stopped while connecting
         log.info("tcp %s:%d connected", host, port)
         backoff.reset()
+        connections += 1
+        peer = f"{host}:{port}#{connections}"
         # on stop: no more reading from the socket, the buffered lines are read out up to an EOF
         remove = stop.add_callback(_stop_reading(reader, writer)) if stop is not None else None
         try:
@@ -89,11 +97,11 @@ async def tcp_lines(host: str, port: int, *, backoff: Backoff | None = None, clo
                 try:
                     line = await reader.readline()
                 except (asyncio.LimitOverrunError, ValueError):
-                    yield b"<line too long>", _now_ms(clock)
+                    yield b"<line too long>", _now_ms(clock), peer
                     continue
                 if not line:
                     break
-                yield line.rstrip(b"\r\n"), _now_ms(clock)
+                yield line.rstrip(b"\r\n"), _now_ms(clock), peer
         except (ConnectionError, OSError) as exc:
             log.warning("tcp %s:%d connection lost: %s", host, port, exc)
         finally:
@@ -146,13 +154,14 @@ class _UdpProtocol(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
         now = _now_ms(self.clock)
+        peer = f"{addr[0]}:{addr[1]}"
         queue = self.queue
         for line in data.splitlines():
             if line.strip():
                 if queue.qsize() >= self.limit:
                     self.dropped += 1  # UDP has no backpressure: count what we could not take
                 else:
-                    queue.put_nowait((line, now))
+                    queue.put_nowait((line, now, peer))
 
 
 def _bind_udp(host: str, port: int) -> socket.socket:
@@ -171,7 +180,7 @@ def _bind_udp(host: str, port: int) -> socket.socket:
 
 async def udp_lines(host: str, port: int, *, clock: Clock = time.time, queue_size: int = 100_000,
                     ready: asyncio.Event | None = None, stop: Stop | None = None,
-                    ) -> AsyncIterator[tuple[bytes, int]]:
+                    ) -> AsyncIterator[Received]:
     """Listen for NMEA datagrams (one or several lines each) until ``stop``. When stopped, the datagrams
     the kernel already holds are read without waiting, the socket is closed, and every queued line is
     still yielded before the iterator ends."""

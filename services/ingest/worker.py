@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from services.ingest.decoder import Decoder, Output
 from services.ingest.publisher import IngestMetrics, Publisher
+from services.ingest.sources import Received
 
 __all__ = ["batched", "pump", "summary", "sync_metrics"]
 
@@ -68,25 +69,27 @@ async def batched(source: AsyncIterator[T], max_items: int = 2000) -> AsyncItera
 
 
 def sync_metrics(decoder: Decoder, metrics: IngestMetrics | None, seen: Counter[str]) -> None:
-    """Move decoder counters (lines, duplicates) into Prometheus counters (increments since last call)."""
+    """Move decoder counters (lines, duplicates, ignored tag blocks) into Prometheus counters (increments since
+    last call)."""
     if metrics is None:
         return
-    for name, counter in (("lines", metrics.lines), ("duplicates", metrics.duplicates)):
+    for name, counter in (("lines", metrics.lines), ("duplicates", metrics.duplicates),
+                          ("tag_block_bad_checksum", metrics.tag_blocks_ignored)):
         delta = decoder.counters[name] - seen[name]
         if delta:
             counter.inc(delta)
             seen[name] += delta
 
 
-async def pump(chunks: AsyncIterator[list[tuple[bytes, int]]], decoder: Decoder, publisher: Publisher, *,
+async def pump(chunks: AsyncIterator[list[Received]], decoder: Decoder, publisher: Publisher, *,
                live: bool = False) -> Counter[str]:
     """Decode and publish until the source ends; returns the decoder's counters."""
     seen: Counter[str] = Counter()
     feed = decoder.feed
     async for chunk in chunks:
         out: list[Output] = []
-        for line, receipt_ms in chunk:
-            feed(line, receipt_ms, out)
+        for line, receipt_ms, peer in chunk:
+            feed(line, receipt_ms, out, peer)
         await publisher.publish(out)
         if live:
             await publisher.submit_open()
@@ -105,7 +108,8 @@ def summary(label: str, inputs: Mapping[str, int], publisher: Publisher, reason:
         return ", ".join(f"{k} {v:,}" for k, v in sorted(d.items()) if v) or "none"
 
     head = f"{label} {'stopped (' + reason + ')' if reason else 'done'}"
-    read = {k: inputs.get(k, 0) for k in ("lines", "sentences", "messages", "duplicates", "gatehouse")}
+    read = {k: inputs.get(k, 0) for k in ("lines", "sentences", "messages", "duplicates", "gatehouse",
+                                          "tag_block_bad_checksum")}
     n_rej = sum(publisher.rejected.values())
     return (f"{head}: read {fmt(read)}; published {fmt(publisher.published)}; "
             f"rejects {n_rej:,} ({fmt(publisher.rejected)}); {publisher.batches:,} batches acknowledged")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pyais.encode import encode_dict
+
 from services.ingest.decoder import Decoder, Output
 from services.ingest.nmea import nmea_checksum
 from services.ingest.synth import armour, position_payload, tagged
 
-__all__ = ["T0_S", "decode_all", "fragments", "position_line", "sentence", "tag", "tagged"]
+__all__ = ["T0_S", "decode_all", "fragments", "position_line", "sentence", "tag", "tagged", "type5_bodies"]
 
 T0_S = 1_735_689_600  # 2025-01-01T00:00:00Z
 RECEIPT_MS = 1_700_000_000_000  # 2023-11-14T22:13:20Z: what the caller says it received lines at
@@ -43,6 +45,16 @@ def fragments(bits: int, n_bits: int, parts: int, seq: str, channel: str = "A") 
     chunks = [payload[i:i + size] for i in range(0, len(payload), size)]
     return [sentence(f"AIVDM,{len(chunks)},{i},{seq},{channel},{c},{fill if i == len(chunks) else 0}")
             for i, c in enumerate(chunks, start=1)]
+
+
+def type5_bodies(mmsi: int, name: str, seq: int = 1, channel: str = "A") -> list[str]:
+    """A type 5 (static and voyage data) as its two sentence bodies, ``AIVDM,2,k,…`` without ``!`` and checksum;
+    the destination is the name too, so that the second sentences of two ships differ."""
+    parts = encode_dict({"type": 5, "mmsi": mmsi, "shipname": name, "callsign": "TEST", "ship_type": 70,
+                         "to_bow": 90, "to_stern": 20, "to_port": 8, "to_starboard": 8, "draught": 6.5,
+                         "destination": name},
+                        radio_channel=channel, talker_id="AI", sentence_type="VDM", seq_id=seq)
+    return [part[1:part.index("*")] for part in parts]
 
 
 def decode_all(lines: list[bytes], *, receipt_ms: int = RECEIPT_MS, dedup: bool = True,

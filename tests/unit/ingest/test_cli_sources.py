@@ -79,13 +79,17 @@ async def test_tcp_client_reconnects() -> None:
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     got = []
-    async for line, receipt_ms in tcp_lines("127.0.0.1", port, backoff=Backoff(initial_s=0.01, max_s=0.02)):
+    peers = []
+    async for line, receipt_ms, peer in tcp_lines("127.0.0.1", port, backoff=Backoff(initial_s=0.01, max_s=0.02)):
         got.append(line)
+        peers.append(peer)
         assert receipt_ms > 0
         if len(got) == 2:
             break
     server.close()
     assert got == [TYPE1, TYPE1] and connections == 2
+    # each connection is its own sender: fragments are never joined across a reconnection
+    assert peers == [f"127.0.0.1:{port}#1", f"127.0.0.1:{port}#2"]
 
 
 async def test_udp_listener_splits_datagrams() -> None:
@@ -97,11 +101,14 @@ async def test_udp_listener_splits_datagrams() -> None:
     loop = asyncio.get_running_loop()
     transport, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol, remote_addr=("127.0.0.1", sock_port))
     transport.sendto(TYPE5_1 + b"\r\n" + TYPE5_2 + b"\r\n")
+    sender = transport.get_extra_info("sockname")
     a = await asyncio.wait_for(first, 5)
     b = await asyncio.wait_for(it.__anext__(), 5)
     transport.close()
     await it.aclose()
     assert [a[0], b[0]] == [TYPE5_1, TYPE5_2]
+    # the sender's address goes with each line (several receivers may send to one port)
+    assert a[2] == b[2] == f"{sender[0]}:{sender[1]}"
 
 
 def _free_udp_port() -> int:

@@ -65,6 +65,17 @@ def test_noaa_rows() -> None:
     assert [r.reason for r in out if isinstance(r, Reject)] == ["bad_csv_row"]
 
 
+def test_csv_times_decades_away_are_rejected() -> None:
+    dma = [*DMA.splitlines()[:2], DMA.splitlines()[1].replace("27/02/2024", "27/02/2099", 1)]
+    out = list(read_csv(dma, "dma-csv", "dma"))
+    assert [r.reason for r in out if isinstance(r, Reject)] == ["time_in_future"]
+    assert sum(isinstance(r, PositionReport) for r in out) == 1
+    noaa = [*NOAA.splitlines()[:2], NOAA.splitlines()[1].replace("2023-01-01", "1995-01-01", 1)]
+    out = list(read_csv(noaa, "noaa-csv", "noaa"))
+    rejects = [r for r in out if isinstance(r, Reject)]
+    assert [r.reason for r in rejects] == ["time_too_old"] and rejects[0].raw.startswith("367596940,1995-01-01")
+
+
 def point(**props: Any) -> dict[str, Any]:
     base = {"detection_id": "d1", "detected_at": "2025-01-01T10:00:00Z", "confidence": 0.8, "sensor": "S1-SAR",
             "scene_id": "sc1", "length_m": 45.0}

@@ -21,6 +21,8 @@ from services.ingest.sources import iter_file_lines
 from services.ingest.synth import armour
 from tests.unit.ingest.builders import RECEIPT_MS, TYPE1, TYPE5_1, TYPE5_2
 
+WALL_MS = 1_767_225_600_000  # 2026-01-01: a fixed wall clock, so that time_in_future details compare equal
+
 DEMO = Path(__file__).resolve().parents[3] / "services" / "ingest" / "demo" / "demo.nmea"
 
 
@@ -40,7 +42,7 @@ def wire(out: list[Output]) -> list[object]:
 def both(lines: list[bytes], source: str = "src", dedup: bool = True) -> tuple[list[object], list[object]]:
     results = []
     for encoded in (False, True):
-        d = Decoder(source, encoded=encoded, dedup_window_ms=30_000 if dedup else None)
+        d = Decoder(source, encoded=encoded, dedup_window_ms=30_000 if dedup else None, clock=lambda: WALL_MS)
         out: list[Output] = []
         for line in lines:
             d.feed(line, RECEIPT_MS, out)
@@ -81,15 +83,21 @@ def _body(body: str) -> bytes:
 @pytest.mark.parametrize(("line", "fast_path"), [
     (TYPE1, True),  # plain, receipt time
     (_body(f"BSVDM,1,1,7,B,{P1},0"), True),  # other talker, sequence id, channel B
-    (_body(f"AIVDO,1,1,,,{P1},0"), True),  # own ship, no channel
+    (_body(f"AIVDO,1,1,,,{P1},0"), False),  # own ship, no channel: the general path rejects it (own_ship)
+    (tag("s:r1,c:1735689600", _body(f"AIVDO,1,1,,A,{P1},0")), False),  # the same, tag-blocked
     (TYPE1[:-1] + b"4", False),  # bad checksum: the general path rejects it
-    (b"\\s:r1,c:1735689600*00\\" + TYPE1, True),  # wrong tag-block checksum: used and counted
+    (b"\\s:r1,c:1735689600*00\\" + TYPE1, True),  # wrong tag-block checksum: ignored (receipt time), counted
+    (b"\\g:1-2-5,c:1735689600*00\\" + TYPE1, True),  # the same with a group field in it
     (TYPE1 + b",1325394060", False),  # USCG trailing epoch: general path (wrapper time)
     (_body("AIVDM,1,1,,A,10000000000000000000000000000,0"), False),  # MMSI 0: invalid_mmsi
     (_body(f"A,VDM,1,1,,A,{P1},0"), False),  # comma in the talker: unsupported_sentence
     (_body(f"AIVDM,1,1,x,A,{P1},0"), False),  # bad sequence id
     (_body(f"AIVDM,1,1,,A,{P1[:-1]}!,0"), False),  # bad payload character
     (b"  " + TYPE1 + b"\r\n", False),  # whitespace around the line
+    (TYPE1 + _body(f"AIVDM,1,1,,B,{P1},0"), False),  # two sentences on one line: both decoded
+    (tag("s:r1,c:1735689600", TYPE1) + TYPE1[:-3], False),  # and a broken second one: its own reject
+    (tag("s:r1,c:4070908800", TYPE1), False),  # 2099: time_in_future
+    (tag("s:r1,c:935280000", TYPE1), False),  # 1999: time_too_old
 ])
 def test_edge_lines_agree(line: bytes, fast_path: bool) -> None:
     slow, fast = both([line])

@@ -84,18 +84,37 @@ def test_tag_block_milliseconds_by_magnitude() -> None:
     assert tb.time_ms == 1_599_239_526_500
 
 
-def test_tag_block_bad_checksum_is_flagged_not_fatal() -> None:
-    # AMSA timestamped sample writes *00 for every tag block
-    tb = parse_tag_block(b"c:1420030798*00")
-    assert tb.time_ms == 1_420_030_798_000 and not tb.checksum_ok
+@pytest.mark.parametrize("body", [
+    b"c:1420030798*00",  # AMSA timestamped sample writes *00 for every tag block
+    b"g:1-2-9999,c:1565218798*00",  # neither the whole nor the block without its group matches
+    b"s:rEVIL,c:4102444000*00",  # a time or a station that nothing vouches for
+    b"g:2-1-1*00",  # Spire sample: a group field that would not even parse
+])
+def test_tag_block_with_a_bad_checksum_gives_nothing(body: bytes) -> None:
+    tb = parse_tag_block(body)
+    assert tb == (None, None, None, False, False)
+
+
+def test_a_checksum_of_the_block_without_its_group_field_is_a_known_fault_and_accepted() -> None:
+    """Kystverket's group lines: ``*53`` is the checksum of ``c:1565218798`` alone (computed before ``g:`` was
+    added). The fields are kept and the case is flagged; a block whose checksum matches neither is not."""
+    tb = parse_tag_block(b"g:1-2-9999,c:1565218798*53")
+    assert tb == (1_565_218_798_000, None, (1, 2, "9999"), True, True)
+    assert parse_tag_block(b"g:1-2-9999,c:1565218799*53").checksum_ok is False  # the time changed
+    assert parse_tag_block(b"c:1565218798*53") == (1_565_218_798_000, None, None, True, False)
+
+
+def _checked(content: bytes) -> bytes:
+    return content + b"*%02X" % nmea_checksum(content)
 
 
 @pytest.mark.parametrize("body, reason", [
-    (b"g:1-2--001,c:1326055296*3C", "bad_tag_group"),  # GFW bad-tagblock-group sample
-    (b"g:2-1-1*00", "bad_tag_group"),  # sentence 2 of 1
-    (b"c:12x4*00", "bad_timestamp"),
-    (b"c:99*00", "bad_timestamp"),  # 1970: out of range
+    (b"g:1-2--001,c:1326055296*3C", "bad_tag_group"),  # GFW bad-tagblock-group sample (its checksum matches)
+    (_checked(b"g:2-1-1"), "bad_tag_group"),  # sentence 2 of 1
+    (_checked(b"c:12x4"), "bad_timestamp"),
+    (_checked(b"c:99"), "bad_timestamp"),  # 1970: out of range
     (b"c:1418169601", "bad_tag_block"),  # no checksum
+    (b"c:1418169601*0", "bad_tag_block"),  # checksum not two hex digits
 ])
 def test_bad_tag_blocks(body: bytes, reason: str) -> None:
     with pytest.raises(NmeaError) as err:
@@ -110,6 +129,18 @@ def test_split_line_with_two_tagged_sentences() -> None:
     pairs = split_line(line)
     assert [p[0] for p in pairs] == [b"s:rMT2083,c:1698785948*44", b"s:rMT2083,c:1698785947*4B"]
     assert pairs[1][1].startswith(b"!AIVDM,2,2,8")
+
+
+def test_split_line_with_sentences_back_to_back() -> None:
+    """A lost line ending: each sentence is its own; a tag block belongs to the one sentence it precedes."""
+    a = b"!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23"
+    b = b"!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C"
+    g = b"$PGHP,1,2013,3,18,9,19,9,499,219,,2190048,1,28*23"
+    assert split_line(a + b) == [(None, a), (None, b)]
+    assert split_line(b"\\c:1418169601*00\\" + a + b + a) == [(b"c:1418169601*00", a), (None, b), (None, a)]
+    assert split_line(g + a) == [(None, g), (None, a)]
+    assert split_line(a + b",1325394060" + a) == [(None, a + b",1325394060"), (None, a)]  # USCG trailer stays
+    assert split_line(b"junk" + a) == [(None, b"junk" + a)]  # not a sentence: one piece, rejected whole
 
 
 def test_split_line_unbalanced() -> None:

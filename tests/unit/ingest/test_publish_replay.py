@@ -17,7 +17,7 @@ from services.ingest.decoder import Decoder
 from services.ingest.http_upload import create_app
 from services.ingest.publisher import IngestMetrics, Publisher, TopicMap
 from services.ingest.replay import Pacer, Progress, ReplayOptions, in_window, merged_chunks, replay
-from services.ingest.worker import batched, pump
+from services.ingest.worker import batched, pump, summary
 from tests.unit.ingest.builders import T0_S, position_line
 from tests.unit.ingest.fakes import FakeProducer
 
@@ -148,16 +148,30 @@ async def test_a_paced_replay_publishes_a_scene_at_its_time(tmp_path: Path) -> N
 
 
 async def test_worker_pump_over_a_live_source() -> None:
-    async def source() -> AsyncIterator[tuple[bytes, int]]:
+    async def source() -> AsyncIterator[tuple[bytes, int, str]]:
         for i in range(7):
-            yield position_line(mmsi=244740981 + i, t_s=T0_S + i), 0
-        yield b"garbage", 0
+            yield position_line(mmsi=244740981 + i, t_s=T0_S + i), 0, "peer"
+        yield b"garbage", 0, "peer"
 
     producer = FakeProducer()
     pub = await started(producer)
     counters = await pump(batched(source(), max_items=3), Decoder("live"), pub, live=True)
     assert counters["position"] == 7 and counters["reject.not_nmea"] == 1
     assert len(producer.messages("ais.positions.v1.t")) == 7 and len(producer.messages("ais.rejects.v1.t")) == 1
+
+
+async def test_ignored_tag_blocks_are_counted_where_operators_look() -> None:
+    """A tag block with a bad checksum is ignored, not rejected: its count is a metric and in the summary."""
+    async def source() -> AsyncIterator[tuple[bytes, int, str]]:
+        yield b"\\c:%d*00\\" % T0_S + position_line().split(b"\\")[-1], 0, "peer"
+        yield position_line(mmsi=244740982), 0, "peer"
+
+    registry = CollectorRegistry()
+    pub = await started(FakeProducer(), registry)
+    counters = await pump(batched(source()), Decoder("live"), pub, live=True)
+    assert counters["tag_block_bad_checksum"] == 1 and counters["position"] == 2
+    assert registry.get_sample_value("msa_ingest_tag_blocks_ignored_total") == 1
+    assert "tag_block_bad_checksum 1" in summary("ingest udp:1", counters, pub)
 
 
 async def test_http_upload_validates_and_publishes() -> None:

@@ -12,7 +12,7 @@ from services.ingest.publisher import Publisher, TopicMap
 from services.ingest.replay import ReplayOptions, replay
 from services.ingest.shutdown import Stop, install_signal_handlers
 from services.ingest.sources import tcp_lines, udp_lines
-from tests.unit.ingest.builders import TYPE1, TYPE5_1, TYPE5_2
+from tests.unit.ingest.builders import TYPE1, TYPE5_1, TYPE5_2, tag
 from tests.unit.ingest.fakes import FakeProducer
 
 
@@ -65,7 +65,7 @@ async def test_udp_stop_drains_the_kernel_buffer_then_ends() -> None:
         for _ in range(50):  # sent, not yet read by the loop: still in the kernel buffer at stop time
             s.sendto(TYPE5_1 + b"\r\n" + TYPE5_2 + b"\r\n", ("127.0.0.1", port))
     stop.set()
-    got += [line async for line, _ in it]
+    got += [line async for line, _, _ in it]
     assert got == [TYPE1] + [TYPE5_1, TYPE5_2] * 50
 
 
@@ -79,7 +79,7 @@ async def test_tcp_stop_yields_buffered_lines_and_does_not_reconnect() -> None:
     port = server.sockets[0].getsockname()[1]
     stop = Stop()
     got: list[bytes] = []
-    async for line, _ in tcp_lines("127.0.0.1", port, stop=stop):
+    async for line, _, _ in tcp_lines("127.0.0.1", port, stop=stop):
         got.append(line)
         if len(got) == 1:
             await asyncio.sleep(0.05)  # the other four lines arrive in the buffer
@@ -98,7 +98,7 @@ async def test_tcp_stop_interrupts_the_reconnect_backoff() -> None:
 
 async def test_replay_stop_publishes_what_was_read_and_orphans(tmp_path: Path) -> None:
     src = tmp_path / "rec.nmea"
-    body = [b"\\s:r1,c:%d*00\\%s" % (1_735_689_600 + i * 60, TYPE1) for i in range(3)]
+    body = [tag(f"s:r1,c:{1_735_689_600 + i * 60}", TYPE1) for i in range(3)]
     src.write_bytes(b"\n".join([*body, TYPE5_1]) + b"\n")  # a type 5 whose second part never comes
     producer = FakeProducer()
     pub = Publisher(producer, TopicMap())
