@@ -5,16 +5,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+import os
+import socket
+from collections.abc import Iterable, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.coordinator.assignors.abstract import AbstractPartitionAssignor
-from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+from aiokafka.errors import (
+    IllegalOperation,
+    InvalidTxnState,
+    KafkaConnectionError,
+    ProducerFenced,
+    TopicAlreadyExistsError,
+)
+from aiokafka.structs import TopicPartition
 
 from msa.contracts.topics import ALL_TOPICS, TopicSpec
 
-__all__ = ["ensure_topics", "make_consumer", "make_producer", "wait_for_broker"]
+__all__ = ["OutRecord", "ProducerBrokenError", "commit_with_records", "ensure_topics", "make_consumer", "make_producer",
+           "make_transactional_producer", "transactional_id", "wait_for_broker"]
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +44,64 @@ def make_producer(bootstrap: str, *, linger_ms: int = 20, max_batch_size: int = 
     )
 
 
+def transactional_id(role: str, group: str, topic: str, instance: str | None = None) -> str:
+    """A stable id per consumer of a group: a restarted instance takes over (and aborts) what its killed
+    predecessor left open, at once rather than after the transaction timeout. Several instances of one group on
+    one host need distinct ``instance`` values (``MSA_INSTANCE``); the default is the host name."""
+    return f"msa-{role}:{group}:{topic}:{instance or os.environ.get('MSA_INSTANCE') or socket.gethostname()}"
+
+
+def make_transactional_producer(bootstrap: str, txn_id: str, *, client_id: str = "msa",
+                                linger_ms: int = 5) -> AIOKafkaProducer:
+    """A producer whose records and the consumer offsets they answer commit together (Kafka transactions):
+    a ``read_committed`` reader sees each once, whatever kill came between."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        transactional_id=txn_id,
+        transaction_timeout_ms=30000,
+        linger_ms=linger_ms,
+        compression_type=None,
+        request_timeout_ms=30000,
+    )
+
+
+OutRecord = tuple[str, bytes, bytes | None, Sequence[tuple[str, bytes]] | None]  # topic, value, key, headers
+
+
+async def commit_with_records(producer: AIOKafkaProducer, group_id: str, offsets: dict[TopicPartition, int],
+                              records: Iterable[OutRecord]) -> int:
+    """Produce ``records`` and commit ``offsets`` for ``group_id`` in one transaction; returns how many were
+    sent. On an error the transaction is aborted (nothing visible, offsets unmoved) and the error raised."""
+    n = 0
+    try:
+        async with producer.transaction():
+            for topic, value, key, headers in records:
+                await producer.send(topic, value, key=key, headers=list(headers) if headers else None)
+                n += 1
+            if offsets:
+                await producer.send_offsets_to_transaction(offsets, group_id)
+    except (ProducerFenced, InvalidTxnState, IllegalOperation) as exc:
+        raise ProducerBrokenError(f"{type(exc).__name__}: {exc}") from exc
+    except Exception as exc:
+        txn = producer._txn_manager  # aiokafka keeps no public flag for "this producer is done"
+        if txn is not None and txn.is_fatal_error():
+            raise ProducerBrokenError(f"{type(exc).__name__}: {exc}") from exc
+        raise
+    return n
+
+
+class ProducerBrokenError(RuntimeError):
+    """The transactional producer can no longer be used (fenced by a newer instance with its id, or a fatal
+    error): the process must exit and be restarted, which aborts what it left open."""
+
+
 def make_consumer(bootstrap: str, *topics: str, group_id: str | None, client_id: str = "msa",
                   auto_offset_reset: str = "earliest", max_poll_records: int = 2000,
                   partition_assignment_strategy: tuple[type[AbstractPartitionAssignor], ...] | None = None,
-                  ) -> AIOKafkaConsumer:
+                  isolation_level: str = "read_uncommitted") -> AIOKafkaConsumer:
     """Consumer with auto-commit off: callers commit after their effects are durable."""
     return AIOKafkaConsumer(
         *topics,
@@ -47,7 +111,7 @@ def make_consumer(bootstrap: str, *topics: str, group_id: str | None, client_id:
         enable_auto_commit=False,
         auto_offset_reset=auto_offset_reset,
         max_poll_records=max_poll_records,
-        isolation_level="read_uncommitted",
+        isolation_level=isolation_level,
         **({"partition_assignment_strategy": partition_assignment_strategy}
            if partition_assignment_strategy else {}),
     )

@@ -70,8 +70,10 @@ def cmd_down(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     ep = endpoints(settings)
-    print(kafka_down(KafkaLayout(settings.home, port=ep.kafka_port)))
-    print(postgres_down(PostgresLayout(settings.home, port=ep.db_port)))
+    if not args.only or args.only == "kafka":
+        print(kafka_down(KafkaLayout(settings.home, port=ep.kafka_port)))
+    if not args.only or args.only == "postgres":
+        print(postgres_down(PostgresLayout(settings.home, port=ep.db_port)))
     return 0
 
 
@@ -96,5 +98,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     up.add_argument("--brokers", type=int, choices=[1, 3], default=1,
                     help="Kafka nodes: 1, or 3 (replication factor 3, min.insync.replicas 2; ports P, P+2, P+4)")
     up.set_defaults(func=cmd_up)
-    isub.add_parser("down", help="stop what `up` started (by pid), nothing else").set_defaults(func=cmd_down)
+    down = isub.add_parser("down", help="stop what `up` started (by pid), nothing else")
+    down.add_argument("--only", choices=["kafka", "postgres"], help="stop just one of them")
+    down.set_defaults(func=cmd_down)
     isub.add_parser("status", help="what runs where; exit 1 if something is down").set_defaults(func=cmd_status)

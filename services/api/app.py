@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,6 +27,10 @@ from services.api.tokens import TokenVerifier
 from services.api.zones import load_zones, regions_of
 
 __all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+FEED_HEAD_RETRY_S = 2.0
 
 DESCRIPTION = """Alerts for operations-centre officers and partner systems: go-fast boats, dark periods,
 rendezvous, dark vessels and identity anomalies (one MMSI heard from places no vessel could connect) in
@@ -66,12 +71,24 @@ def create_app(settings: ApiSettings) -> FastAPI:
             async with state.engine.connect() as conn:
                 return await queries.read_feed(conn, after, limit)
 
-        try:
-            async with state.engine.connect() as conn:
-                state.hub.head = await queries.feed_head(conn)
-        except Exception:  # database not up yet: the poller starts from 0 and catches up
-            state.hub.head = 0
-        task = asyncio.create_task(state.hub.run(reader, settings.sse_poll_s), name="feed-poller")
+        async def head() -> bool:
+            try:
+                async with state.engine.connect() as conn:
+                    state.hub.head = await queries.feed_head(conn)
+                return True
+            except Exception as exc:  # the database is not up (yet)
+                log.warning("the live feed waits for the database (%s)", type(exc).__name__)
+                return False
+
+        async def feed(known: bool) -> None:
+            # the feed starts at the log's end when the database answers, never at 0 (which would send
+            # every past event to the clients as new)
+            while not known:
+                await asyncio.sleep(FEED_HEAD_RETRY_S)
+                known = await head()
+            await state.hub.run(reader, settings.sse_poll_s)
+
+        task = asyncio.create_task(feed(await head()), name="feed-poller")
         state.tasks.append(task)
         try:
             yield

@@ -32,7 +32,8 @@ def _sink(args: argparse.Namespace) -> int:
 
         start_http_server(args.metrics_port, addr="127.0.0.1", registry=metrics.registry)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_sink(settings, topic=args.topic, group=args.group, metrics=metrics))
+        asyncio.run(run_sink(settings, topic=args.topic, group=args.group, metrics=metrics,
+                             instance=args.instance))
     return 0
 
 
@@ -41,7 +42,8 @@ def _router(args: argparse.Namespace) -> int:
     from services.api.settings import load_api_settings
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_partner_router(load_api_settings(), topic=args.topic, group=args.group))
+        asyncio.run(run_partner_router(load_api_settings(), topic=args.topic, group=args.group,
+                                       instance=args.instance))
     return 0
 
 
@@ -206,6 +208,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--topic", default=None)
     p.add_argument("--group", default=None)
     p.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus metrics on 127.0.0.1:PORT")
+    p.add_argument("--instance", default=None,
+                   help="this instance's name in its Kafka transactional id (default $MSA_INSTANCE, else the host "
+                        "name); several instances of one group on one host need distinct names")
     p.set_defaults(func=_sink)
 
     p = sub.add_parser("api", help="serve the alert API and the live map (uvicorn)")
@@ -217,6 +222,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("partner-router", help="route alerts.v1 to partner topics per subscription")
     p.add_argument("--topic", default=None)
     p.add_argument("--group", default=None)
+    p.add_argument("--instance", default=None,
+                   help="this instance's name in its Kafka transactional id (default $MSA_INSTANCE, else the host "
+                        "name); several instances of one group on one host need distinct names")
     p.set_defaults(func=_router)
 
     tokens = sub.add_parser("tokens", help="bearer tokens for local use").add_subparsers(dest="tokens_cmd",

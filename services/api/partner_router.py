@@ -1,24 +1,35 @@
 """``msa partner-router``: ``alerts.v1`` → ``alerts.v1.partner.<name>`` per subscription (zones, kinds).
 
-CloudEvents binary mode like ``alerts.v1``; the data is the partner view of the Feature. Offsets are
-committed after every produced record is acknowledged (idempotent producer, acks=all): at-least-once, and a
-partner deduplicates on ``ce_id`` (alert id + version).
+CloudEvents binary mode like ``alerts.v1``; the data is the partner view of the Feature. The partner events of
+a batch, its dead letters and its offsets commit in one Kafka transaction: a partner reading with
+``isolation.level=read_committed`` gets each event exactly once, whatever kill or restart came between (a
+``read_uncommitted`` reader may see an aborted attempt too, and deduplicates on ``ce_id``, alert id + version).
 
 A record that is not an alert (or cannot be turned into a partner event) does not stop the router: it is
 dead-lettered to ``alerts.partner-router-rejects.v1`` (reason, detail, ``topic[partition]@offset``, raw)
-before the offsets move on, and counted in the log.
+in that transaction, and counted in the log. An outage is retried with backoff; a producer fenced by a newer
+instance with its transactional id exits (the supervisor restarts it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
 from msa.contracts.codec import dumps, reject_to_dict
 from msa.contracts.topics import TopicSpec, partner_topic
 from msa.domain import Reject
-from msa.kafka import ensure_topics, make_consumer, make_producer
+from msa.kafka import (
+    OutRecord,
+    ProducerBrokenError,
+    commit_with_records,
+    ensure_topics,
+    make_consumer,
+    make_transactional_producer,
+    transactional_id,
+)
 from services.api.admin_store import load_subscriptions
 from services.api.db import make_engine
 from services.api.partners import Subscription, partner_feature, route
@@ -34,13 +45,16 @@ REFRESH_S = 10.0
 
 
 async def run_partner_router(settings: ApiSettings, stop: asyncio.Event | None = None, *,
-                             topic: str | None = None, group: str | None = None) -> None:
+                             topic: str | None = None, group: str | None = None, instance: str | None = None,
+                             ) -> None:
     stop = stop or asyncio.Event()
+    topic, group = topic or settings.alerts_topic, group or settings.router_group
     engine = make_engine(settings.database_url, pool_size=1)
-    consumer = make_consumer(settings.kafka_bootstrap, topic or settings.alerts_topic,
-                             group_id=group or settings.router_group, client_id="msa-partner-router")
-    producer = make_producer(settings.kafka_bootstrap, client_id="msa-partner-router")
-    dead_topic = rejects_topic(topic or settings.alerts_topic, "partner-router")
+    consumer = make_consumer(settings.kafka_bootstrap, topic, group_id=group, client_id="msa-partner-router")
+    producer = make_transactional_producer(settings.kafka_bootstrap,
+                                           transactional_id("partner-router", group, topic, instance),
+                                           client_id="msa-partner-router")
+    dead_topic = rejects_topic(topic, "partner-router")
     subs: list[Subscription] = []
     created: set[str] = set()
     loaded_at = -REFRESH_S
@@ -61,7 +75,7 @@ async def run_partner_router(settings: ApiSettings, stop: asyncio.Event | None =
             batch = await consumer.getmany(timeout_ms=300, max_records=500)
             if not batch:
                 continue
-            futures = []
+            out: list[OutRecord] = []
             dead: list[Reject] = []
             for tp, msgs in batch.items():
                 for m in msgs:
@@ -78,14 +92,25 @@ async def run_partner_router(settings: ApiSettings, stop: asyncio.Event | None =
                         log.warning("unroutable alert %s[%d]@%d: %s", tp.topic, tp.partition, m.offset, exc)
                         dead.append(reject_record(tp, m, "unroutable", f"{type(exc).__name__}: {exc}"))
                         continue
-                    for partner, (key, headers, value) in events:
-                        futures.append(await producer.send(partner_topic(partner), value, key=key,
-                                                           headers=headers))
-            for rej in dead:  # dead-lettered before the offsets move on
-                futures.append(await producer.send(dead_topic, dumps(reject_to_dict(rej)), key=rej.source.encode()))
-            for fut in futures:
-                await fut
-            await consumer.commit({tp: msgs[-1].offset + 1 for tp, msgs in batch.items() if msgs})
+                    out += [(partner_topic(partner), value, key, headers)
+                            for partner, (key, headers, value) in events]
+            out += [(dead_topic, dumps(reject_to_dict(rej)), rej.source.encode(), None) for rej in dead]
+            offsets = {tp: msgs[-1].offset + 1 for tp, msgs in batch.items() if msgs}
+            backoff_s = 1.0
+            while True:
+                try:
+                    await commit_with_records(producer, group, offsets, out)
+                    break
+                except ProducerBrokenError:
+                    raise
+                except Exception as exc:  # an outage: the transaction was aborted; the same batch again
+                    log.warning("routing a batch failed (%s: %s); retrying in %.0f s", type(exc).__name__,
+                                str(exc)[:200], backoff_s)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), backoff_s)
+                    if stop.is_set():
+                        return
+                    backoff_s = min(backoff_s * 2, 30.0)
     finally:
         await producer.stop()
         await consumer.stop()

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.api.db import is_database_outage
 
 __all__ = ["PROBLEM_RESPONSES", "Problem", "install_problem_handlers", "problem_response"]
 
+log = logging.getLogger(__name__)
+
 PROBLEM_TYPE_BASE = "https://msa.example/problems/"
+RETRY_AFTER_S = 5
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
@@ -66,7 +73,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(422, "validation-error", "the request is not valid", request.url.path,
                                 errors=errors)
 
+    async def on_database(request: Request, exc: Exception) -> Response:
+        if not is_database_outage(exc):
+            raise exc  # a real fault: the server error it is (logged by the server)
+        log.warning("%s %s: database unavailable (%s)", request.method, request.url.path, type(exc).__name__)
+        return problem_response(503, "unavailable", "the database is unavailable; try again shortly",
+                                request.url.path, {"Retry-After": str(RETRY_AFTER_S)})
+
     app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(SQLAlchemyError, on_database)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
 

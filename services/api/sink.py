@@ -3,8 +3,9 @@ database transaction, so a crash or a replay changes nothing.
 
 A record that is not an alert, or whose evidence does not follow its kind's contract (``msa.evidence``), is
 not stored: it is counted (``msa_sink_rejected_total{reason}``) and dead-lettered (``alerts.rejects.v1``
-for ``alerts.v1``: reason, detail, source topic/partition/offset and the raw record), before the offsets
-are committed — nothing is lost.
+for ``alerts.v1``: reason, detail, source topic/partition/offset and the raw record) in one Kafka transaction
+with the batch's offsets — nothing is lost, and a ``read_committed`` reader of the dead letters sees each once
+even when the sink is killed between the two (the restarted sink, same transactional id, aborts what was open).
 
 A record the database refuses (a data error: a NUL byte in a text, a value out of a column's range...) does
 not stop the sink: the batch is split in halves, each stored in its own transaction, down to the record that
@@ -21,13 +22,18 @@ from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from msa.contracts.codec import dumps, reject_to_dict
 from msa.domain import Reject
 from msa.evidence import EvidenceError, parse_evidence
-from msa.kafka import make_consumer, make_producer
-from services.api.db import make_engine
+from msa.kafka import (
+    ProducerBrokenError,
+    commit_with_records,
+    make_consumer,
+    make_transactional_producer,
+    transactional_id,
+)
+from services.api.db import is_database_outage, make_engine
 from services.api.metrics import SinkMetrics
 from services.api.settings import ApiSettings
 from services.api.sinkstore import upsert_alert
@@ -61,11 +67,7 @@ def _reject(tp: TopicPartition, m: Any, reason: str, detail: str) -> Reject:
 
 def is_outage(exc: BaseException) -> bool:
     """The database or the network away (retry the same records later), not a record it refuses."""
-    if isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError | ConnectionError):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, KafkaError)
+    return is_database_outage(exc) or isinstance(exc, KafkaError)
 
 
 async def store_batch(engine: Any, batch: dict[TopicPartition, list[Any]], metrics: SinkMetrics,
@@ -124,17 +126,20 @@ async def _store_once(engine: Any, records: list[tuple[TopicPartition, Any]], re
 
 
 async def run_sink(settings: ApiSettings, stop: asyncio.Event | None = None, *, topic: str | None = None,
-                   group: str | None = None, metrics: SinkMetrics | None = None) -> None:
+                   group: str | None = None, metrics: SinkMetrics | None = None, instance: str | None = None,
+                   ) -> None:
     metrics = metrics or SinkMetrics()
+    topic, group = topic or settings.alerts_topic, group or settings.sink_group
     engine = make_engine(settings.database_url, pool_size=2)
-    consumer = make_consumer(settings.kafka_bootstrap, topic or settings.alerts_topic,
-                             group_id=group or settings.sink_group, client_id="msa-sink", max_poll_records=500)
-    producer = make_producer(settings.kafka_bootstrap, client_id="msa-sink")
-    dead_topic = rejects_topic(topic or settings.alerts_topic)
+    consumer = make_consumer(settings.kafka_bootstrap, topic, group_id=group, client_id="msa-sink",
+                             max_poll_records=500)
+    producer = make_transactional_producer(settings.kafka_bootstrap, transactional_id("sink", group, topic, instance),
+                                           client_id="msa-sink")
+    dead_topic = rejects_topic(topic)
     stop = stop or asyncio.Event()
     await producer.start()
     await consumer.start()
-    log.info("sink consuming %s as %s", topic or settings.alerts_topic, group or settings.sink_group)
+    log.info("sink consuming %s as %s", topic, group)
     try:
         while not stop.is_set():
             batch = await consumer.getmany(timeout_ms=300, max_records=500)
@@ -145,10 +150,12 @@ async def run_sink(settings: ApiSettings, stop: asyncio.Event | None = None, *, 
                 dead: list[Reject] = []
                 try:
                     await store_batch(engine, batch, metrics, dead)
-                    for rej in dead:  # dead-lettered before the offsets move on
-                        await producer.send_and_wait(dead_topic, dumps(reject_to_dict(rej)),
-                                                     key=rej.source.encode())
+                    await commit_with_records(  # the dead letters and the offsets, together
+                        producer, group, {tp: msgs[-1].offset + 1 for tp, msgs in batch.items() if msgs},
+                        [(dead_topic, dumps(reject_to_dict(rej)), rej.source.encode(), None) for rej in dead])
                     break
+                except ProducerBrokenError:  # another instance took this id (it goes on), or the producer is done
+                    raise
                 except Exception as exc:  # an outage: retry the same batch, offsets not committed
                     metrics.retries.inc()
                     log.warning("storing a batch failed (%s: %s); retrying in %.0f s", type(exc).__name__,
@@ -158,7 +165,6 @@ async def run_sink(settings: ApiSettings, stop: asyncio.Event | None = None, *, 
                     if stop.is_set():
                         return
                     backoff_s = min(backoff_s * 2, 30.0)
-            await consumer.commit({tp: msgs[-1].offset + 1 for tp, msgs in batch.items() if msgs})
     finally:
         await consumer.stop()
         await producer.stop()

@@ -73,3 +73,15 @@ def test_openapi_documents_problems_and_geojson(path: str) -> None:
                 assert list(resp["content"]) == ["application/problem+json"], (path, code)
     if path == "/alerts":
         assert "application/geo+json" in ops["get"]["responses"]["200"]["content"]
+
+
+async def test_the_database_away_is_a_503_with_retry_after_not_a_500() -> None:
+    officer = {"Authorization": f"Bearer {token(Role.OFFICER)}"}
+    async with client() as c:  # NO_DB: nothing listens there, as while PostgreSQL restarts
+        for path in ("/alerts", "/alerts/abc", "/vessels/224000001", "/alerts/export.geojson"):
+            r = await c.get(path, headers=officer)
+            assert r.status_code == 503, (path, r.status_code, r.text[:200])
+            assert r.headers["content-type"] == "application/problem+json" and r.headers["retry-after"] == "5"
+            assert r.json()["type"].endswith("/unavailable")
+        r = await c.get("/alerts", headers={"X-API-Key": "msa_" + "x" * 40})  # the key lookup needs it too
+        assert r.status_code == 503
