@@ -53,11 +53,13 @@ def throwaway_database(database_url: str, prefix: str = "msa_test") -> Iterator[
     """A new database with PostGIS and the migrations applied; dropped on exit."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
 
     from msa.store.cli import upgrade
 
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    # no pool: a connection per use, so that the drop works after a test restarted the server (fault suite)
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(database_url).set(database=name).render_as_string(hide_password=False)

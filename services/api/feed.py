@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from msa.domain import JsonDict
+from services.api.db import is_database_outage
 
 __all__ = ["EventReader", "FeedEvent", "FeedHub", "Subscriber"]
 
@@ -76,15 +77,24 @@ class FeedHub:
 
     async def run(self, reader: EventReader, poll_s: float, batch: int = 1000) -> None:
         """Poll forever (cancel to stop). Starts from the current end of the event log."""
+        failing = False
         while True:
             try:
                 events = await reader(self.head, batch)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the database may be restarting: keep the feed alive
-                log.exception("feed poll failed")
+            except Exception as exc:  # the database may be restarting: keep the feed alive
+                if is_database_outage(exc):  # said once per outage, without a traceback
+                    if not failing:
+                        log.warning("the live feed waits for the database (%s)", str(exc).splitlines()[0][:200])
+                else:
+                    log.exception("feed poll failed")
+                failing = True
                 await asyncio.sleep(max(poll_s, 1.0))
                 continue
+            if failing:
+                log.info("the live feed reads the database again")
+                failing = False
             self.publish(events)
             if len(events) < batch:
                 await asyncio.sleep(poll_s)

@@ -7,7 +7,8 @@ a batch, its dead letters and its offsets commit in one Kafka transaction: a par
 
 A record that is not an alert (or cannot be turned into a partner event) does not stop the router: it is
 dead-lettered to ``alerts.partner-router-rejects.v1`` (reason, detail, ``topic[partition]@offset``, raw)
-in that transaction, and counted in the log. An outage is retried with backoff; a producer fenced by a newer
+in that transaction, and counted in the log. With the database away it routes with the subscriptions it last
+read (and waits if it has read none); a broker outage is retried with backoff; a producer fenced by a newer
 instance with its transactional id exits (the supervisor restarts it).
 """
 
@@ -31,7 +32,7 @@ from msa.kafka import (
     transactional_id,
 )
 from services.api.admin_store import load_subscriptions
-from services.api.db import make_engine
+from services.api.db import is_database_outage, make_engine
 from services.api.partners import Subscription, partner_feature, route
 from services.api.settings import ApiSettings
 from services.api.sink import reject_record, rejects_topic
@@ -42,6 +43,7 @@ __all__ = ["run_partner_router"]
 log = logging.getLogger(__name__)
 
 REFRESH_S = 10.0
+REFRESH_WAIT_S = 2.0
 
 
 async def run_partner_router(settings: ApiSettings, stop: asyncio.Event | None = None, *,
@@ -57,15 +59,28 @@ async def run_partner_router(settings: ApiSettings, stop: asyncio.Event | None =
     dead_topic = rejects_topic(topic, "partner-router")
     subs: list[Subscription] = []
     created: set[str] = set()
-    loaded_at = -REFRESH_S
+    loaded_at = -REFRESH_S  # < 0: never loaded
     await consumer.start()
     await producer.start()
     try:
         while not stop.is_set():
             if time.monotonic() - loaded_at >= REFRESH_S:
-                async with engine.connect() as conn:
-                    subs = await load_subscriptions(conn)
-                loaded_at = time.monotonic()
+                try:
+                    async with engine.connect() as conn:
+                        subs = await load_subscriptions(conn)
+                    loaded_at = time.monotonic()
+                except Exception as exc:
+                    if not is_database_outage(exc):
+                        raise
+                    if loaded_at < 0:  # never loaded: routing to nobody would lose events, so wait
+                        log.warning("waiting for the database to read the subscriptions (%s)",
+                                    str(exc).splitlines()[0][:200])
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(stop.wait(), REFRESH_WAIT_S)
+                        continue
+                    log.warning("database unavailable: routing with the subscriptions last read (%s)",
+                                str(exc).splitlines()[0][:200])
+                    loaded_at = time.monotonic()  # tried again after REFRESH_S
                 wanted = [partner_topic(s.partner) for s in subs if s.enabled]
                 missing = [t for t in wanted if t not in created]
                 if missing:

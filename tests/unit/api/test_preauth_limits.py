@@ -85,3 +85,21 @@ def test_the_service_health_and_metrics_servers_listen_on_loopback_by_default() 
     p = argparse.ArgumentParser()
     _add_kafka(p)
     assert p.parse_args([]).metrics_host == "127.0.0.1"
+
+
+async def test_a_nul_character_anywhere_in_the_request_is_a_400_not_a_database_error() -> None:
+    from services.api.bodylimit import has_nul
+
+    assert has_nul(b"zone=a%00b") and has_nul(b"/alerts/%00") and not has_nul(b"zone=a%2500")
+    assert has_nul(b'{"text": "a\\u0000"}', json_body=True) and has_nul(b'{"t": "\\\\\\u0000"}', json_body=True)
+    assert not has_nul(b'{"text": "a\\\\u0000 typed"}', json_body=True)  # the six characters, escaped
+    app = create_app(ApiSettings(database_url=NO_DB, jwt_secret=SECRET))  # type: ignore[arg-type]
+    officer = {"Authorization": f"Bearer {token(Role.OFFICER)}"}
+    async with _client(app) as c:
+        for path in ("/alerts?zone=a%00", "/alerts/export.csv?zone=%00&zone=b", "/alerts/a%00b", "/vessels/1%00"):
+            r = await c.get(path, headers=officer)
+            assert r.status_code == 400 and r.json()["type"].endswith("/bad-request"), path
+        r = await c.post("/alerts/abc/comments", content=b'{"text": "\\u0000"}', headers=officer)
+        assert r.status_code == 400
+        r = await c.post("/alerts/abc/comments", content=b'{"text": "\\\\u0000"}')  # no NUL: on to authentication
+        assert r.status_code == 401
