@@ -1,4 +1,5 @@
-"""Write deploy/.env for the compose file: a generated HS256 key and database password (mode 600).
+"""Write deploy/.env for the compose file: a generated HS256 key, the database owner's and the services' role's
+passwords and the Kafka SASL/SCRAM password (mode 600).
 
     python3 deploy/gen_env.py [--force]
 
@@ -25,6 +26,8 @@ def main(argv: list[str]) -> int:
     with os.fdopen(fd, "w") as f:
         f.write(f"MSA_JWT_SECRET={secrets.token_urlsafe(48)}\n")
         f.write(f"MSA_DB_PASSWORD={secrets.token_urlsafe(24)}\n")
+        f.write(f"MSA_DB_APP_PASSWORD={secrets.token_urlsafe(24)}\n")
+        f.write(f"MSA_KAFKA_SASL_PASSWORD={secrets.token_urlsafe(24)}\n")
         f.write("# MSA_API_BIND=0.0.0.0   # publish the API beyond this host (behind a TLS proxy)\n")
     os.chmod(ENV, 0o600)
     print(f"wrote {ENV} (mode 600)", file=sys.stderr)

@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 from collections.abc import Iterable, Sequence
+from typing import Any, Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -19,14 +20,55 @@ from aiokafka.errors import (
     ProducerFenced,
     TopicAlreadyExistsError,
 )
+from aiokafka.helpers import create_ssl_context
 from aiokafka.structs import TopicPartition
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from msa.contracts.topics import ALL_TOPICS, TopicSpec
 
-__all__ = ["OutRecord", "ProducerBrokenError", "commit_with_records", "ensure_topics", "make_consumer", "make_producer",
-           "make_transactional_producer", "transactional_id", "wait_for_broker"]
+__all__ = ["KafkaSecurity", "OutRecord", "ProducerBrokenError", "admin_client", "client_security",
+           "commit_with_records", "ensure_topics", "make_consumer", "make_producer", "make_transactional_producer",
+           "transactional_id", "wait_for_broker"]
 
 log = logging.getLogger(__name__)
+
+
+class KafkaSecurity(BaseSettings):
+    """How every client of this process authenticates to the broker (``MSA_KAFKA_*``). PLAINTEXT by default
+    (the local loopback broker); ``SASL_PLAINTEXT`` or ``SASL_SSL`` with SCRAM for a broker on a network
+    (the compose file's is SCRAM-SHA-512)."""
+
+    model_config = SettingsConfigDict(env_prefix="MSA_KAFKA_", extra="ignore")
+
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: str | None = Field(None, description="CA bundle for SSL / SASL_SSL (default: the system's)")
+
+
+def client_security() -> dict[str, Any]:
+    """The keyword arguments of every aiokafka client (producer, consumer, admin) for ``MSA_KAFKA_*``.
+    Raises ``ValueError`` when SASL is asked for without a user name and password."""
+    sec = KafkaSecurity()
+    if sec.security_protocol == "PLAINTEXT":
+        return {}
+    out: dict[str, Any] = {"security_protocol": sec.security_protocol}
+    if sec.security_protocol.endswith("SSL"):
+        out["ssl_context"] = create_ssl_context(cafile=sec.ssl_cafile)
+    if sec.security_protocol.startswith("SASL"):
+        if not sec.sasl_username or sec.sasl_password is None or not sec.sasl_password.get_secret_value():
+            raise ValueError(f"MSA_KAFKA_SECURITY_PROTOCOL={sec.security_protocol} needs MSA_KAFKA_SASL_USERNAME "
+                             "and MSA_KAFKA_SASL_PASSWORD")
+        out.update(sasl_mechanism=sec.sasl_mechanism, sasl_plain_username=sec.sasl_username,
+                   sasl_plain_password=sec.sasl_password.get_secret_value())
+    return out
+
+
+def admin_client(bootstrap: str, *, request_timeout_ms: int = 30000, client_id: str = "msa") -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=request_timeout_ms,
+                               client_id=client_id, **client_security())
 
 
 def make_producer(bootstrap: str, *, linger_ms: int = 20, max_batch_size: int = 256 * 1024,
@@ -41,6 +83,7 @@ def make_producer(bootstrap: str, *, linger_ms: int = 20, max_batch_size: int = 
         max_batch_size=max_batch_size,
         compression_type=None,
         request_timeout_ms=30000,
+        **client_security(),
     )
 
 
@@ -65,6 +108,7 @@ def make_transactional_producer(bootstrap: str, txn_id: str, *, client_id: str =
         linger_ms=linger_ms,
         compression_type=None,
         request_timeout_ms=30000,
+        **client_security(),
     )
 
 
@@ -112,6 +156,7 @@ def make_consumer(bootstrap: str, *topics: str, group_id: str | None, client_id:
         auto_offset_reset=auto_offset_reset,
         max_poll_records=max_poll_records,
         isolation_level=isolation_level,
+        **client_security(),
         **({"partition_assignment_strategy": partition_assignment_strategy}
            if partition_assignment_strategy else {}),
     )
@@ -120,7 +165,7 @@ def make_consumer(bootstrap: str, *topics: str, group_id: str | None, client_id:
 async def wait_for_broker(bootstrap: str, timeout_s: float = 60.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+        admin = admin_client(bootstrap, request_timeout_ms=5000)
         try:
             await admin.start()
             await admin.list_topics()
@@ -152,7 +197,7 @@ def _configs(spec: TopicSpec, min_isr: int = 1) -> dict[str, str]:
 async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec] = ALL_TOPICS) -> list[str]:
     """Create missing topics (idempotent), replicated as the cluster allows (``replication_for``). Returns the
     names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
+    admin = admin_client(bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -33,6 +33,20 @@ def _managed(host: str) -> bool:
     return host in _LOCAL_HOSTS
 
 
+def _local_scram() -> tuple[str, str] | None:
+    """With ``MSA_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT`` the local broker asks its clients for SCRAM-SHA-512
+    with ``MSA_KAFKA_SASL_USERNAME`` / ``MSA_KAFKA_SASL_PASSWORD`` (created when its storage is formatted)."""
+    from msa.kafka import KafkaSecurity
+
+    sec = KafkaSecurity()
+    if sec.security_protocol != "SASL_PLAINTEXT":
+        return None
+    if not sec.sasl_username or sec.sasl_password is None:
+        raise SystemExit("MSA_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT needs MSA_KAFKA_SASL_USERNAME and "
+                         "MSA_KAFKA_SASL_PASSWORD")
+    return sec.sasl_username, sec.sasl_password.get_secret_value()
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from msa.infra.kafka_broker import KafkaLayout, kafka_up
     from msa.infra.postgres import PostgresLayout, postgres_up
@@ -43,8 +57,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     ep = endpoints(settings)
     if not args.only or args.only == "kafka":
         if _managed(ep.kafka_host):
-            print(kafka_up(KafkaLayout(settings.home, port=ep.kafka_port, controller_port=ep.kafka_port + 1),
-                           brokers=args.brokers))
+            print(kafka_up(KafkaLayout(settings.home, port=ep.kafka_port, controller_port=ep.kafka_port + 1,
+                                       scram=_local_scram()), brokers=args.brokers))
         elif not port_open(ep.kafka_host, ep.kafka_port, 5.0):
             print(f"external broker {settings.kafka_bootstrap} is not reachable")
             return 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import shutil
 import subprocess
 import uuid
@@ -90,6 +91,7 @@ class KafkaLayout:
     node_id: int = 1
     voters: str = ""  # controller.quorum.voters; "" = this node alone
     cluster_size: int = 1
+    scram: tuple[str, str] | None = None  # (user, password): clients authenticate with SASL/SCRAM-SHA-512
 
     @property
     def libs(self) -> Path:
@@ -124,11 +126,12 @@ class KafkaLayout:
         return self.home / "run" / f"kafka{self._suffix}.pid"
 
 
-def cluster_layouts(home: Path, port: int, brokers: int) -> list[KafkaLayout]:
+def cluster_layouts(home: Path, port: int, brokers: int,
+                    scram: tuple[str, str] | None = None) -> list[KafkaLayout]:
     """The nodes of a local cluster: node n on port + 2(n-1), its controller on the next port."""
     voters = ",".join(f"{n}@127.0.0.1:{port + 2 * (n - 1) + 1}" for n in range(1, brokers + 1))
     return [KafkaLayout(home, port=port + 2 * (n - 1), controller_port=port + 2 * (n - 1) + 1, node_id=n,
-                        voters=voters if brokers > 1 else "", cluster_size=brokers)
+                        voters=voters if brokers > 1 else "", cluster_size=brokers, scram=scram)
             for n in range(1, brokers + 1)]
 
 
@@ -161,6 +164,28 @@ def _classpath(layout: KafkaLayout) -> str:
     return f"{layout.libs}/*"
 
 
+_SCRAM_SAFE = re.compile(r"[A-Za-z0-9_.-]{1,200}")
+
+
+def _sasl(text: str, layout: KafkaLayout) -> str:
+    """The node's listener as SASL_PLAINTEXT with SCRAM-SHA-512 (brokers among themselves too)."""
+    assert layout.scram is not None
+    user, password = layout.scram
+    if not (_SCRAM_SAFE.fullmatch(user) and _SCRAM_SAFE.fullmatch(password)):
+        raise ValueError("the local broker's SASL user name and password must be [A-Za-z0-9_.-] "
+                         "(deploy/gen_env.py makes such a password)")
+    text = text.replace("PLAINTEXT://127.0.0.1", "SASL_PLAINTEXT://127.0.0.1")
+    text = text.replace("inter.broker.listener.name=PLAINTEXT", "inter.broker.listener.name=SASL_PLAINTEXT")
+    text = text.replace("listener.security.protocol.map=PLAINTEXT:PLAINTEXT,",
+                        "listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,")
+    return text + (
+        "sasl.enabled.mechanisms=SCRAM-SHA-512\n"
+        "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512\n"
+        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config="
+        f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{user}" '
+        f'password="{password}";\n')
+
+
 def _write_config(layout: KafkaLayout) -> Path:
     layout.config_dir.mkdir(parents=True, exist_ok=True)
     (layout.config_dir / "log4j2.properties").write_text(_LOG4J)
@@ -169,8 +194,13 @@ def _write_config(layout: KafkaLayout) -> Path:
 
     rf, min_isr = replication_for(layout.cluster_size)
     voters = layout.voters or f"{layout.node_id}@127.0.0.1:{layout.controller_port}"
-    server.write_text(_SERVER.format(port=layout.port, controller_port=layout.controller_port, data=layout.data,
-                                     node_id=layout.node_id, voters=voters, rf=rf, min_isr=min_isr))
+    text = _SERVER.format(port=layout.port, controller_port=layout.controller_port, data=layout.data,
+                          node_id=layout.node_id, voters=voters, rf=rf, min_isr=min_isr)
+    if layout.scram is not None:
+        text = _sasl(text, layout)
+    server.touch(mode=0o600)
+    server.chmod(0o600)  # it may hold the SCRAM password
+    server.write_text(text)
     return server
 
 
@@ -187,7 +217,9 @@ def _format_storage(layout: KafkaLayout, server: Path) -> None:
         cluster_id = idf.read_text().strip()
     subprocess.run([_java(), "-cp", _classpath(layout),
                     f"-Dlog4j2.configurationFile={layout.config_dir / 'log4j2.properties'}",
-                    "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(server)],
+                    "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(server),
+                    *(["--add-scram", f"SCRAM-SHA-512=[name={layout.scram[0]},password={layout.scram[1]}]"]
+                      if layout.scram is not None else [])],
                    check=True, stdout=subprocess.DEVNULL)
 
 
@@ -202,7 +234,7 @@ def _start(layout: KafkaLayout) -> int:
 
 def kafka_up(layout: KafkaLayout, timeout_s: float = 120.0, brokers: int = 1) -> str:
     """Start the node (``brokers`` > 1: every node of a local cluster on ``layout.port`` on); idempotent."""
-    nodes = cluster_layouts(layout.home, layout.port, brokers) if brokers > 1 else [layout]
+    nodes = cluster_layouts(layout.home, layout.port, brokers, layout.scram) if brokers > 1 else [layout]
     pid = read_pid(layout.pid_file)
     if all(pid_alive(read_pid(n.pid_file)) and port_open("127.0.0.1", n.port) for n in nodes):
         return f"kafka already running (pid {pid}) on 127.0.0.1:{layout.port}" + (

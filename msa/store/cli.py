@@ -1,4 +1,5 @@
-"""``msa db upgrade|downgrade|current``: Alembic migrations of the PostGIS store."""
+"""``msa db upgrade|downgrade|current``: Alembic migrations of the PostGIS store; ``msa db grant-app-role``: the
+services' least-privilege role (``msa.store.roles``)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,20 @@ def cmd_current(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grant_app_role(args: argparse.Namespace) -> int:
+    import os
+
+    from msa.settings import load_settings
+    from msa.store.roles import grant_app_role
+
+    password = os.environ.get(args.password_env) if args.password_env else None
+    if args.password_env and not password:
+        raise SystemExit(f"${args.password_env} is empty")
+    for stmt in grant_app_role(args.url or load_settings().database_url, args.role, password):
+        print(stmt)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("db", help="database migrations (Alembic)")
     dsub = p.add_subparsers(dest="db_command", required=True)
@@ -65,3 +80,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     cur = dsub.add_parser("current", help="show the current revision")
     cur.add_argument("--url")
     cur.set_defaults(func=cmd_current)
+    g = dsub.add_parser("grant-app-role", help="create/grant the services' least-privilege role (run as the "
+                                               "schema's owner, after `msa db upgrade`)")
+    g.add_argument("role")
+    g.add_argument("--url", help="database URL of the schema's owner (default MSA_DATABASE_URL)")
+    g.add_argument("--password-env", help="set the role's password from this environment variable")
+    g.set_defaults(func=cmd_grant_app_role)

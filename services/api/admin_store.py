@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.api.partners import Subscription, check_subscription
 from services.api.principal import Role
-from services.api.tables import api_keys, partner_subscriptions
+from services.api.tables import api_keys, partner_subscriptions, revoked_tokens
 from services.api.tokens import generate_api_key
 
 __all__ = ["create_api_key", "load_subscriptions", "set_subscription"]
@@ -48,6 +48,14 @@ async def revoke_api_keys(conn: AsyncConnection, name_or_prefix: str) -> list[st
          .where((api_keys.c.name == name_or_prefix) | (api_keys.c.prefix == name_or_prefix), ~api_keys.c.revoked)
          .values(revoked=True, revoked_at=func.now()).returning(api_keys.c.prefix))
     return sorted(r.prefix for r in (await conn.execute(q)).all())
+
+
+async def revoke_token(conn: AsyncConnection, jti: str, name: str | None, expires_ts: datetime | None,
+                       reason: str = "") -> bool:
+    """List a bearer token's id as revoked (until its own expiry); False if it already was."""
+    q = (insert(revoked_tokens).values(jti=jti, name=name, expires_ts=expires_ts, reason=reason)
+         .on_conflict_do_nothing(index_elements=["jti"]).returning(revoked_tokens.c.jti))
+    return (await conn.execute(q)).first() is not None
 
 
 async def list_api_keys(conn: AsyncConnection) -> list[Any]:

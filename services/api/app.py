@@ -19,6 +19,7 @@ from services.api.feed import FeedEvent, FeedHub
 from services.api.metrics import ApiMetrics, MetricsMiddleware
 from services.api.problems import install_problem_handlers
 from services.api.ratelimit import RateLimiter
+from services.api.revocation import RevokedTokens
 from services.api.routers import alerts, exports, health, ogc, pages, stream, vessels, workflow, zones
 from services.api.schemas import ProblemDetails
 from services.api.settings import ApiSettings, check_signing_keys, hs256_secret
@@ -48,7 +49,8 @@ def _build_state(settings: ApiSettings) -> AppState:
     return AppState(settings=settings, engine=make_engine(settings.database_url, interactive=True), verifier=verifier,
                     limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
                     hub=FeedHub(queue_size=settings.sse_queue_size), metrics=ApiMetrics(),
-                    zones=zones, regions=regions_of(zones), auth_failures=auth_failures)
+                    zones=zones, regions=regions_of(zones), auth_failures=auth_failures,
+                    revoked=RevokedTokens(settings.token_revocation_refresh_s))
 
 
 def _problems_everywhere(schema: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 import sys
+from pathlib import Path
 from typing import cast
 
 __all__ = ["NO_ZONES", "register", "token_zones"]
@@ -43,7 +44,7 @@ def _router(args: argparse.Namespace) -> int:
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_partner_router(load_api_settings(), topic=args.topic, group=args.group,
-                                       instance=args.instance))
+                                       instance=args.instance, alive_file=args.alive_file))
     return 0
 
 
@@ -102,7 +103,7 @@ def _known_zones() -> set[str]:
 def _token(args: argparse.Namespace) -> int:
     from services.api.principal import Role
     from services.api.settings import SigningKeyError, check_signing_keys, hs256_secret, load_api_settings
-    from services.api.tokens import issue_token
+    from services.api.tokens import issue_token, jwt_id
 
     s = load_api_settings()
     try:
@@ -123,7 +124,36 @@ def _token(args: argparse.Namespace) -> int:
     else:
         print(f"# {args.role} token for {args.name}: NO ZONES - it sees no alert, no vessel, no zone "
               "(--zones '*' or names to see some)", file=sys.stderr)
+    print(f"# token id (jti) {jwt_id(token)}: msa tokens revoke --jti … refuses it before it expires",
+          file=sys.stderr)
     print(token)
+    return 0
+
+
+def _token_revoke(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    import jwt
+
+    from services.api.admin_store import revoke_token
+
+    jti, name, expires = args.jti, None, None
+    if args.token:  # read, not verified: the operator holds the token; only its id and expiry are taken
+        try:
+            claims = jwt.decode(args.token, options={"verify_signature": False})
+        except jwt.PyJWTError as exc:
+            print(f"msa tokens revoke: not a token ({exc})", file=sys.stderr)
+            return 2
+        jti, name = claims.get("jti"), claims.get("sub")
+        if isinstance(claims.get("exp"), int | float):
+            expires = datetime.fromtimestamp(float(claims["exp"]), UTC)
+    if not isinstance(jti, str) or not jti:
+        print("msa tokens revoke: the token has no id (jti); give --jti or a token from msa tokens create",
+              file=sys.stderr)
+        return 2
+    fresh = asyncio.run(_with_conn(lambda c: revoke_token(c, jti, name, expires, args.reason or "")))
+    print(f"token {jti} {'revoked' if fresh else 'was already revoked'} (refused by the API within "
+          "MSA_TOKEN_REVOCATION_REFRESH_S, 10 s; its live feeds end within 30 s)")
     return 0
 
 
@@ -222,6 +252,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("partner-router", help="route alerts.v1 to partner topics per subscription")
     p.add_argument("--topic", default=None)
     p.add_argument("--group", default=None)
+    p.add_argument("--alive-file", type=Path, default=None,
+                   help="touch this file every 5 s while routing (for a container health check)")
     p.add_argument("--instance", default=None,
                    help="this instance's name in its Kafka transactional id (default $MSA_INSTANCE, else the host "
                         "name); several instances of one group on one host need distinct names")
@@ -237,6 +269,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--name", required=True)
     p.add_argument("--ttl-hours", type=float, default=12.0)
     p.set_defaults(func=_token)
+    p = tokens.add_parser("revoke", help="refuse a bearer token before it expires (by its id or the token)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--jti", help="the token's id (printed by msa tokens create)")
+    which.add_argument("--token", help="the token itself (its id and expiry are read from it)")
+    p.add_argument("--reason", default="")
+    p.set_defaults(func=_token_revoke)
 
     keys = sub.add_parser("apikeys", help="hashed API keys for partner systems").add_subparsers(
         dest="apikeys_cmd", required=True)

@@ -111,6 +111,8 @@ async def get_caller(request: Request, state: State,
                 principal = state.verifier.verify(token)
             except AuthError as exc:
                 raise _unauthorized(str(exc)) from exc
+            if principal.token_id is not None and await state.revoked.contains(state.engine, principal.token_id):
+                raise _unauthorized("token revoked")
         elif key:
             principal = await _from_api_key(state, key)
         else:

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from pathlib import Path
 
 from msa.contracts.codec import dumps, reject_to_dict
 from msa.contracts.topics import TopicSpec, partner_topic
@@ -44,11 +45,14 @@ log = logging.getLogger(__name__)
 
 REFRESH_S = 10.0
 REFRESH_WAIT_S = 2.0
+ALIVE_EVERY_S = 5.0
 
 
 async def run_partner_router(settings: ApiSettings, stop: asyncio.Event | None = None, *,
                              topic: str | None = None, group: str | None = None, instance: str | None = None,
-                             ) -> None:
+                             alive_file: Path | None = None) -> None:
+    """Route until ``stop``; ``alive_file``, when given, is touched every few seconds while the loop turns (a
+    container health check reads its age)."""
     stop = stop or asyncio.Event()
     topic, group = topic or settings.alerts_topic, group or settings.router_group
     engine = make_engine(settings.database_url, pool_size=1)
@@ -60,10 +64,14 @@ async def run_partner_router(settings: ApiSettings, stop: asyncio.Event | None =
     subs: list[Subscription] = []
     created: set[str] = set()
     loaded_at = -REFRESH_S  # < 0: never loaded
+    touched_at = 0.0
     await consumer.start()
     await producer.start()
     try:
         while not stop.is_set():
+            if alive_file is not None and time.monotonic() - touched_at >= ALIVE_EVERY_S:
+                alive_file.touch()  # noqa: ASYNC240 - every 5 s, a microsecond
+                touched_at = time.monotonic()
             if time.monotonic() - loaded_at >= REFRESH_S:
                 try:
                     async with engine.connect() as conn:

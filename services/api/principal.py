@@ -58,6 +58,7 @@ class Principal:
     kind: str = "token"  # "token" or "apikey"
     expires_at_s: float | None = None  # epoch seconds the credential stops being valid (token exp, key expiry)
     key_prefix: str | None = None  # an API key's prefix: the live feed re-checks it is not revoked
+    token_id: str | None = None  # a bearer token's ``jti``: refused once listed as revoked
 
     def can(self, perm: Permission) -> bool:
         return perm in ROLE_PERMISSIONS[self.role]

@@ -48,6 +48,8 @@ class ApiSettings(Settings):
                                                        "authentication)")
     sse_queue_size: int = Field(1000, description="events buffered per SSE client before it is dropped")
     sse_keepalive_s: float = 15.0
+    token_revocation_refresh_s: float = Field(10.0, description="how often the list of revoked bearer tokens "
+                                                                "is re-read (a revoked token works at most this long)")
     sse_poll_s: float = Field(0.2, description="how often the feed reads new events from the database")
     zones_path: Path | None = Field(None, description="zones GeoJSON (default geo/data/zones.geojson)")
     alerts_topic: str = "alerts.v1"

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.api.feed import FeedHub
 from services.api.metrics import ApiMetrics
 from services.api.ratelimit import RateLimiter
+from services.api.revocation import RevokedTokens
 from services.api.settings import ApiSettings
 from services.api.tokens import TokenVerifier
 
@@ -33,3 +34,4 @@ class AppState:
     # remembered (a flood of them would grow it) but cost their client address its failure budget
     api_key_cache: OrderedDict[str, Any] = field(default_factory=OrderedDict)
     auth_failures: RateLimiter = field(default_factory=lambda: RateLimiter(1.0, 20))
+    revoked: RevokedTokens = field(default_factory=RevokedTokens)  # bearer tokens refused before their exp

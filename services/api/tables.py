@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from msa.store.models import AlertEventRow, AlertRow, DetectionRow, PositionRow, VesselRow
 
 __all__ = ["alert_events", "alert_feed", "alerts", "api_keys", "api_metadata", "detections",
-           "partner_subscriptions", "positions", "severity_rank", "vessels"]
+           "partner_subscriptions", "positions", "revoked_tokens", "severity_rank", "vessels"]
 
 alerts = AlertRow.__table__
 alert_events = AlertEventRow.__table__
@@ -57,6 +57,15 @@ api_keys = Table(
     Column("revoked", Boolean, nullable=False, server_default="false"),
     Column("expires_ts", DateTime(timezone=True)),  # 0004; NULL only for keys made before it (then set)
     Column("revoked_at", DateTime(timezone=True)),  # 0004
+)
+
+revoked_tokens = Table(  # 0006: bearer tokens refused before their expiry (msa tokens revoke)
+    "revoked_tokens", api_metadata,
+    Column("jti", Text, primary_key=True),
+    Column("name", Text),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("revoked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_ts", DateTime(timezone=True)),
 )
 
 partner_subscriptions = Table(

@@ -73,6 +73,12 @@ class TokenVerifier:
         return principal_from_claims(claims, kind="token")
 
 
+def jwt_id(token: str) -> str | None:
+    """The ``jti`` of a token (read without verifying it)."""
+    jti = jwt.decode(token, options={"verify_signature": False}).get("jti")
+    return jti if isinstance(jti, str) else None
+
+
 def principal_from_claims(claims: dict[str, Any], *, kind: str) -> Principal:
     try:
         role = Role(str(claims["role"]))
@@ -84,9 +90,10 @@ def principal_from_claims(claims: dict[str, Any], *, kind: str) -> Principal:
         zones = [z.strip() for z in zones.split(sep) if z.strip()]
     if not isinstance(zones, list) or not all(isinstance(z, str) for z in zones):
         raise AuthError("bad zones claim")
-    exp = claims.get("exp")
+    exp, jti = claims.get("exp"), claims.get("jti")
     return Principal(name=str(claims["sub"]), role=role, zones=frozenset(zones), kind=kind,
-                     expires_at_s=float(exp) if isinstance(exp, int | float) else None)
+                     expires_at_s=float(exp) if isinstance(exp, int | float) else None,
+                     token_id=jti if isinstance(jti, str) and jti else None)
 
 
 def generate_api_key() -> tuple[str, str, str]:

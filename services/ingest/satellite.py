@@ -4,17 +4,21 @@ A detection is a ``Point`` feature with properties ``detection_id`` (string), ``
 ``confidence`` (0–1), ``sensor``, ``scene_id`` and optionally ``length_m`` (> 0). A scene footprint is a
 ``Polygon`` feature with properties ``kind: "scene"``, ``scene_id``, ``acquired_at`` and optionally
 ``sensor``. Every feature that fails gives a :class:`msa.domain.Reject` with a precise reason
-(``missing_field``, ``bad_time``, ``bad_confidence``, ``bad_geometry``, ``duplicate_detection``…).
+(``missing_field``, ``bad_time``, ``bad_confidence``, ``bad_geometry``, ``duplicate_detection``…); a time
+before AIS carriage or more than a day after the wall clock is ``time_too_old`` / ``time_in_future``
+(``services.ingest.time_bounds``, as for AIS), and a text with a control character (a NUL…) ``bad_field``.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import orjson
 
 from msa.domain import Reject, SatelliteDetection, SceneFootprint, parse_ts
+from services.ingest.time_bounds import TimeBounds
 
 __all__ = ["SatError", "parse_feature", "parse_feature_collection", "parse_geojson_bytes"]
 
@@ -28,25 +32,34 @@ class SatError(Exception):
         self.detail = detail
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _str(props: dict[str, Any], key: str) -> str:
     v = props.get(key)
     if v is None or (isinstance(v, str) and not v.strip()):
         raise SatError("missing_field", key)
     if not isinstance(v, (str, int)) or isinstance(v, bool):
         raise SatError("bad_field", f"{key} must be a string")
+    if isinstance(v, str) and _CONTROL.search(v):  # a NUL or a line break has no place in an id or a name
+        raise SatError("bad_field", f"{key} holds a control character")
     return str(v)
 
 
-def _time(props: dict[str, Any], key: str) -> int:
+def _time(props: dict[str, Any], key: str, bounds: TimeBounds | None) -> int:
     v = props.get(key)
     if v is None:
         raise SatError("missing_field", key)
     if not isinstance(v, str):
         raise SatError("bad_time", f"{key} must be an ISO 8601 string")
     try:
-        return parse_ts(v)
+        ts = parse_ts(v)
     except (ValueError, OverflowError) as exc:
         raise SatError("bad_time", f"{key}: {exc}") from None
+    implausible = bounds.check(ts) if bounds is not None else None
+    if implausible is not None:  # a clock decades off would drag every watermark downstream
+        raise SatError(implausible[0], f"{key}: {implausible[1]}")
+    return ts
 
 
 def _num(v: Any, what: str) -> float:
@@ -64,7 +77,8 @@ def _lonlat(p: Any) -> tuple[float, float]:
     return lon, lat
 
 
-def parse_feature(feature: Any) -> SatRecord:
+def parse_feature(feature: Any, bounds: TimeBounds | None = None) -> SatRecord:
+    """One feature, checked; ``bounds`` (plausible times: ``services.ingest.time_bounds``) when given."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise SatError("not_a_feature")
     props = feature.get("properties")
@@ -82,8 +96,8 @@ def parse_feature(feature: Any) -> SatRecord:
         rings = tuple(tuple(_lonlat(p) for p in ring) for ring in coords)
         if any(len(r) < 4 or r[0] != r[-1] for r in rings):
             raise SatError("bad_geometry", "rings need ≥ 4 positions and must be closed")
-        return SceneFootprint(_str(props, "scene_id"), _time(props, "acquired_at"),
-                              str(props.get("sensor") or ""), rings)
+        return SceneFootprint(_str(props, "scene_id"), _time(props, "acquired_at", bounds),
+                              _str(props, "sensor") if props.get("sensor") else "", rings)
     if geom.get("type") != "Point":
         raise SatError("bad_geometry", f"a detection must be a Point, got {geom.get('type')!r}")
     lon, lat = _lonlat(geom.get("coordinates"))
@@ -96,12 +110,15 @@ def parse_feature(feature: Any) -> SatRecord:
     length_m = None if length is None else _num(length, "length")
     if length_m is not None and length_m <= 0:
         raise SatError("bad_length", f"{length_m} m")
-    return SatelliteDetection(_str(props, "detection_id"), _time(props, "detected_at"), lat, lon, conf,
+    return SatelliteDetection(_str(props, "detection_id"), _time(props, "detected_at", bounds), lat, lon, conf,
                               _str(props, "sensor"), _str(props, "scene_id"), length_m)
 
 
-def parse_feature_collection(doc: Any, source: str = "") -> tuple[list[SatRecord], list[Reject]]:
-    """Validate a whole document; records keep input order; duplicate detection ids are rejected."""
+def parse_feature_collection(doc: Any, source: str = "", bounds: TimeBounds | None = None,
+                             ) -> tuple[list[SatRecord], list[Reject]]:
+    """Validate a whole document; records keep input order; duplicate detection ids are rejected; times out of
+    ``bounds`` (default: not before AIS carriage, not more than a day after the wall clock) too."""
+    bounds = bounds or TimeBounds()
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" \
             or not isinstance(doc.get("features"), list):
         return [], [Reject("not_a_feature_collection", _short(doc), source)]
@@ -110,7 +127,7 @@ def parse_feature_collection(doc: Any, source: str = "") -> tuple[list[SatRecord
     seen: set[str] = set()
     for i, feature in enumerate(doc["features"]):
         try:
-            rec = parse_feature(feature)
+            rec = parse_feature(feature, bounds)
             if isinstance(rec, SatelliteDetection):
                 if rec.detection_id in seen:
                     raise SatError("duplicate_detection", rec.detection_id)
@@ -122,12 +139,13 @@ def parse_feature_collection(doc: Any, source: str = "") -> tuple[list[SatRecord
     return records, rejects
 
 
-def parse_geojson_bytes(data: bytes, source: str = "") -> tuple[list[SatRecord], list[Reject]]:
+def parse_geojson_bytes(data: bytes, source: str = "", bounds: TimeBounds | None = None,
+                        ) -> tuple[list[SatRecord], list[Reject]]:
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         return [], [Reject("bad_json", data[:500].decode("utf-8", "replace"), source, None, str(exc))]
-    return parse_feature_collection(doc, source)
+    return parse_feature_collection(doc, source, bounds)
 
 
 def _short(obj: Any) -> str:

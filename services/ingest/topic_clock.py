@@ -13,10 +13,9 @@ import time
 
 import orjson
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from msa.domain import parse_ts
-from msa.kafka import make_consumer
+from msa.kafka import admin_client, make_consumer
 
 __all__ = ["newest_event_ms"]
 
@@ -33,7 +32,7 @@ def _ts_ms(value: bytes | None) -> int | None:
 
 async def newest_event_ms(bootstrap: str, topic: str, timeout_s: float = 10.0) -> int | None:
     """The newest event time among the last records of ``topic``'s partitions; None when it holds none."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="msa-replay-clock")
+    admin = admin_client(bootstrap, client_id="msa-replay-clock")
     await admin.start()
     try:
         described = await admin.describe_topics([topic])

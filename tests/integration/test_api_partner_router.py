@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -41,7 +42,7 @@ async def read_topic(bootstrap: str, topic: str, want: int, timeout_s: float = 2
 
 
 async def test_partners_get_their_subscription_only(migrated_database_url: str, kafka_bootstrap: str,
-                                                    unique: str) -> None:
+                                                    unique: str, tmp_path: Path) -> None:
     zone = f"z{uuid.uuid4().hex[:8]}"
     topic = f"test.alerts.{unique}"
     coast, navy, ident = f"coast-{unique}", f"navy-{unique}", f"ident-{unique}"
@@ -63,7 +64,8 @@ async def test_partners_get_their_subscription_only(migrated_database_url: str, 
     spoofed = identity_anomaly(zone=zone, status=AlertStatus.CLOSED)
     settings = api_settings(migrated_database_url, kafka_bootstrap, alerts_topic=topic)
     stop = asyncio.Event()
-    task = asyncio.create_task(run_partner_router(settings, stop, group=f"router-{unique}"))
+    alive = tmp_path / "router.alive"
+    task = asyncio.create_task(run_partner_router(settings, stop, group=f"router-{unique}", alive_file=alive))
     try:
         await produce(kafka_bootstrap, topic, [go_fast, rdv, foreign, spoofed])
         coast_msgs = await read_topic(kafka_bootstrap, partner_topic(coast), 3)
@@ -72,6 +74,7 @@ async def test_partners_get_their_subscription_only(migrated_database_url: str, 
     finally:
         stop.set()
         await asyncio.wait_for(task, 20)
+    assert alive.exists()  # the compose health check's heartbeat
     coast_ids = sorted(m.key.decode() for m in coast_msgs)  # type: ignore[attr-defined]
     assert coast_ids == sorted([go_fast.alert_id, rdv.alert_id, spoofed.alert_id])  # every kind
     assert [m.key.decode() for m in navy_msgs] == [rdv.alert_id]  # type: ignore[attr-defined]

@@ -41,13 +41,16 @@ def _visible(ev: FeedEvent, principal: Principal, flt: AlertFilter) -> bool:
     return alert_matches(flt, principal, ev.alert)
 
 
-KEY_RECHECK_S = 30.0  # how often a feed on an API key checks the key was not revoked
+KEY_RECHECK_S = 30.0  # how often a feed checks its API key or token was not revoked
 
 
 async def _credential_ended(state: AppState, principal: Principal, recheck_at: float) -> tuple[str, str] | None:
-    """(event, detail) when the caller's credential expired or (API key) was revoked, else None."""
+    """(event, detail) when the caller's credential expired or was revoked, else None."""
     if principal.expires_at_s is not None and time.time() >= principal.expires_at_s:
         return "expired", "credentials expired: reconnect with new ones (Last-Event-ID resumes)"
+    if principal.token_id is not None and time.monotonic() >= recheck_at and \
+            await state.revoked.contains(state.engine, principal.token_id):
+        return "revoked", "token revoked"
     if principal.key_prefix is not None and time.monotonic() >= recheck_at:
         try:
             active = await api_key_active(state, principal.key_prefix)
@@ -84,7 +87,7 @@ async def sse_events(state: AppState, principal: Principal, flt: AlertFilter, la
                 yield b"event: %s\ndata: %s\n\n" % (ended[0].encode(), orjson.dumps(
                     {"detail": ended[1], "last_event_id": last}))
                 return
-            if principal.key_prefix is not None and time.monotonic() >= recheck_at:
+            if (principal.key_prefix or principal.token_id) is not None and time.monotonic() >= recheck_at:
                 recheck_at = time.monotonic() + KEY_RECHECK_S
             timeout = state.settings.sse_keepalive_s
             if principal.expires_at_s is not None:

@@ -25,10 +25,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from msa.contracts.cloudevents import alert_to_cloudevent
 from msa.contracts.codec import dumps, reject_to_dict
 from msa.domain import Record, Reject
-from msa.kafka import ensure_topics, make_consumer, make_producer
+from msa.kafka import client_security, ensure_topics, make_consumer, make_producer
 from services.detect.stream.checkpoint import Checkpoint, CheckpointStore, FencedError
 from services.detect.stream.config import DetectorConfig
 from services.detect.stream.coverage import CoverageSummary
+from services.detect.stream.deadletters import DeadLetters
 from services.detect.stream.engines import EngineFactory
 from services.detect.stream.exchange import ExchangeBook, Message, encode
 from services.detect.stream.exchange import decode as decode_exchange
@@ -70,9 +71,7 @@ class DetectorService:
         self.cell_units: dict[int, CellUnit] = {}
         self.lock = asyncio.Lock()
         self.pending: list[asyncio.Future[Any]] = []
-        self.dead: list[Reject] = []  # rejects to dead-letter (sent with the next output, acked by the checkpoint)
-        self.whole_dead: dict[str, Reject] = {}  # of the satellite / exchange topics, until this holds partition 0
-        self.whole_dead_sent: set[str] = set()
+        self.dead = DeadLetters(config.topics.rejects, 1)  # sized when the topic's partitions are known
         self.watchdog = Watchdog(config.stuck_after_s)
         self.last_record_s: dict[TopicPartition, float] = {}
         self.fetched_next: dict[TopicPartition, int] = {}
@@ -113,9 +112,11 @@ class DetectorService:
             enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=cfg.max_poll_records,
             partition_assignment_strategy=(RangePartitionAssignor,), isolation_level="read_uncommitted",
             session_timeout_ms=10_000, heartbeat_interval_ms=1_000, rebalance_timeout_ms=30_000,
+            **client_security(),
         )
         await consumer.start()
         try:
+            self.dead.n_partitions = len(await self._partitions(t.rejects))
             self.n_units = len(await self._partitions(t.positions))
             self.n_cells = len(await self._partitions(t.by_cell))
             self.book = ExchangeBook([f"p{i}" for i in range(self.n_units)], cfg.engine.max_late_ms())
@@ -244,6 +245,7 @@ class DetectorService:
         t = self.cfg.topics
         begin = await self.consumer.beginning_offsets(list(assigned)) if assigned else {}
         rebuilt: set[int] = set()  # vessel partitions whose checkpoint another version wrote: from their start
+        starts: dict[TopicPartition, int] = {}  # where each source partition is read from
         for tp in sorted(assigned, key=lambda x: (x.topic != t.positions, x.topic, x.partition)):
             row = rows.get((tp.topic, tp.partition))
             offset = row.next_offset if row is not None else begin[tp]
@@ -275,6 +277,11 @@ class DetectorService:
             self.fetched_next[tp] = offset
             self.last_record_s[tp] = time.monotonic()
             log.info("assigned %s[%d]@%d (%s)", tp.topic, p, offset, how)
+            starts[tp] = offset
+        if any(tp.topic == t.positions and tp.partition == 0 for tp in assigned):  # it sends the whole-read's
+            for c in (self.sat_consumer, self.ex_consumer):
+                starts.update({tp: 0 for tp in (c.assignment() if c is not None else ())})
+        await self.dead.learn(self.cfg.bootstrap, self.cfg.instance_id, starts)
         self.assigned = True
         self.metrics.ready.set(1)
 
@@ -436,32 +443,22 @@ class DetectorService:
             return None
 
     def _reject(self, tp: TopicPartition, offset: int, reason: str, exc: Exception, raw: Any = None) -> None:
-        """Counted, logged and dead-lettered (``detect.rejects.v1``, before the next checkpoint). A record of a
-        topic every instance reads whole (satellite, exchange) is dead-lettered by the instance that holds
-        positions partition 0 only; when that partition moves to another instance, the new holder sends those it
-        read too (at-least-once: the key, the source offset, tells copies apart)."""
-        self.metrics.rejects.labels(reason).inc()
-        log.warning("reject %s[%d]@%d: %s (%s)", tp.topic, tp.partition, offset, reason, exc)
+        """Counted, logged and dead-lettered (``detect.rejects.v1``, before the next checkpoint), once per
+        record (``deadletters``). A record of a topic every instance reads whole (satellite, exchange) is
+        dead-lettered by the instance that holds positions partition 0 only."""
         t = self.cfg.topics
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes | bytearray) else ("" if raw is None
                                                                                            else repr(raw))
         rej = Reject(reason=reason, raw=text, source=f"{tp.topic}[{tp.partition}]@{offset}",
                      detail=f"{type(exc).__name__}: {exc}"[:500])
-        if tp.topic in (t.sat, t.exchange):  # read whole by every instance: sent by the holder of partition 0
-            if rej.source not in self.whole_dead_sent and len(self.whole_dead) < 10_000:
-                self.whole_dead[rej.source] = rej
-            return
-        self.dead.append(rej)
+        if self.dead.add(tp, rej, whole=tp.topic in (t.sat, t.exchange)):
+            self.metrics.rejects.labels(reason).inc()
+            log.warning("reject %s[%d]@%d: %s (%s)", tp.topic, tp.partition, offset, reason, exc)
 
-    def _take_dead(self) -> list[Reject]:
-        """The rejects to dead-letter now: this instance's own, and those of the whole-read topics when it holds
-        positions partition 0 (each sent once by this instance)."""
-        out, self.dead = self.dead, []
-        if self.whole_dead and 0 in self.vessel_units:
-            out += self.whole_dead.values()
-            self.whole_dead_sent.update(self.whole_dead)
-            self.whole_dead.clear()
-        return out
+    async def _send_dead(self) -> None:
+        for q, rej in self.dead.take(0 in self.vessel_units):
+            self.pending.append(await self.producer.send(self.cfg.topics.rejects, dumps(reject_to_dict(rej)),
+                                                         key=rej.source.encode(), partition=q))
 
     def _update_idle(self, now: float) -> int:
         assert self.consumer is not None and self.sat_consumer is not None
@@ -519,8 +516,7 @@ class DetectorService:
     async def _emit(self, out: Outbox) -> None:
         t = self.cfg.topics
         send = self.producer.send
-        for rej in self._take_dead():
-            self.pending.append(await send(t.rejects, dumps(reject_to_dict(rej)), key=rej.source.encode()))
+        await self._send_dead()
         n_items = 0
         for (src, q), items in out.cells.items():
             n_items += len(items)
@@ -553,9 +549,7 @@ class DetectorService:
     # ---- checkpoint ----------------------------------------------------------------------------------
     async def checkpoint(self, why: str) -> None:
         """Acks of everything produced → one PG transaction with states and offsets → Kafka commit."""
-        for rej in self._take_dead():  # (normally sent by the iteration that found them)
-            self.pending.append(await self.producer.send(self.cfg.topics.rejects, dumps(reject_to_dict(rej)),
-                                                         key=rej.source.encode()))
+        await self._send_dead()  # (normally sent by the iteration that found them)
         if self.pending:
             await asyncio.gather(*self.pending)
             self.pending.clear()

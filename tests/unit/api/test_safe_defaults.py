@@ -122,6 +122,21 @@ def test_the_compose_file_has_no_working_default_secret_and_publishes_only_the_a
     published = {name: svc["ports"] for name, svc in doc["services"].items() if svc.get("ports")}
     assert set(published) == {"api"}, published
     assert all(p.startswith("127.0.0.1:") or p.startswith("${MSA_API_BIND") for p in published["api"])
+    # Kafka asks every client for SCRAM, and every service is configured for it
+    start = (ROOT / "deploy" / "kafka" / "start.sh").read_text()
+    listeners = re.search(r"^listeners=(.*)$", start, re.M)
+    assert listeners is not None and "PLAINTEXT://" not in listeners.group(1).replace("SASL_PLAINTEXT://", "")
+    assert "sasl.enabled.mechanisms=SCRAM-SHA-512" in start and "--add-scram" in start
+    env = doc["x-msa"]["environment"]
+    assert env["MSA_KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT" and env["MSA_KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    # the services run as the least-privilege role; only the migration runs as the schema's owner
+    assert "msa_app:" in env["MSA_DATABASE_URL"] and "grant-app-role msa_app" in " ".join(
+        doc["services"]["migrate"]["entrypoint"])
+    # every long-running service is restarted when it dies and has a health check
+    for name in ("kafka", "postgis", "detector", "sink", "partner-router", "api"):
+        svc = doc["services"][name]
+        assert svc.get("restart", doc["x-msa"].get("restart")) == "unless-stopped", name
+        assert "healthcheck" in svc, name
 
 
 def test_gen_env_writes_a_private_env_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,7 +150,9 @@ def test_gen_env_writes_a_private_env_file_once(tmp_path: Path, monkeypatch: pyt
     assert gen.main([]) == 0
     first = (tmp_path / ".env").read_text()
     values = dict(line.split("=", 1) for line in first.splitlines() if line and not line.startswith("#"))
-    assert set(values) == {"MSA_JWT_SECRET", "MSA_DB_PASSWORD"} and len(values["MSA_JWT_SECRET"]) >= 32
+    assert set(values) == {"MSA_JWT_SECRET", "MSA_DB_PASSWORD", "MSA_DB_APP_PASSWORD", "MSA_KAFKA_SASL_PASSWORD"}
+    assert len(values["MSA_JWT_SECRET"]) >= 32
+    assert re.fullmatch(r"[A-Za-z0-9_-]{24,}", values["MSA_KAFKA_SASL_PASSWORD"])  # what start.sh accepts
     assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
     assert gen.main([]) == 0 and (tmp_path / ".env").read_text() == first  # kept
     assert gen.main(["--force"]) == 0 and (tmp_path / ".env").read_text() != first

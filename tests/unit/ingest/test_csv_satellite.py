@@ -108,6 +108,11 @@ def test_detections_and_scene() -> None:
     ({"type": "Feature", "properties": {"kind": "scene", "scene_id": "s", "acquired_at": "2025-01-01T00:00:00Z"},
       "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1]]]}}, "bad_geometry"),
     ({"type": "Nope"}, "not_a_feature"),
+    (point(detected_at="1970-01-01T00:00:00Z"), "time_too_old"),  # a receiver clock reset to the epoch
+    (point(detected_at="2099-01-01T00:00:00Z"), "time_in_future"),
+    ({**SCENE, "properties": {**SCENE["properties"], "acquired_at": "2099-01-01T00:00:00Z"}}, "time_in_future"),
+    (point(sensor="S1\x00SAR"), "bad_field"),  # PostgreSQL refuses a NUL in text: refused here, said why
+    (point(detection_id="d1\nforged"), "bad_field"),
 ])
 def test_detection_rejects(feature: dict[str, Any], reason: str) -> None:
     recs, rejects = parse_feature_collection({"type": "FeatureCollection", "features": [feature]}, "f.geojson")
