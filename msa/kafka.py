@@ -194,6 +194,21 @@ def _configs(spec: TopicSpec, min_isr: int = 1) -> dict[str, str]:
     return configs
 
 
+async def _warn_under_replicated(admin: AIOKafkaAdminClient, names: list[str], rf: int) -> list[str]:
+    """Existing topics with fewer replicas than the cluster allows (made on one broker, say): said, not changed
+    — moving replicas is a reassignment to plan (``kafka-reassign-partitions.sh``, see the README)."""
+    if not names:
+        return []
+    low = []
+    for d in await admin.describe_topics(names):
+        replicas = min((len(p.get("replicas", [])) for p in d.get("partitions", [])), default=rf)
+        if replicas < rf:
+            low.append(d["topic"])
+            log.warning("topic %s has %d replica(s) on a cluster that allows %d: raise it with "
+                        "kafka-reassign-partitions.sh (README: a replicated broker)", d["topic"], replicas, rf)
+    return low
+
+
 async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec] = ALL_TOPICS) -> list[str]:
     """Create missing topics (idempotent), replicated as the cluster allows (``replication_for``). Returns the
     names created."""
@@ -203,9 +218,12 @@ async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec] = ALL_TOPICS)
         existing = set(await admin.list_topics())
         cluster = await admin.describe_cluster()
         rf, min_isr = replication_for(len(cluster.get("brokers") or []) or 1)
+        specs = list(specs)
         new = [NewTopic(name=s.name, num_partitions=s.partitions, replication_factor=rf,
                         topic_configs=_configs(s, min_isr))
                for s in specs if s.name not in existing]
+        if rf > 1:
+            await _warn_under_replicated(admin, [s.name for s in specs if s.name in existing], rf)
         if new:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(new)

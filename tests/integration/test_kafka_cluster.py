@@ -3,6 +3,8 @@ min.insync.replicas 2, and ``acks=all`` producing and consuming through the loss
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import signal
 import socket
@@ -12,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from msa.contracts.topics import ALERTS
+from msa.contracts.topics import ALERTS, TopicSpec
 from msa.infra.kafka_broker import KAFKA_VERSION, KafkaLayout, kafka_down
 from msa.infra.process import read_pid
-from msa.kafka import make_producer
+from msa.kafka import ensure_topics, make_producer
 from msa.settings import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
@@ -61,7 +63,8 @@ def cluster(tmp_path: Path) -> tuple[dict[str, str], int]:
         assert not left, left
 
 
-async def test_three_brokers_replicate_and_survive_one_lost(cluster: tuple[dict[str, str], int]) -> None:
+async def test_three_brokers_replicate_and_survive_one_lost(cluster: tuple[dict[str, str], int],
+                                                            caplog: pytest.LogCaptureFixture) -> None:
     env, base = cluster
     bootstrap = f"127.0.0.1:{base}"
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -75,6 +78,21 @@ async def test_three_brokers_replicate_and_survive_one_lost(cluster: tuple[dict[
         assert entries["min.insync.replicas"] == "2"
     finally:
         await admin.close()
+
+    # a topic made with one replica (before the cluster grew, say) is said to be under-replicated, not changed
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic("grown.from.one", 1, 1)])
+        for _ in range(50):  # until every broker's metadata has it
+            if "grown.from.one" in await admin.list_topics():
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
+    with caplog.at_level(logging.WARNING, logger="msa.kafka"):
+        await ensure_topics(bootstrap, [TopicSpec("grown.from.one", 1, "", "test", "one replica")])
+    assert "grown.from.one has 1 replica(s) on a cluster that allows 3" in caplog.text
 
     producer = make_producer(bootstrap)  # acks=all, idempotent
     await producer.start()
