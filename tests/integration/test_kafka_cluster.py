@@ -4,6 +4,7 @@ min.insync.replicas 2, and ``acks=all`` producing and consuming through the loss
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -29,16 +30,25 @@ MSA = [sys.executable, "-m", "msa.cli"]
 
 
 def _free_base() -> int:
-    """A port P with P..P+5 free (three brokers and their controllers)."""
-    for base in range(39100, 39900, 10):
-        ok = True
-        for p in range(base, base + 6):
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", p)) == 0:
-                    ok = False
-                    break
-        if ok:
+    """A port P with P..P+5 free (three brokers and their controllers), below the ephemeral range: a port there
+    may be the local end of some client's connection, which no connect() probe sees but which makes the
+    broker's bind fail ("Address already in use"). Free = bindable now."""
+    low = 32768
+    with contextlib.suppress(OSError, ValueError):
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for base in range(max(1024, low - 6000), low - 6, 10):
+        try:
+            socks = []
+            for p in range(base, base + 6):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
             return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
     raise RuntimeError("no six free ports")
 
 
