@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, str] = {
     "detect": "bench.detect_bench",
     "stream": "bench.stream_bench",
     "api": "bench.api_bench",
+    "latency": "bench.latency_bench",
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

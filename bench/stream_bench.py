@@ -3,11 +3,8 @@
 * throughput: N synthetic position reports (plus static data) already on Kafka; 1 then 2 detector
   processes in a fresh group; reports/s = N / (time from the first position consumed to the first
   checkpoint after both stages drained, read from the instances' ``/metrics``);
-* latency at a live rate of 2,000 reports/s: reports published paced in wall time (event time runs
-  ``SPEEDUP`` × faster so that go-fast runs and meetings complete within the run), with go-fast boats (stage-1
-  alerts) and pairs of vessels meeting (rendezvous: stage-2 alerts, through the by-cell topic) among them;
-  latency = arrival of an alert version on ``alerts.v1`` − the publication of the report whose event time it
-  carries.
+
+Latency is measured with the settings users run, in wall time: ``bench/latency_bench.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +15,6 @@ import math
 import os
 import random
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -31,7 +27,6 @@ __all__ = ["run"]
 
 REPO = Path(__file__).resolve().parents[1]
 T0_MS = 1_735_689_600_000
-SPEEDUP = 60.0
 # where the latency run's pairs meet: Alboran Sea, > 5 km from any port or anchorage
 MEETINGS = ((36.0, -3.0), (35.9, -4.0), (36.2, -2.5), (35.8, -3.5), (36.1, -4.5), (35.7, -2.6))
 
@@ -149,8 +144,19 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
             p.kill()
 
 
+def _cpu_s(procs: list[subprocess.Popen[bytes]]) -> float:
+    """User + system CPU seconds the processes used so far (``/proc/<pid>/stat``)."""
+    total = 0
+    for p in procs:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat(5))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _throughput(bootstrap: str, db: str, n_instances: int, records: list[tuple[int, int, bytes]],
-                log: Path, base_port: int) -> float:
+                log: Path, base_port: int) -> tuple[float, float]:
+    """(reports/s, detector CPU seconds per million reports) over the same window."""
     from services.detect.stream.topics import StreamTopics
 
     suffix = f".bench{uuid.uuid4().hex[:8]}"
@@ -174,107 +180,21 @@ def _throughput(bootstrap: str, db: str, n_instances: int, records: list[tuple[i
             now = time.monotonic()
             if got > 0 and first is None:
                 first = (now, got)
+                cpu0 = _cpu_s(procs)
             if got >= n_pos and drained is None:
                 if _metric(ports, "msa_detector_lag") == 0 and _metric(ports, "msa_detector_pending") == 0:
                     drained = _metric(ports, "msa_detector_checkpoints_total")
             elif drained is not None and _metric(ports, "msa_detector_checkpoints_total") > drained:
                 last = now
+                cpu1 = _cpu_s(procs)
                 break
             time.sleep(0.05)
         if first is None or last is None:
-            return 0.0
-        return (n_pos - first[1]) / max(last - first[0], 1e-3)
+            return 0.0, 0.0
+        n = n_pos - first[1]
+        return n / max(last - first[0], 1e-3), (cpu1 - cpu0) / max(n, 1) * 1e6
     finally:
         _stop(procs)
-
-
-async def _latency(bootstrap: str, db: str, rate: int, seconds: float, log: Path,
-                   port: int) -> dict[str, Any]:
-    from aiokafka import AIOKafkaConsumer
-
-    from msa.contracts.cloudevents import alert_from_cloudevent
-    from msa.kafka import ensure_topics, make_producer
-    from services.detect.stream.topics import StreamTopics
-
-    suffix = f".lat{uuid.uuid4().hex[:8]}"
-    topics = StreamTopics.with_suffix(suffix)
-    await ensure_topics(bootstrap, topics.specs())
-    step_s = 10.0
-    n_vessels = int(rate * step_s / SPEEDUP)
-    recs = _records(n_vessels, step_s, int(seconds * SPEEDUP / step_s) + 2, meetings=len(MEETINGS))
-    proc = _start(suffix, f"lat-{suffix}", db, port, 0.5, log)
-    sent: dict[int, list[tuple[int, Any]]] = {}  # mmsi → (event ms, send future → broker metadata)
-    alerts: list[tuple[str, tuple[int, ...], int, int]] = []  # (kind, mmsis, updated event ms, Kafka ts ms)
-    lat_ms: dict[str, list[float]] = {}
-    consumer = AIOKafkaConsumer(topics.alerts, bootstrap_servers=bootstrap, auto_offset_reset="latest")
-    await consumer.start()
-    producer = make_producer(bootstrap, linger_ms=1)
-    await producer.start()
-
-    async def read_alerts() -> None:
-        while True:
-            batch = await consumer.getmany(timeout_ms=200)
-            for msgs in batch.values():
-                for m in msgs:
-                    a = alert_from_cloudevent(list(m.headers), m.value)
-                    alerts.append((str(a.kind), a.mmsi, a.updated_ms, m.timestamp))
-
-    reader = asyncio.create_task(read_alerts())
-    try:
-        for _ in range(300):  # wait (≤ 60 s) until the instance has its partitions
-            if _ready(port):
-                break
-            await asyncio.sleep(0.2)
-        start = time.perf_counter()
-        n_sent = 0
-        for mmsi, ts, value in recs:
-            due = start + (ts - T0_MS) / 1000.0 / SPEEDUP
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if due - start > seconds:
-                break
-            topic = topics.static if b'"kind":"static"' in value else topics.positions
-            sent.setdefault(mmsi, []).append((ts, await producer.send(topic, value, key=str(mmsi).encode())))
-            n_sent += 1
-        achieved = n_sent / (time.perf_counter() - start)
-        await asyncio.sleep(3.0)
-    finally:
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reader
-        await producer.stop()
-        await consumer.stop()
-        _stop([proc])
-    # latency of an alert version = its timestamp on alerts.v1 − the Kafka timestamp of the report that
-    # completed it (the report of one of its vessels with the alert's event time, else the latest before)
-    for kind, mmsis, updated, alert_ts in alerts:
-        # the report that completed the version: the latest of its vessels' reports at or before its time
-        cands = sorted(((ts, fut) for mmsi in mmsis for ts, fut in sent.get(mmsi, []) if ts <= updated),
-                       key=lambda c: c[0])
-        if cands:
-            md = cands[-1][1].result()
-            lat_ms.setdefault(kind, []).append(float(alert_ts - md.timestamp))
-
-    def q(values: list[float], f: float) -> float | None:
-        return round(values[min(len(values) - 1, int(f * len(values)))], 1) if values else None
-
-    every = sorted(v for values in lat_ms.values() for v in values)
-    out: dict[str, Any] = {"live_rate_reports_s": round(achieved), "alert_versions_timed": len(every),
-                           "latency_p50_ms": q(every, 0.5), "latency_p99_ms": q(every, 0.99),
-                           "latency_mean_ms": round(statistics.fmean(every), 1) if every else None}
-    for kind, values in sorted(lat_ms.items()):
-        values.sort()
-        out[f"latency_{kind}_versions"] = len(values)
-        out[f"latency_{kind}_p50_ms"] = q(values, 0.5)
-        out[f"latency_{kind}_p99_ms"] = q(values, 0.99)
-    return out
-
-
-def _ready(port: int) -> bool:
-    with contextlib.suppress(OSError):
-        return bool(urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2).status == 200)
-    return False
 
 
 def run(out: dict[str, Any], quick: bool = False) -> None:
@@ -289,16 +209,16 @@ def run(out: dict[str, Any], quick: bool = False) -> None:
         records = _records(n_vessels, 10.0, n_steps)
         n_pos = n_vessels * n_steps
         out["throughput_reports"] = n_pos
-        one = _throughput(bootstrap, db, 1, records, log, 18931)
-        two = _throughput(bootstrap, db, 2, records, log, 18941)
+        one, cpu_one = _throughput(bootstrap, db, 1, records, log, 18931)
+        two, cpu_two = _throughput(bootstrap, db, 2, records, log, 18941)
         out["throughput_1_instance_reports_s"] = round(one)
         out["throughput_2_instances_reports_s"] = round(two)
         out["throughput_ratio_2_to_1"] = round(two / one, 2) if one else None
+        # scale-out cost: the exchange and the cell stage between instances (the target: ≤ 1.2× one's)
+        out["cpu_s_per_million_reports_1_instance"] = round(cpu_one, 1)
+        out["cpu_s_per_million_reports_2_instances"] = round(cpu_two, 1)
+        out["cpu_ratio_2_to_1"] = round(cpu_two / cpu_one, 2) if cpu_one else None
+        out["reports_per_cpu_s_1_instance"] = round(1e6 / cpu_one) if cpu_one else None
         out["throughput_target_reports_s"] = 20_000
-        lat = asyncio.run(_latency(bootstrap, db, 2000, 36.0 if quick else 45.0, log, 18951))
-        out.update(lat)
-        out["latency_grace_s"] = 0.5
-        out["latency_event_time_speedup"] = SPEEDUP
-        out["latency_p99_target_ms"] = 1000
     finally:
         _drop_database(url, db)

@@ -17,6 +17,7 @@ from services.api.bodylimit import BodyLimitMiddleware
 from services.api.db import make_engine
 from services.api.feed import FeedEvent, FeedHub
 from services.api.metrics import ApiMetrics, MetricsMiddleware
+from services.api.notify import FeedNotifications
 from services.api.problems import install_problem_handlers
 from services.api.ratelimit import RateLimiter
 from services.api.revocation import RevokedTokens
@@ -69,9 +70,9 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async def reader(after: int, limit: int) -> list[FeedEvent]:
+        async def reader(after: int, limit: int, only: list[int] | None) -> list[FeedEvent]:
             async with state.engine.connect() as conn:
-                return await queries.read_feed(conn, after, limit)
+                return await queries.read_feed(conn, after, limit, only)
 
         async def head() -> bool:
             try:
@@ -88,9 +89,11 @@ def create_app(settings: ApiSettings) -> FastAPI:
             while not known:
                 await asyncio.sleep(FEED_HEAD_RETRY_S)
                 known = await head()
-            await state.hub.run(reader, settings.sse_poll_s)
+            await state.hub.run(reader, settings.sse_poll_s, wake=notifications)
 
-        task = asyncio.create_task(feed(await head()), name="feed-poller")
+        notifications = FeedNotifications(settings.database_url)  # LISTEN msa_feed: push, not poll
+        state.tasks.append(asyncio.create_task(notifications.run(), name="feed-listener"))
+        task = asyncio.create_task(feed(await head()), name="feed-reader")
         state.tasks.append(task)
         try:
             yield

@@ -210,10 +210,14 @@ async def list_positions(conn: AsyncConnection, principal: Principal, bbox: BBox
     return list((await conn.execute(q.order_by(positions.c.id).limit(limit + 1))).all())
 
 
-async def read_feed(conn: AsyncConnection, after_seq: int, limit: int) -> list[FeedEvent]:
+async def read_feed(conn: AsyncConnection, after_seq: int, limit: int, only: list[int] | None = None,
+                    ) -> list[FeedEvent]:
+    """Events after ``after_seq`` in order (at most ``limit``); with ``only``, just those numbers."""
     q = (select(alert_feed.c.seq, alert_feed.c.action, *LIST_COLUMNS)
          .join(alerts, alerts.c.alert_id == alert_feed.c.alert_id)
          .where(alert_feed.c.seq > after_seq).order_by(alert_feed.c.seq).limit(limit))
+    if only is not None:
+        q = q.where(alert_feed.c.seq.in_(only))
     return [FeedEvent(r.seq, r.action, alert_row_to_dict(r)) for r in (await conn.execute(q)).all()]
 
 

@@ -50,7 +50,8 @@ class ApiSettings(Settings):
     sse_keepalive_s: float = 15.0
     token_revocation_refresh_s: float = Field(10.0, description="how often the list of revoked bearer tokens "
                                                                 "is re-read (a revoked token works at most this long)")
-    sse_poll_s: float = Field(0.2, description="how often the feed reads new events from the database")
+    sse_poll_s: float = Field(0.2, description="how often the feed reads new events while it cannot LISTEN to "
+                                               "the database's notifications (it is told of each commit otherwise)")
     zones_path: Path | None = Field(None, description="zones GeoJSON (default geo/data/zones.geojson)")
     alerts_topic: str = "alerts.v1"
     sink_group: str = "msa-alert-sink"

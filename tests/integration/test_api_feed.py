@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 import httpx
+import orjson
 import pytest
 
 from services.api.principal import Role
@@ -82,3 +83,44 @@ async def test_overflowing_client_is_told_to_resume_and_misses_nothing(migrated_
         async with c.stream("GET", "/alerts/stream", headers={**tok, "Last-Event-ID": resume}) as feed:
             replay = await read_sse(feed, 10)
         assert [e["data"]["alert"]["alert_id"] for e in replay] == [a.alert_id for a in batch]  # type: ignore[index]
+
+
+async def test_the_feed_is_pushed_by_the_commit_not_polled(migrated_database_url: str) -> None:
+    """With a 60-s poll interval, only the database's notification (LISTEN msa_feed) can bring each alert to the
+    client within a second of its commit — the sink's writes and an officer's action alike."""
+    zone = f"z{uuid.uuid4().hex[:8]}"
+    officer = bearer(token(Role.OFFICER, (zone,)))
+    settings = api_settings(migrated_database_url, sse_poll_s=60.0)
+    events: asyncio.Queue[tuple[float, dict[str, object]]] = asyncio.Queue()
+
+    async def collect(feed: httpx.Response) -> None:
+        buf = ""
+        async for chunk in feed.aiter_text():
+            buf += chunk
+            while "\n\n" in buf:
+                frame, buf = buf.split("\n\n", 1)
+                data = [line[6:] for line in frame.split("\n") if line.startswith("data: ")]
+                if "event: alert" in frame and data:
+                    await events.put((asyncio.get_running_loop().time(), orjson.loads(data[0])))
+
+    async with running_api(settings) as base, httpx.AsyncClient(base_url=base, timeout=30) as c:
+        await asyncio.sleep(1.0)  # the listener connects (it reads once when it does)
+        async with c.stream("GET", "/alerts/stream", headers=officer) as feed:
+            reader = asyncio.create_task(collect(feed))
+            delays: list[float] = []
+            try:
+                for i in range(5):
+                    a = alert(zone=zone, mmsi=(243000000 + i,))
+                    await seed(migrated_database_url, [a])
+                    committed = asyncio.get_running_loop().time()
+                    at, got = await asyncio.wait_for(events.get(), 3)
+                    delays.append(at - committed)
+                    assert got["alert"]["alert_id"] == a.alert_id  # type: ignore[index]
+                r = await c.post(f"/alerts/{a.alert_id}/acknowledge", headers=officer)
+                assert r.status_code == 200
+                _, ack = await asyncio.wait_for(events.get(), 3)
+                assert ack["action"] == "acknowledge"
+            finally:
+                reader.cancel()
+        # below the 2-s safety-net read and far below the 60-s poll: pushed
+        assert max(delays) < 1.0, delays
