@@ -37,7 +37,7 @@ __all__ = ["run"]
 REPO = Path(__file__).resolve().parents[1]
 SLOW_STEP_S, FAST_STEP_S = 10.0, 2.0
 RUN_S = 300.0  # gofast_min_duration_s: a run opens after 5 min of fast fixes
-MEET_S = 1900.0  # ≥ rv_min_duration_s (30 min) together before the live window
+MEET_S = 1800.0  # rv_min_duration_s: a rendezvous opens after 30 min together
 MEETINGS = ((36.0, -3.0), (35.9, -4.0), (36.2, -2.5), (35.8, -3.5), (36.1, -4.5), (35.7, -2.6))
 
 
@@ -82,10 +82,11 @@ def _fleet(rate: float, n_boats: int, live_start_ms: int, live_s: float) -> list
         fast_from = live_start_ms + int(((i + 0.5) / n_boats * live_s - RUN_S) * 1000)
         fleet.append(Vessel(224_300_000 + i, rng.uniform(35.6, 36.3), rng.uniform(-4.8, -2.2), rng.uniform(0, 360),
                             3.0, fast_from - int(SLOW_STEP_S * 1000) * 2, fast_from))
-    for j in range(12):  # six meeting pairs, 150 m apart, 1 kn, together since MEET_S before the live window
+    for j in range(12):  # six meeting pairs, 150 m apart, 1 kn: pair k's 30 min together end inside the window
         lat, lon = MEETINGS[j // 2]
+        together_ms = live_start_ms + int(((j // 2 + 0.5) / 6 * live_s - MEET_S) * 1000)
         fleet.append(Vessel(224_400_000 + j, lat + 0.00135 * (j % 2), lon, 90.0, 1.0,
-                            live_start_ms - int(MEET_S * 1000) + rng.randrange(10_000), None))
+                            together_ms + rng.randrange(10_000), None))
     for k in range(n_slow):
         fleet.append(Vessel(224_500_000 + k, rng.uniform(35.6, 36.3), rng.uniform(-4.8, -2.2), rng.uniform(0, 360),
                             rng.uniform(0.5, 14.0), live_start_ms + rng.randrange(int(SLOW_STEP_S * 1000)), None))
@@ -102,9 +103,12 @@ def _figures(prefix: str, values: list[float]) -> dict[str, Any]:
             f"{prefix}_p99_ms": _q(values, 0.99), f"{prefix}_max_ms": round(values[-1], 1) if values else None}
 
 
-def _services(suffix: str, db: str, secret: str, log: Path, api_port: int, health_port: int,
+def _services(suffix: str, db: str, secret: str, log: Path, api_port: int, health_port: int, sse_out: Path,
               ) -> list[subprocess.Popen[bytes]]:
-    """``msa detector``, ``msa sink`` and ``msa api`` with their defaults (ports and topics of the run only)."""
+    """``msa detector``, ``msa sink`` and ``msa api`` with their defaults (ports and topics of the run only), and
+    an SSE client of the API (a process of its own: the measuring one is busy pacing the reports)."""
+    from services.api.principal import Role
+    from services.api.tokens import issue_token
     from services.detect.stream.topics import StreamTopics
 
     env = {**os.environ, "MSA_DATABASE_URL": db, "MSA_JWT_SECRET": secret, "PYTHONUNBUFFERED": "1"}
@@ -114,11 +118,13 @@ def _services(suffix: str, db: str, secret: str, log: Path, api_port: int, healt
         [*msa, "detector", "--topics-suffix", suffix, "--group", f"lat{suffix}", "--database-url", db,
          "--health-port", str(health_port)],
         [*msa, "sink", "--topic", alerts, "--group", f"sink{suffix}"],
-        [*msa, "api", "--port", str(api_port)])]
+        [*msa, "api", "--port", str(api_port)],
+        [sys.executable, "-m", "bench.latency_bench", "sse", f"http://127.0.0.1:{api_port}",
+         issue_token(secret, name="bench", role=Role.ADMIN, zones=["*"], ttl_s=7200), str(sse_out)])]
 
 
-async def _measure(bootstrap: str, suffix: str, secret: str, rate: float, n_boats: int, live_s: float,
-                   api_port: int, health_port: int) -> dict[str, Any]:
+async def _measure(bootstrap: str, suffix: str, sse_out: Path, rate: float, n_boats: int, live_s: float,
+                   health_port: int) -> dict[str, Any]:
     import heapq
 
     import httpx
@@ -126,8 +132,6 @@ async def _measure(bootstrap: str, suffix: str, secret: str, rate: float, n_boat
 
     from msa.contracts.cloudevents import alert_from_cloudevent
     from msa.kafka import client_security, ensure_topics, make_producer
-    from services.api.principal import Role
-    from services.api.tokens import issue_token
     from services.detect.stream.topics import StreamTopics
 
     topics = StreamTopics.with_suffix(suffix)
@@ -140,7 +144,6 @@ async def _measure(bootstrap: str, suffix: str, secret: str, rate: float, n_boat
     producer = make_producer(bootstrap, linger_ms=1)
     await consumer.start()
     await producer.start()
-    token = issue_token(secret, name="bench", role=Role.ADMIN, zones=["*"], ttl_s=7200)
 
     async def read_alerts() -> None:
         while True:
@@ -149,26 +152,7 @@ async def _measure(bootstrap: str, suffix: str, secret: str, rate: float, n_boat
                     a = alert_from_cloudevent(list(m.headers), m.value)
                     on_kafka.setdefault((a.alert_id, a.version), (str(a.kind), a.mmsi, a.updated_ms, m.timestamp))
 
-    async def read_sse() -> None:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=None) as c:
-            for _ in range(300):
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await c.get("/health/live")).status_code == 200:
-                        break
-                await asyncio.sleep(0.2)
-            async with c.stream("GET", "/alerts/stream", headers={"Authorization": f"Bearer {token}"}) as r:
-                buf = ""
-                async for chunk in r.aiter_text():
-                    now = time.time() * 1000
-                    buf += chunk
-                    while "\n\n" in buf:
-                        frame, buf = buf.split("\n\n", 1)
-                        for line in frame.split("\n"):
-                            if line.startswith("data: "):
-                                alert = orjson.loads(line[6:]).get("alert", {})
-                                on_sse.setdefault((alert.get("alert_id"), alert.get("version")), now)
-
-    tasks = [asyncio.create_task(read_alerts()), asyncio.create_task(read_sse())]
+    tasks = [asyncio.create_task(read_alerts())]
     try:
         async with httpx.AsyncClient(timeout=2) as probe:
             for _ in range(600):  # the detector has its partitions
@@ -211,6 +195,10 @@ async def _measure(bootstrap: str, suffix: str, secret: str, rate: float, n_boat
                 await t
         await producer.stop()
         await consumer.stop()
+    sse_lines = await asyncio.to_thread(lambda: sse_out.read_bytes() if sse_out.exists() else b"")
+    for line in sse_lines.splitlines():
+        d = orjson.loads(line)
+        on_sse.setdefault((d["alert_id"], d["version"]), d["at_ms"])
     live_end = live_start + int(live_s * 1000)
     to_kafka: dict[str, list[float]] = {}
     to_sse: dict[str, list[float]] = {}
@@ -248,14 +236,47 @@ def run(out: dict[str, Any], quick: bool = False) -> None:
             [("live", 2000.0, 1100, 300.0, 18961), ("x10", 20000.0, 1100, 120.0, 18971)]
         for name, rate, boats, live_s, port in runs:
             suffix, secret = f".lat{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(48)
-            procs = _services(suffix, db, secret, log, port, port + 1)
+            sse_out = log.with_name(f"msa-latency-sse{suffix}.jsonl")
+            procs = _services(suffix, db, secret, log, port, port + 1, sse_out)
             try:
-                figures = asyncio.run(_measure(settings.kafka_bootstrap, suffix, secret, rate, boats, live_s,
-                                               port, port + 1))
+                figures = asyncio.run(_measure(settings.kafka_bootstrap, suffix, sse_out, rate, boats, live_s,
+                                               port + 1))
             finally:
                 _stop(procs)
+                sse_out.unlink(missing_ok=True)
             out.update({f"{name}_{k}": v for k, v in figures.items()})
         out["settings"] = "production defaults: msa detector (grace 120 s), msa sink, msa api; event time = wall"
         out["targets"] = "go_fast report→alerts.v1 p99 < 1 s at 2k reports/s; alerts.v1→SSE p99 < 100 ms"
     finally:
         _drop_database(settings.database_url, db)
+
+
+async def _sse_client(base: str, token: str, out: Path) -> None:
+    """Write every alert event the live feed sends, with the wall time it arrived (``… sse BASE TOKEN OUT``)."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=base, timeout=None) as c:
+        for _ in range(600):
+            with contextlib.suppress(httpx.HTTPError):
+                if (await c.get("/health/live")).status_code == 200:
+                    break
+            await asyncio.sleep(0.2)
+        async with c.stream("GET", "/alerts/stream", headers={"Authorization": f"Bearer {token}"}) as r:
+            with out.open("ab") as f:
+                buf = ""
+                async for chunk in r.aiter_text():
+                    now = time.time() * 1000
+                    buf += chunk
+                    while "\n\n" in buf:
+                        frame, buf = buf.split("\n\n", 1)
+                        for line in frame.split("\n"):
+                            if line.startswith("data: "):
+                                a = orjson.loads(line[6:]).get("alert", {})
+                                f.write(orjson.dumps({"alert_id": a.get("alert_id"), "version": a.get("version"),
+                                                      "at_ms": now}) + b"\n")
+                                f.flush()
+
+
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "sse":
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_sse_client(sys.argv[2], sys.argv[3], Path(sys.argv[4])))
