@@ -29,7 +29,7 @@ from msa.contracts.topics import ALL_TOPICS, TopicSpec
 
 __all__ = ["KafkaSecurity", "OutRecord", "ProducerBrokenError", "admin_client", "client_security",
            "commit_with_records", "ensure_topics", "make_consumer", "make_producer", "make_transactional_producer",
-           "transactional_id", "wait_for_broker"]
+           "transactional_id", "under_replicated", "wait_for_broker"]
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ def _configs(spec: TopicSpec, min_isr: int = 1) -> dict[str, str]:
     return configs
 
 
-async def _warn_under_replicated(admin: AIOKafkaAdminClient, names: list[str], rf: int) -> list[str]:
+async def under_replicated(admin: AIOKafkaAdminClient, names: list[str], rf: int) -> list[str]:
     """Existing topics with fewer replicas than the cluster allows (made on one broker, say): said, not changed
     — moving replicas is a reassignment to plan (``kafka-reassign-partitions.sh``, see the README)."""
     if not names:
@@ -223,7 +223,7 @@ async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec] = ALL_TOPICS)
                         topic_configs=_configs(s, min_isr))
                for s in specs if s.name not in existing]
         if rf > 1:
-            await _warn_under_replicated(admin, [s.name for s in specs if s.name in existing], rf)
+            await under_replicated(admin, [s.name for s in specs if s.name in existing], rf)
         if new:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(new)
