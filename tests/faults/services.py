@@ -7,7 +7,12 @@ import os
 import signal
 import subprocess
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
 
 from tests.integration.test_detector_stream import MSA, REPO
 
@@ -67,3 +72,22 @@ def infra(*args: str) -> None:
     """``msa infra …`` with the suite's settings (the broker and database the tests use)."""
     subprocess.run([*MSA, "infra", *args], cwd=REPO, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.STDOUT, timeout=300)
+
+
+async def committed_counts(bootstrap: str, topic: str, key_of: Callable[[Any], str]) -> Counter[str]:
+    """How many times each key (``key_of(record)``) is in ``topic``, read ``read_committed`` from the start
+    until 2 s bring nothing new."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
+                                enable_auto_commit=False, isolation_level="read_committed")
+    await consumer.start()
+    got: Counter[str] = Counter()
+    try:
+        quiet = 0
+        while quiet < 4:
+            batch = await consumer.getmany(timeout_ms=500)
+            quiet = 0 if batch else quiet + 1
+            for msgs in batch.values():
+                got.update(key_of(m) for m in msgs)
+    finally:
+        await consumer.stop()
+    return got

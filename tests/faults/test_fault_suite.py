@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from sqlalchemy import create_engine, text
 
 from msa.contracts.codec import loads
 from msa.kafka import ensure_topics, make_producer
 from services.api.sink import rejects_topic
 from services.detect.stream.topics import StreamTopics
+from tests.faults.services import committed_counts
 from tests.integration.test_detector_stream import MSA, REPO, Detectors, offline_alerts, prepared, replay
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.timeout(1500)]
@@ -99,21 +99,7 @@ async def _poison(bootstrap: str, topic: str, n: int, tag: bytes) -> dict[str, b
 
 
 async def _dead_letters(bootstrap: str, topic: str) -> Counter[str]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False, isolation_level="read_committed")
-    await consumer.start()
-    got: Counter[str] = Counter()
-    try:
-        quiet = 0
-        while quiet < 4:
-            batch = await consumer.getmany(timeout_ms=500)
-            n = sum(len(m) for m in batch.values())
-            quiet = quiet + 1 if n == 0 else 0
-            for msgs in batch.values():
-                got.update(str(loads(m.value)["source"]) for m in msgs)
-    finally:
-        await consumer.stop()
-    return got
+    return await committed_counts(bootstrap, topic, lambda m: str(loads(m.value)["source"]))
 
 
 async def test_the_pipeline_survives_kills_rebalances_and_poison(tmp_path_factory: pytest.TempPathFactory,

@@ -23,7 +23,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from msa.contracts.topics import partner_topic
 from msa.kafka import ensure_topics
@@ -32,7 +31,7 @@ from services.api.db import make_engine
 from services.api.partners import Subscription
 from services.api.principal import Role
 from services.detect.stream.topics import StreamTopics
-from tests.faults.services import Supervised, infra
+from tests.faults.services import Supervised, committed_counts, infra
 from tests.faults.test_fault_suite import _stored
 from tests.integration.test_detector_stream import GRACE_S, REPO, offline_alerts, prepared, replay
 from tests.unit.api.builders import SECRET, token
@@ -46,20 +45,7 @@ PG_DOWN_S = 60.0
 
 async def _ce_ids(bootstrap: str, topic: str) -> Counter[str]:
     """Every committed record's CloudEvents id (alert id + version), with how many times it is there."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False, isolation_level="read_committed")
-    await consumer.start()
-    got: Counter[str] = Counter()
-    try:
-        quiet = 0
-        while quiet < 4:
-            batch = await consumer.getmany(timeout_ms=500)
-            quiet = 0 if batch else quiet + 1
-            for msgs in batch.values():
-                got.update(dict(m.headers or ()).get("ce_id", b"?").decode() for m in msgs)
-    finally:
-        await consumer.stop()
-    return got
+    return await committed_counts(bootstrap, topic, lambda m: dict(m.headers or ()).get("ce_id", b"?").decode())
 
 
 async def _status(client: httpx.AsyncClient, path: str, headers: dict[str, str]) -> int:
