@@ -11,7 +11,8 @@ from typing import Any
 
 from msa.domain import Alert, AlertKind, AlertStatus, JsonDict, Severity, VesselIdentity, format_ts, make_alert_id
 
-__all__ = ["AlertBook", "AlertDraft", "fix_evidence", "history_track", "line_geometry", "point_geometry", "track_fix"]
+__all__ = ["AlertBook", "AlertDraft", "draft_content", "fix_evidence", "history_track", "line_geometry",
+           "point_geometry", "track_fix"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,12 @@ class AlertDraft:
     @property
     def alert_id(self) -> str:
         return make_alert_id(self.kind, self.mmsi, self.start_ms, self.zone, self.extra_id)
+
+
+def draft_content(d: AlertDraft) -> tuple[Any, ...]:
+    """What a version made of ``d`` would show (``_content`` of it, the open/updated distinction aside)."""
+    return (d.closed, d.end_ms, d.severity, round(d.score, 4), d.geometry, d.vessels, d.detection_ids, d.summary,
+            d.evidence)
 
 
 def _content(a: Alert) -> tuple[Any, ...]:

@@ -31,6 +31,7 @@ from services.detect.buffer import EventBuffer
 from services.detect.context import DetectContext
 from services.detect.coverage import CoverageGrid, cell_of
 from services.detect.dark_vessel import SatMatcher, SceneKey, ScenePart, resolve_at
+from services.detect.fast_lane import GLITCH_MIN_JUMP_M, FastLane, LaneParams
 from services.detect.history import TrackHistory
 from services.detect.identity import Identity, Segment
 from services.detect.params import DetectionParams, ParamSet
@@ -48,9 +49,9 @@ __all__ = ["ENGINE_ROLES", "Engine", "EngineRole"]
 EngineRole = Literal["all", "vessel", "pairs"]
 ENGINE_ROLES: tuple[EngineRole, ...] = ("all", "vessel", "pairs")
 
-_SNAPSHOT_VERSION = 5  # 3: track histories, reception model, identity segments, late satellite scenes; 4: buffer
+_SNAPSHOT_VERSION = 6  # 3: track histories, reception model, identity segments, late satellite scenes; 4: buffer;
+# 6: the fast lane
 _NEVER = -(2**62)
-_GLITCH_MIN_JUMP_M = 250.0
 _HOUSEKEEPING_MS = 3_600_000
 _NAV_AT_ANCHOR, _NAV_MOORED = 1, 5
 _STOPPED_KN = 0.5
@@ -65,7 +66,7 @@ class Engine:
     def __init__(self, zones: ZoneIndex, ports: PortIndex, params: ParamSet, grace_ms: int,
                  scan_interval_ms: int = 60_000, retention_ms: int = 48 * 3_600_000,
                  pair_owner: Callable[[Cell], bool] | None = None, role: EngineRole = "all",
-                 coast: CoastDistance | None = None) -> None:
+                 coast: CoastDistance | None = None, provisional_go_fast: bool = True) -> None:
         if role not in ENGINE_ROLES:
             raise ValueError(f"unknown engine role {role!r} (one of {', '.join(ENGINE_ROLES)})")
         self.role = role
@@ -106,6 +107,11 @@ class Engine:
         all_params = [params.default, *(params.for_zone(z) for z in zones.zones)]
         self._min_dark_ms = int(min(min(p.dark_threshold_s, p.dark_threshold_offshore_s) for p in all_params) * 1000)
         self._max_dark_ms = int(max(p.dark_high_gap_s for p in all_params) * 1000)
+        # go-fast on each vessel's own clock (fast_lane.py): provisional versions as reports arrive, confirmed
+        # (or revised) by the ordered track at the watermark
+        self.lane = FastLane(self.ctx, self._lane_params, d.gofast_max_plausible_kn, grace_ms, self.counters) \
+            if provisional_go_fast and self._vessel_kinds else None
+        self._gf_publish = self.lane.confirm if self.lane is not None else None
 
     # ---- input ---------------------------------------------------------------------------------------
     def _count(self, key: str, n: int = 1) -> None:
@@ -120,6 +126,18 @@ class Engine:
                                      p.gofast_max_plausible_kn, p.gofast_max_fix_gap_s * 1000.0,
                                      p.loiter_bridge_max_gap_s * 1000.0)
         return hot
+
+    def _lane_params(self, zone: str | None) -> LaneParams:
+        p, gate_kn, loiter_max_kn, _, _, _, fix_gap_ms, bridge_ms = self._hot_params(zone)
+        return p, gate_kn, loiter_max_kn, fix_gap_ms, bridge_ms
+
+    def _ordered_run_id(self, mmsi: int) -> str | None:
+        """The alert id the ordered track's current go-fast run of ``mmsi`` has, or would have once raised."""
+        vs = self.vessels.get(mmsi)
+        run = vs.gofast if vs is not None else None
+        if not isinstance(run, go_fast.Run) or go_fast.eligible(mmsi, self.ctx, self.ctx.params.for_zone(run.zone)):
+            return None  # (a craft now known to be large or a declared HSC raises no go-fast)
+        return run.alert_id or go_fast.alert_id_of(mmsi, run)
 
     def process(self, rec: Record | RendezvousInput | IdentityChange) -> list[Alert]:
         """Take one record; return the alert versions it caused (possibly none)."""
@@ -142,8 +160,15 @@ class Engine:
                     return []
                 return dark_period.on_late_fix(vs, ts, self.watermark, self.ctx)
             self._buf.push((ts, 0, rec.mmsi, rec.lat, rec.lon, self._seq, rec))
+            lane = self.lane
+            if lane is not None:
+                early = lane.on_report(rec, float(lon), float(lat))
+                if early:
+                    return early + self._pushed(ts)
         elif isinstance(rec, StaticVesselData):  # applies at its event time, like a position
             self._push_static(rec)
+            if self.lane is not None:
+                self.lane.on_static(rec)
         elif isinstance(rec, SatelliteDetection):
             if not (-90.0 <= rec.lat <= 90.0 and -180.0 <= rec.lon <= 180.0 and 0.0 <= rec.confidence <= 1.0):
                 self._count("bad_detection")
@@ -429,7 +454,11 @@ class Engine:
             self._next_scan = ns + step
             if self.sat.awaiting:  # wait here for the other engines' parts (resolve_scenes)
                 self._barrier = ns
+                events_to = ns
                 break
+        lane = self.lane
+        if lane is not None and lane.due:
+            out += lane.settle(events_to, self._ordered_run_id)
         return out
 
     # ---- per-vessel track filter ----------------------------------------------------------------------
@@ -462,7 +491,7 @@ class Engine:
             dt_s = (ts - vs.last_ts) / 1000.0
             dist_m = approx_distance_m(vs.last_lon, vs.last_lat, lon, lat)
             implied = dist_m / dt_s * KN_PER_MPS
-        if implied > idp.gofast_max_plausible_kn and dist_m > _GLITCH_MIN_JUMP_M:
+        if implied > idp.gofast_max_plausible_kn and dist_m > GLITCH_MIN_JUMP_M:
             return self._unreachable(vs, r, lon, lat)
         known = vs.ident
         if implied >= idp.id_hop_min_kn and dist_m >= idp.id_hop_min_m and known is not None and \
@@ -571,15 +600,11 @@ class Engine:
         vs.n_reports += 1
         if speed is not None:
             if speed <= loiter_max_kn:  # loitering: go-fast profile and dark rendezvous
-                gap_ms = ts - vs.loiter_last_ts
-                if vs.loiter_start_ts < 0 or vs.last_sog > loiter_max_kn or (
-                        gap_ms > fix_gap_ms and not (gap_ms <= loiter_bridge_ms and implied <= loiter_max_kn)):
-                    vs.loiter_start_ts = ts
-                vs.loiter_last_ts = ts
+                vs.note_slow(ts, implied, loiter_max_kn, fix_gap_ms, loiter_bridge_ms)
             if not flagged and (vs.gofast is not None or speed >= gate_kn):
-                out += go_fast.on_fix(vs, ts, lon, lat, speed, dist_m, zone, p, ctx)
+                out += go_fast.on_fix(vs, ts, lon, lat, speed, dist_m, zone, p, ctx, self._gf_publish)
         elif vs.gofast is not None:
-            out += go_fast.on_fix(vs, ts, lon, lat, speed, dist_m, zone, p, ctx)
+            out += go_fast.on_fix(vs, ts, lon, lat, speed, dist_m, zone, p, ctx, self._gf_publish)
         nav = r.nav_status
         candidate = (zone is not None and speed is not None and 0.0 <= speed <= rv_max_kn and not flagged
                      and nav != _NAV_MOORED and not jumped
@@ -635,7 +660,7 @@ class Engine:
         for vs in self.vessels.values() if self._vessel_kinds else ():
             run = vs.gofast
             if isinstance(run, go_fast.Run):
-                out += go_fast.on_silence(vs, now, ctx)
+                out += go_fast.on_silence(vs, now, ctx, self._gf_publish)
                 if vs.gofast is not None:
                     later(run.last_ts + int(ctx.params.for_zone(run.zone).gofast_bridge_max_gap_s * 1000) + 1)
             alerts, d = dark_period.on_scan(vs, now, ctx, self.coverage, self.counters)
@@ -650,6 +675,8 @@ class Engine:
             alerts, d = self.rendezvous.on_scan(now)
             out += alerts
             later(d + 1 if d >= 0 else -1)
+        if self.lane is not None and self.lane.running:
+            out += self.lane.on_scan(now)
         if self._vessel_kinds:
             alerts, d = self.sat.on_scan(now, self.vessels)
             out += alerts
@@ -665,6 +692,8 @@ class Engine:
         self.ctx.book.prune(now - self.retention_ms)
         self.coverage.prune(now - 2 * self._max_dark_ms)
         self.rendezvous.prune_stopped(now)
+        if self.lane is not None:
+            self.lane.prune(now - self.retention_ms)
         keep_from = now - self._history_ms
         idle = []
         for m, vs in self.vessels.items():
@@ -690,7 +719,8 @@ class Engine:
         state = {name: getattr(self, name) for name in _STATE_ATTRS}
         state["role"] = self.role
         state.update(version=_SNAPSHOT_VERSION, identities=self.ctx.identities, book=self.ctx.book,
-                     rendezvous=self.rendezvous.__getstate__(), sat=self.sat.__getstate__())
+                     rendezvous=self.rendezvous.__getstate__(), sat=self.sat.__getstate__(),
+                     lane=None if self.lane is None else self.lane.state())
         return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod
@@ -708,5 +738,9 @@ class Engine:
         eng.ctx.identities, eng.ctx.book = state["identities"], state["book"]
         eng.rendezvous.restore_state(state["rendezvous"])
         eng.sat.restore_state(state["sat"])
+        if eng.lane is not None:
+            eng.lane.counters = eng.counters
+            if state["lane"] is not None:
+                eng.lane.restore_state(state["lane"], eng.ctx)
         eng.coverage.coast = eng.ctx.coast  # geography is not state
         return eng

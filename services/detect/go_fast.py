@@ -23,15 +23,34 @@ Loiter then sprint: after ≥ ``loiter_min_duration_s`` (30 min) slow (≤ 3 kn)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
 from geo.geodesy import haversine_m, speed_kn
-from msa.domain import Alert, AlertKind, Severity
+from msa.domain import Alert, AlertKind, Severity, make_alert_id
 from msa.evidence import EVIDENCE_VERSION
 from services.detect.alerts import AlertDraft, line_geometry, track_fix
 from services.detect.context import DetectContext
 from services.detect.params import DetectionParams
-from services.detect.track import VesselState
 
-__all__ = ["Run", "eligible", "fix_speed_kn", "on_fix", "on_identity", "on_silence"]
+__all__ = ["GoFastTrack", "Publish", "Run", "alert_id_of", "eligible", "fix_speed_kn", "on_fix", "on_identity",
+           "on_silence"]
+
+# where a draft goes: the alert book (``AlertBook.publish``), or the fast lane's provisional / confirming publish
+Publish = Callable[[AlertDraft], "Alert | None"]
+
+
+class GoFastTrack(Protocol):
+    """What go-fast reads and writes of a vessel: ``track.VesselState`` (the ordered track at the watermark)
+    or ``fast_lane.LaneTrack`` (the vessel's own reports as they arrive)."""
+
+    mmsi: int
+    last_ts: int
+    loiter_last_ts: int
+    gofast: object | None
+    gofast_closed_id: str | None
+
+    def loiter_duration_s(self, ts_ms: int, gap_tolerance_s: float) -> float: ...
 
 _PATH_MAX = 40
 _PATH_STEP_MS = 30_000
@@ -89,6 +108,13 @@ class Run:
         return self.sum_kn / self.n if self.n else 0.0
 
 
+def alert_id_of(mmsi: int, run: Run) -> str | None:
+    """The id the alert of ``run`` has (or will have once raised); None while the run has no zone."""
+    if run.zone is None:
+        return None
+    return make_alert_id(AlertKind.GO_FAST, (mmsi,), run.start_ts, run.zone, "")
+
+
 def fix_speed_kn(sog_kn: float | None, implied_kn: float, dt_s: float, p: DetectionParams) -> float | None:
     """Best speed estimate of a fix for go-fast purposes (None = not enough information)."""
     if sog_kn is not None and sog_kn <= p.gofast_max_plausible_kn:
@@ -111,16 +137,16 @@ def eligible(mmsi: int, ctx: DetectContext, p: DetectionParams) -> str | None:
     return None
 
 
-def on_fix(vs: VesselState, ts: int, lon: float, lat: float, speed: float | None, dist_m: float,
-           zone: str | None, p: DetectionParams, ctx: DetectContext) -> list[Alert]:
-    """Called for every accepted fix, before ``vs`` is moved to it."""
+def on_fix(vs: GoFastTrack, ts: int, lon: float, lat: float, speed: float | None, dist_m: float,
+           zone: str | None, p: DetectionParams, ctx: DetectContext, publish: Publish | None = None) -> list[Alert]:
+    """Called for every accepted fix, before ``vs`` is moved to it; drafts go to ``publish`` (the book)."""
     out: list[Alert] = []
     run = vs.gofast if isinstance(vs.gofast, Run) else None
     if run is not None and (ts - run.last_ts) > p.gofast_max_fix_gap_s * 1000.0:
         bridged = (ts - run.last_ts <= p.gofast_bridge_max_gap_s * 1000.0 and speed is not None
                    and speed >= run.thr_kn and ts - vs.last_ts == ts - run.last_ts)
         if not bridged:
-            out += _end(vs, run, ctx)
+            out += _end(vs, run, ctx, publish)
             run = None
     if speed is None:
         return out
@@ -133,7 +159,7 @@ def on_fix(vs: VesselState, ts: int, lon: float, lat: float, speed: float | None
         run = Run(ts, lon, lat, thr, loitered)
         vs.gofast = run
     elif speed < run.thr_kn:
-        return out + _end(vs, run, ctx)
+        return out + _end(vs, run, ctx, publish)
     run.add(ts, lon, lat, speed, dist_m, zone)
     if run.duration_s >= p.gofast_min_duration_s and run.n >= p.gofast_min_fixes and run.zone is not None:
         sig = (int(run.max_kn // 5), run.mean_kn >= p.gofast_high_speed_kn)
@@ -142,25 +168,25 @@ def on_fix(vs: VesselState, ts: int, lon: float, lat: float, speed: float | None
         run.sig = sig
         draft = _draft(vs, run, ctx, p, closed=False, now=ts)
         if draft is not None:
-            a = ctx.book.publish(draft)
+            a = (publish or ctx.book.publish)(draft)
             run.alert_id = draft.alert_id
             if a is not None:
                 out.append(a)
     return out
 
 
-def on_silence(vs: VesselState, now_ms: int, ctx: DetectContext) -> list[Alert]:
+def on_silence(vs: GoFastTrack, now_ms: int, ctx: DetectContext, publish: Publish | None = None) -> list[Alert]:
     """Scan hook: a run whose vessel fell silent longer than the bridge gap ends at its last fast fix."""
     run = vs.gofast if isinstance(vs.gofast, Run) else None
     if run is None:
         return []
     p = ctx.params.for_zone(run.zone)
     if now_ms - run.last_ts > p.gofast_bridge_max_gap_s * 1000.0:
-        return _end(vs, run, ctx)
+        return _end(vs, run, ctx, publish)
     return []
 
 
-def on_identity(vs: VesselState, now_ms: int, ctx: DetectContext) -> list[Alert]:
+def on_identity(vs: GoFastTrack, now_ms: int, ctx: DetectContext) -> list[Alert]:
     """Static data arrived: retract go-fast alerts of a craft now known to be large or a declared HSC."""
     run = vs.gofast if isinstance(vs.gofast, Run) else None
     ids = [i for i in (run.alert_id if run else None, vs.gofast_closed_id) if i]
@@ -177,7 +203,7 @@ def on_identity(vs: VesselState, now_ms: int, ctx: DetectContext) -> list[Alert]
     return out
 
 
-def _end(vs: VesselState, run: Run, ctx: DetectContext) -> list[Alert]:
+def _end(vs: GoFastTrack, run: Run, ctx: DetectContext, publish: Publish | None) -> list[Alert]:
     vs.gofast = None
     if run.alert_id is None or run.zone is None:
         return []
@@ -185,11 +211,11 @@ def _end(vs: VesselState, run: Run, ctx: DetectContext) -> list[Alert]:
     draft = _draft(vs, run, ctx, ctx.params.for_zone(run.zone), closed=True, now=run.last_ts)
     if draft is None:
         return []
-    a = ctx.book.publish(draft)
+    a = (publish or ctx.book.publish)(draft)
     return [] if a is None else [a]
 
 
-def _draft(vs: VesselState, run: Run, ctx: DetectContext, p: DetectionParams, *, closed: bool,
+def _draft(vs: GoFastTrack, run: Run, ctx: DetectContext, p: DetectionParams, *, closed: bool,
            now: int) -> AlertDraft | None:
     assert run.zone is not None
     if eligible(vs.mmsi, ctx, p) is not None:

@@ -17,10 +17,36 @@ if TYPE_CHECKING:
     from services.detect.history import TrackHistory
     from services.detect.identity import Identity
 
-__all__ = ["IdentityBook", "VesselState", "VesselStatic"]
+__all__ = ["IdentityBook", "SlowSpell", "VesselState", "VesselStatic"]
 
 
-class VesselState:
+class SlowSpell:
+    """The loitering bookkeeping go-fast's loiter-then-sprint profile reads (``VesselState``, and the fast lane's
+    ``LaneTrack``, which keep the same fields)."""
+
+    __slots__ = ()
+    last_sog: float
+    loiter_start_ts: int
+    loiter_last_ts: int
+
+    def note_slow(self, ts_ms: int, implied_kn: float, loiter_max_kn: float, fix_gap_ms: float,
+                  bridge_ms: float) -> None:
+        """A slow fix (≤ ``loiter_max_kn``): extend the slow spell, or start one (after a fast fix, or a gap the
+        positions do not bridge at loitering speed)."""
+        gap_ms = ts_ms - self.loiter_last_ts
+        if self.loiter_start_ts < 0 or self.last_sog > loiter_max_kn or (
+                gap_ms > fix_gap_ms and not (gap_ms <= bridge_ms and implied_kn <= loiter_max_kn)):
+            self.loiter_start_ts = ts_ms  # type: ignore[misc]  # a slot of every subclass
+        self.loiter_last_ts = ts_ms  # type: ignore[misc]
+
+    def loiter_duration_s(self, ts_ms: int, gap_tolerance_s: float) -> float:
+        """How long the vessel has been slow as of ``ts_ms`` (0 when not loitering)."""
+        if self.loiter_start_ts < 0 or ts_ms - self.loiter_last_ts > gap_tolerance_s * 1000.0:
+            return 0.0
+        return (self.loiter_last_ts - self.loiter_start_ts) / 1000.0
+
+
+class VesselState(SlowSpell):
     """The last accepted fix, reception record and detector sub-states of one MMSI."""
 
     __slots__ = (
@@ -74,11 +100,6 @@ class VesselState:
         ident = self.ident
         return ident is not None and ident.flagged(ts_ms)
 
-    def loiter_duration_s(self, ts_ms: int, gap_tolerance_s: float) -> float:
-        """How long the vessel has been slow as of ``ts_ms`` (0 when not loitering)."""
-        if self.loiter_start_ts < 0 or ts_ms - self.loiter_last_ts > gap_tolerance_s * 1000.0:
-            return 0.0
-        return (self.loiter_last_ts - self.loiter_start_ts) / 1000.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,8 @@ GRACE_MS = 60_000
 PAIRS = frozenset({AlertKind.RENDEZVOUS})
 
 
-def engine(role: EngineRole, grace_ms: int = GRACE_MS) -> Engine:
-    return Engine(zones(), ports(), ParamSet.build(zones(), None), grace_ms, role=role)
+def engine(role: EngineRole, grace_ms: int = GRACE_MS, lane: bool = True) -> Engine:
+    return Engine(zones(), ports(), ParamSet.build(zones(), None), grace_ms, role=role, provisional_go_fast=lane)
 
 
 def versions(records: list[Record], eng: Engine) -> list[Alert]:
@@ -162,8 +162,9 @@ def test_an_unknown_role_is_refused() -> None:
 
 def test_late_static_data_applies_from_the_watermark_on_after_what_is_buffered() -> None:
     """Records held back (here by the coverage horizon) are handled before a late static record takes effect:
-    event-time order is kept whatever the arrival."""
-    eng = engine("vessel")
+    event-time order is kept whatever the arrival. (The ordered track: without the fast lane, which raises the
+    go-fast at once — ``test_fast_lane.py``.)"""
+    eng = engine("vessel", lane=False)
     eng.set_coverage_complete(T0 - 3_600_000)  # nothing is handled yet
     out = [a for r in track(224000001, 0, 900, 10, 36.0, -3.5, sog_kn=42.0, cog_deg=0.0) for a in eng.process(r)]
     wm = eng.watermark
