@@ -70,3 +70,29 @@ def test_no_alert_the_previous_detector_raised_and_was_judged_false_comes_back(
     back = [f"{a['file']} {a['kind']} {a['mmsi']}: {a['why']}" for a in old
             if a["judgement"] == "false" and a["alert_id"] in now]
     assert not back
+
+
+@pytest.mark.parametrize("rel", sorted(REVIEW["files"]))
+def test_in_arrival_order_the_fast_lane_changes_no_final_alert(rel: str) -> None:
+    """Each recording in its own arrival order (as ``msa replay`` would put it on the topics), grace 120 s: the
+    final alerts with go-fast on the vessels' own clock equal those of the ordered track alone — no provisional
+    go-fast is left standing or retracted, and no other kind moves."""
+    from geo.ports import load_ports
+    from geo.zones import load_zones
+    from msa.contracts.codec import alert_to_dict
+    from services.detect.engine import Engine
+    from services.detect.offline import final_alerts
+    from services.detect.params import ParamSet
+    from services.detect.reading import read_input
+    from services.detect.review import WORLD_ZONES
+
+    records = list(read_input(_data(rel), {}))
+    zones = load_zones(WORLD_ZONES)
+    finals = []
+    for lane in (True, False):
+        eng = Engine(zones, load_ports(), ParamSet.build(zones), 120_000, provisional_go_fast=lane)
+        versions = [a for r in records for a in eng.process(r)] + eng.finish()
+        finals.append([alert_to_dict(a) for a in final_alerts(versions)])
+        if lane:
+            assert eng.counters.get("gofast_provisional_retracted", 0) == 0
+    assert finals[0] == finals[1]
