@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, str] = {
     "stream": "bench.stream_bench",
     "api": "bench.api_bench",
     "latency": "bench.latency_bench",
+    "world": "bench.world_bench",
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

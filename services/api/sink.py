@@ -6,6 +6,8 @@ not stored: it is counted (``msa_sink_rejected_total{reason}``) and dead-lettere
 for ``alerts.v1``: reason, detail, source topic/partition/offset and the raw record) in one Kafka transaction
 with the batch's offsets — nothing is lost, and a ``read_committed`` reader of the dead letters sees each once
 even when the sink is killed between the two (the restarted sink, same transactional id, aborts what was open).
+A batch with nothing to dead-letter (the usual case) commits its offsets alone, without a transaction: that
+keeps the sink's turn-around — and so the live feed's latency — to one round trip.
 
 A record the database refuses (a data error: a NUL byte in a text, a value out of a column's range...) does
 not stop the sink: the batch is split in halves, each stored in its own transaction, down to the record that
@@ -150,9 +152,12 @@ async def run_sink(settings: ApiSettings, stop: asyncio.Event | None = None, *, 
                 dead: list[Reject] = []
                 try:
                     await store_batch(engine, batch, metrics, dead)
-                    await commit_with_records(  # the dead letters and the offsets, together
-                        producer, group, {tp: msgs[-1].offset + 1 for tp, msgs in batch.items() if msgs},
-                        [(dead_topic, dumps(reject_to_dict(rej)), rej.source.encode(), None) for rej in dead])
+                    offsets = {tp: msgs[-1].offset + 1 for tp, msgs in batch.items() if msgs}
+                    if dead:  # the dead letters and the offsets, together
+                        await commit_with_records(producer, group, offsets, [
+                            (dead_topic, dumps(reject_to_dict(rej)), rej.source.encode(), None) for rej in dead])
+                    else:  # nothing to dead-letter: one offset commit, not a transaction's three round trips
+                        await consumer.commit(offsets)
                     break
                 except ProducerBrokenError:  # another instance took this id (it goes on), or the producer is done
                     raise

@@ -21,6 +21,7 @@ class DetectorConfig:
     idle_timeout_s: float = 5.0  # a caught-up partition silent this long no longer holds the clock
     checkpoint_records: int = 250_000  # checkpoint after this many input records…
     checkpoint_interval_s: float = 5.0  # …or this many seconds, whichever first
+    checkpoint_fork: bool = True  # pickle periodic checkpoints in a forked child (stream/snapshot.py)
     marker_interval_s: float = 0.1  # watermark markers to the cell partitions, when changed…
     marker_refresh_s: float = 2.0  # …and all of them again this often
     stuck_after_s: float = 60.0  # lag > 0 and no progress this long → not ready

@@ -26,6 +26,7 @@ from msa.contracts.cloudevents import alert_to_cloudevent
 from msa.contracts.codec import dumps, reject_to_dict
 from msa.domain import Record, Reject
 from msa.kafka import client_security, ensure_topics, make_consumer, make_producer
+from services.detect.stream import snapshot
 from services.detect.stream.checkpoint import Checkpoint, CheckpointStore, FencedError
 from services.detect.stream.config import DetectorConfig
 from services.detect.stream.coverage import CoverageSummary
@@ -95,6 +96,7 @@ class DetectorService:
         self.wait_since: dict[int, tuple[int, float]] = {}  # vessel partition → (scene scan time, wall clock)
         self.failing_since: float | None = None  # checkpoints failing (the database away) since
         self.fatal: Exception | None = None  # an assignment that could not be carried out
+        self.inflight: asyncio.Task[None] | None = None  # a periodic checkpoint being stored (``checkpoint``)
 
     # ---- lifecycle -----------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -400,7 +402,8 @@ class DetectorService:
         if lag >= self.cfg.max_poll_records:
             self.backlog = 2
         caught_up = self.backlog > 0 and lag == 0 and n_in == 0 and busy and not merging
-        if self.since_checkpoint >= self.cfg.checkpoint_records or (due and busy) or caught_up:
+        if (self.since_checkpoint >= self.cfg.checkpoint_records or (due and busy) or caught_up) \
+                and not self.checkpointing():
             await self.checkpoint("periodic")
 
     def _route(self, tp: TopicPartition, msgs: list[Any]) -> None:
@@ -548,26 +551,63 @@ class DetectorService:
 
     # ---- checkpoint ----------------------------------------------------------------------------------
     async def checkpoint(self, why: str) -> None:
-        """Acks of everything produced → one PG transaction with states and offsets → Kafka commit."""
+        """Acks of everything produced → one PG transaction with states and offsets → Kafka commit. A periodic
+        checkpoint pickles the states in a forked child (``snapshot.py``) and is stored in the background while
+        processing goes on; any other (shutdown, revoke) is complete when this returns. Checkpoints are stored
+        in the order they were taken."""
+        await self._checkpoint_done()
         await self._send_dead()  # (normally sent by the iteration that found them)
         if self.pending:
             await asyncio.gather(*self.pending)
             self.pending.clear()
         t = self.cfg.topics
-        rows: list[Checkpoint] = []
-        state_bytes = {"vessel": 0, "cell": 0}
+        slots: list[tuple[str, int, int]] = []  # (topic, partition, next offset) of each row
+        units: list[VesselUnit | CellUnit | None] = []  # whose state the row holds (None: offsets only)
         for p, vu in self.vessel_units.items():
             offs = vu.next_offsets()
-            state = vu.state()
-            state_bytes["vessel"] += len(state)
             if offs.get(POS) is not None:
-                rows.append(Checkpoint(t.positions, p, int(offs[POS] or 0), state))
+                slots.append((t.positions, p, int(offs[POS] or 0)))
+                units.append(vu)
             if offs.get(STATIC) is not None:
-                rows.append(Checkpoint(t.static, p, int(offs[STATIC] or 0), None))
+                slots.append((t.static, p, int(offs[STATIC] or 0)))
+                units.append(None)
         for p, cu in self.cell_units.items():
-            state = cu.state()
-            state_bytes["cell"] += len(state)
-            rows.append(Checkpoint(t.by_cell, p, cu.next_offset(), state))
+            slots.append((t.by_cell, p, cu.next_offset()))
+            units.append(cu)
+        self.since_checkpoint = 0
+        self.last_checkpoint_s = time.monotonic()
+        if why == "periodic" and self.cfg.checkpoint_fork and snapshot.available() and any(units):
+            forked = snapshot.ForkedStates(units)
+            self.inflight = asyncio.create_task(self._store_forked(forked, slots, why))
+            return
+        await self._store(slots, [None if u is None else u.state() for u in units], why)
+
+    def checkpointing(self) -> bool:
+        """A checkpoint is being stored in the background."""
+        return self.inflight is not None and not self.inflight.done()
+
+    async def _checkpoint_done(self) -> None:
+        task, self.inflight = self.inflight, None
+        if task is not None:
+            await task
+
+    async def _store_forked(self, forked: snapshot.ForkedStates, slots: list[tuple[str, int, int]],
+                            why: str) -> None:
+        try:
+            states = await forked.result()
+        except (RuntimeError, OSError) as exc:  # nothing stored: the next interval tries again
+            self.metrics.checkpoint_failures.inc()
+            log.warning("checkpoint (%s) failed: %s", why, exc)
+            return
+        await self._store(slots, states, why)
+
+    async def _store(self, slots: list[tuple[str, int, int]], states: list[bytes | None], why: str) -> None:
+        t = self.cfg.topics
+        rows = [Checkpoint(topic, p, offset, state) for (topic, p, offset), state in zip(slots, states, strict=True)]
+        state_bytes = {"vessel": 0, "cell": 0}
+        for (topic, _, _), state in zip(slots, states, strict=True):
+            if state is not None:
+                state_bytes["cell" if topic == t.by_cell else "vessel"] += len(state)
         try:
             await asyncio.to_thread(self.store.save, rows)
         except FencedError as exc:  # another instance owns some of these partitions now: this one is a zombie
@@ -593,9 +633,7 @@ class DetectorService:
             bucket_ms = next(iter(self.vessel_units.values())).engine.coverage_bucket_ms()
             self.book.prune(newest - EXCHANGE_RETENTION_MS, bucket_ms)
         self.metrics.checkpoints.inc()
-        self.since_checkpoint = 0
         self.backlog = max(0, self.backlog - 1)
-        self.last_checkpoint_s = time.monotonic()
         log.debug("checkpoint (%s): %d partitions, %s", why, len(rows), state_bytes)
         if self.consumer is not None and rows:
             offsets = {TopicPartition(c.topic, c.partition): c.next_offset for c in rows}
