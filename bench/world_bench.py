@@ -103,39 +103,44 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-async def _end_offsets(bootstrap: str, topic: str) -> int:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+async def _partitions(bootstrap: str, topic: str) -> list[Any]:
+    from aiokafka import AIOKafkaProducer, TopicPartition
 
     from msa.kafka import client_security
 
+    p = AIOKafkaProducer(bootstrap_servers=bootstrap, **client_security())
+    await p.start()
+    try:
+        return [TopicPartition(topic, i) for i in sorted(await p.partitions_for(topic))]
+    finally:
+        await p.stop()
+
+
+async def _end_offsets(bootstrap: str, topic: str) -> int:
+    from aiokafka import AIOKafkaConsumer
+
+    from msa.kafka import client_security
+
+    parts = await _partitions(bootstrap, topic)
     c = AIOKafkaConsumer(bootstrap_servers=bootstrap, **client_security())
     await c.start()
     try:
-        parts = c.partitions_for_topic(topic) or set()
-        if not parts:
-            await c.topics()
-            parts = c.partitions_for_topic(topic) or set()
-        ends = await c.end_offsets([TopicPartition(topic, p) for p in parts])
-        return sum(ends.values())
+        return sum((await c.end_offsets(parts)).values())
     finally:
         await c.stop()
 
 
 async def _committed(bootstrap: str, group: str, topic: str) -> int:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import AIOKafkaConsumer
 
     from msa.kafka import client_security
 
+    parts = await _partitions(bootstrap, topic)
     c = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
                          **client_security())
     await c.start()
     try:
-        await c.topics()
-        parts = c.partitions_for_topic(topic) or set()
-        total = 0
-        for p in parts:
-            total += await c.committed(TopicPartition(topic, p)) or 0
-        return total
+        return sum([await c.committed(tp) or 0 for tp in parts])
     finally:
         await c.stop()
 
