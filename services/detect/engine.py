@@ -7,6 +7,10 @@ detections resolving). A record older than the watermark is late: counted and ig
 may still retract a dark period it disproves). No wall-clock reads: the same records give the same alerts
 however they are chunked or shuffled within the grace period.
 
+Go-fast, which needs only one vessel's own reports, does not wait: the fast lane (``fast_lane.py``) raises it
+as each report arrives, and the go-fast drafts of the ordered track here confirm (no new version), revise or
+retract what the lane published (``FastLane.confirm`` / ``settle``).
+
 The streaming detector splits the engine in two roles (``EngineRole``): stage 1 (by MMSI) runs the track
 filter and the per-vessel detectors and passes every fix the rendezvous detector can use on as a
 ``RendezvousInput`` (``take_rendezvous_inputs``); stage 2 (by spatial cell) runs the rendezvous detector on
