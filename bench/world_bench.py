@@ -81,6 +81,7 @@ def write_world_csv(path: Path, vessels: int, span_s: int = HOUR_S, seed: int = 
             d_km = sog * 1.852 * (t / 3600.0)
             y = lat + d_km * math.cos(math.radians(cog)) / KM_PER_DEG
             x = lon + d_km * math.sin(math.radians(cog)) / (KM_PER_DEG * max(0.1, math.cos(math.radians(y))))
+            x = (x + 180.0) % 360.0 - 180.0  # across the antimeridian
             row = f"{mmsi},{_iso(t)},{y:.5f},{x:.5f},{sog:.1f},{cog:.1f},511,{static}"
             arrival = t + rnd.uniform(600, 1800) if offshore else t
             if arrival < span_s:

@@ -1,0 +1,76 @@
+"""Import boundaries, checked on the source (``ast``), so that a convention cannot erode unnoticed:
+
+* a service never imports another service (``services.api`` ↛ ``services.detect`` …): they meet on Kafka
+  topics and tables, through ``msa/`` (contracts, formats) and ``geo/`` (geography);
+* the detection core (``services/detect`` outside ``stream/``) does no I/O of its own: no Kafka, no database,
+  no HTTP — the streaming adapter (``stream/``) and the CLIs do;
+* ``msa/domain.py`` (the records and alerts every component shares) imports the standard library only;
+* ``geo/`` and ``msa/`` import no service.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+IO_PACKAGES = ("aiokafka", "kafka", "sqlalchemy", "geoalchemy2", "psycopg", "psycopg2", "asyncpg", "fastapi",
+               "starlette", "uvicorn", "httpx", "requests")
+
+
+def imported(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, module) of every import in ``path``, top level or inside functions."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.lineno, node.module
+
+
+def violations(files: list[Path], forbidden: tuple[str, ...]) -> list[str]:
+    return [f"{p.relative_to(ROOT) if p.is_relative_to(ROOT) else p.name}:{line} imports {mod}"
+            for p in files for line, mod in imported(p) if any(mod == f or mod.startswith(f + ".") for f in forbidden)]
+
+
+def py(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if p.is_dir() and (p / "__init__.py").exists())
+
+
+def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import os\nimport sqlalchemyx\n\ndef f():\n    from sqlalchemy import text\n"
+                   "    import services.api.db\n")
+    assert violations([bad], ("sqlalchemy", "services.api")) == ["bad.py:5 imports sqlalchemy",
+                                                                 "bad.py:6 imports services.api.db"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_never_imports_another(service: str) -> None:
+    others = tuple(f"services.{s}" for s in SERVICES if s != service)
+    assert violations(py(f"services/{service}"), others) == []
+
+
+def test_the_detection_core_does_no_io_of_its_own() -> None:
+    core = [p for p in py("services/detect") if "stream" not in p.relative_to(ROOT / "services/detect").parts]
+    assert len(core) > 10
+    assert violations(core, IO_PACKAGES) == []
+
+
+def test_the_shared_domain_imports_the_standard_library_only() -> None:
+    import sys
+
+    mods = {mod.split(".")[0] for _, mod in imported(ROOT / "msa" / "domain.py")}
+    assert mods and mods <= set(sys.stdlib_module_names) | {"__future__"}, mods
+
+
+@pytest.mark.parametrize("folder", ["geo", "msa"])
+def test_geography_and_contracts_import_no_service(folder: str) -> None:
+    assert violations(py(folder), ("services",)) == []
