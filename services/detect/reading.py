@@ -17,16 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from msa.contracts.codec import loads, record_from_dict
-from msa.domain import (
-    AisClass,
-    PositionReport,
-    Record,
-    SatelliteDetection,
-    SceneFootprint,
-    StaticVesselData,
-    TimeSource,
-    parse_ts,
-)
+from msa.domain import AisClass, PositionReport, Record, StaticVesselData, TimeSource, parse_ts
+from msa.formats.satellite import parse_geojson_bytes
 
 __all__ = ["InputError", "read_input", "read_satellite_geojson", "sniff"]
 
@@ -143,37 +135,19 @@ def _gfw_records(lines: Iterator[bytes], source: str, counters: dict[str, int]) 
             _bump(counters, "input_other_gfw_type")
 
 
-def _feature(f: Any) -> Record:
-    props = f.get("properties") or {}
-    geom = f.get("geometry") or {}
-    gtype = geom.get("type")
-    if props.get("kind") == "scene" or gtype in ("Polygon", "MultiPolygon"):
-        coords = geom["coordinates"] if gtype == "Polygon" else geom["coordinates"][0]
-        rings = tuple(tuple((float(p[0]), float(p[1])) for p in ring) for ring in coords)
-        ts = props.get("acquired_at") or props.get("detected_at")
-        return SceneFootprint(scene_id=str(props["scene_id"]), ts_ms=parse_ts(str(ts)),
-                              sensor=str(props.get("sensor", "")), rings=rings)
-    if gtype != "Point":
-        raise ValueError(f"geometry {gtype!r}")
-    lon, lat = (float(v) for v in geom["coordinates"][:2])
-    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
-        raise ValueError("position out of range")
-    length = props.get("length_m")
-    return SatelliteDetection(detection_id=str(props["detection_id"]), ts_ms=parse_ts(str(props["detected_at"])),
-                              lat=lat, lon=lon, confidence=float(props.get("confidence", 1.0)),
-                              sensor=str(props.get("sensor", "")), scene_id=str(props.get("scene_id", "")),
-                              length_m=None if length is None else float(length))
-
-
 def read_satellite_geojson(path: Path, counters: dict[str, int]) -> Iterator[Record]:
+    """Detections and scene footprints, by the one satellite parser (:mod:`msa.formats.satellite`, as
+    ``msa ingest sat``): a bad feature is counted (``sat_bad_feature`` and ``sat_bad_feature:<reason>``),
+    a file that is not a GeoJSON FeatureCollection is an :class:`InputError`."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise InputError(f"{path}: {exc}") from exc
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise InputError(f"{path}: not a GeoJSON FeatureCollection")
-    for f in doc.get("features") or []:
-        try:
-            yield _feature(f)
-        except (KeyError, ValueError, TypeError, IndexError, AttributeError):
-            _bump(counters, "sat_bad_feature")
+    records, rejects = parse_geojson_bytes(data, path.name)
+    for r in rejects:
+        if r.reason in ("bad_json", "not_a_feature_collection"):
+            why = f"{r.reason}: {r.detail}" if r.detail else r.reason
+            raise InputError(f"{path}: not a GeoJSON FeatureCollection ({why})")
+        _bump(counters, "sat_bad_feature")
+        _bump(counters, f"sat_bad_feature:{r.reason}")
+    yield from records

@@ -258,7 +258,7 @@ def cmd_ingest_udp(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest_sat(args: argparse.Namespace) -> int:
-    from services.ingest.satellite import parse_geojson_bytes
+    from msa.formats.satellite import parse_geojson_bytes
 
     files: list[Path] = []
     for p in args.paths:

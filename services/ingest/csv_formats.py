@@ -13,7 +13,7 @@ NOAA (``AIS_YYYY_MM_DD.csv``)::
 
 Each row gives a position report (when it has a position); a static record is emitted for a vessel the first
 time its static fields are seen and whenever they change. Time source is ``csv``. A row whose timestamp is not
-plausible (:mod:`services.ingest.time_bounds`) is rejected as ``time_too_old`` or ``time_in_future``.
+plausible (:mod:`msa.formats.time_bounds`) is rejected as ``time_too_old`` or ``time_in_future``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from msa.domain import AisClass, AisOther, PositionReport, Record, Reject, StaticVesselData, TimeSource, parse_ts
+from msa.formats.time_bounds import TimeBounds
 from services.ingest.normalise import MMSI_MAX, MMSI_MIN
-from services.ingest.time_bounds import TimeBounds
 
 __all__ = ["CsvFormat", "detect_format", "read_csv"]
 

@@ -6,7 +6,7 @@ objects to ``out`` (with ``encoded=True``, single-sentence class A/B positions c
 :class:`services.ingest.fastline.Encoded`: Kafka key and JSON value, byte-identical to the codec's).
 Event time, best first: tag block ``c:``, Gatehouse ``$PGHP`` preceding the message,
 trailing epoch after the checksum (USCG / exactEarth), else the receipt time given by the caller. A time
-the data gives must be plausible (:mod:`services.ingest.time_bounds`: after 2002-07-01, at most a day after
+the data gives must be plausible (:mod:`msa.formats.time_bounds`: after 2002-07-01, at most a day after
 the wall clock ``clock``), else the sentence is rejected (``time_too_old``, ``time_in_future``). ``!xxVDO``
 sentences (the receiving station's own vessel) are rejected as ``own_ship``: a record cannot mark them.
 Any byte string yields records or rejects; an exception inside a line is caught and counted as
@@ -23,6 +23,7 @@ from pyais.exceptions import UnknownPartNoException
 from pyais.messages import MSG_CLASS
 
 from msa.domain import AisOther, PositionReport, Record, Reject, StaticVesselData, TimeSource, format_ts
+from msa.formats.time_bounds import EARLIEST_EVENT_MS, TimeBounds, WallClock, wall_clock_ms
 from services.ingest.dedup import DEFAULT_WINDOW_MS, Deduplicator
 from services.ingest.fastline import SENTENCE, Encoded, payload_int, position_json
 from services.ingest.fastpath import FAST_TYPES, fast_position
@@ -37,7 +38,6 @@ from services.ingest.nmea import (
 )
 from services.ingest.normalise import MMSI_MAX, MMSI_MIN, NormaliseError, normalise
 from services.ingest.reassembly import DEFAULT_TIMEOUT_MS, Assembled, Fragment, Orphans, Reassembler
-from services.ingest.time_bounds import EARLIEST_EVENT_MS, TimeBounds, WallClock, wall_clock_ms
 
 __all__ = ["Decoder", "Output"]
 

@@ -10,9 +10,9 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from msa.formats.satellite import parse_geojson_bytes
 from services.ingest.csv_formats import detect_format, read_csv
 from services.ingest.decoder import Decoder, Output
-from services.ingest.satellite import parse_geojson_bytes
 from services.ingest.sources import iter_file_lines, open_binary
 
 __all__ = ["FORMATS", "count_lines", "detect_file_format", "read_records"]

@@ -4,7 +4,7 @@ Only for a provider holding the upload key (``Authorization: Bearer <MSA_SAT_UPL
 bytes; the worker refuses to start without one): anything else is a 401 before the body is read. The body is
 size-checked as it streams (a declared ``Content-Length`` over the limit is refused at once, a chunked body
 as soon as it goes over: never read whole). It is validated feature by feature
-(:mod:`services.ingest.satellite`); valid features are handed to ``publish`` (the Kafka publisher in the
+(:mod:`msa.formats.satellite`); valid features are handed to ``publish`` (the Kafka publisher in the
 worker, a list in tests), rejects too, and the response lists what was accepted and what was rejected with its
 reason. 202 when at least one feature was accepted, 422 when none was.
 """
@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from msa.domain import Record, Reject
-from services.ingest.satellite import parse_geojson_bytes
+from msa.formats.satellite import parse_geojson_bytes
 
 __all__ = ["MIN_UPLOAD_KEY_BYTES", "UploadKeyError", "check_upload_key", "create_app"]
 

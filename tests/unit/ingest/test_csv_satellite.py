@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from msa.domain import AisClass, PositionReport, Reject, SatelliteDetection, SceneFootprint, StaticVesselData
+from msa.formats.satellite import parse_feature_collection, parse_geojson_bytes
 from services.ingest.csv_formats import detect_format, read_csv
-from services.ingest.satellite import parse_feature_collection, parse_geojson_bytes
 
 DMA = "\n".join([
     "# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,Heading,IMO,Callsign,"

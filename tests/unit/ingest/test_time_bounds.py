@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.ingest.time_bounds import EARLIEST_EVENT_MS, MAX_AHEAD_MS, TimeBounds
+from msa.formats.time_bounds import EARLIEST_EVENT_MS, MAX_AHEAD_MS, TimeBounds
 
 NOW_MS = 1_764_892_800_000  # 2025-12-05T00:00:00Z
 

@@ -15,8 +15,8 @@ import pytest
 from pyais.messages import NMEASentenceFactory
 
 from msa.domain import parse_ts
+from msa.formats.satellite import parse_feature_collection
 from services.detect.reading import read_satellite_geojson
-from services.ingest.satellite import parse_feature_collection
 from services.simulate.context import ScenarioContext
 from services.simulate.model import VesselSpec, check_mmsis, merge_worlds
 from services.simulate.nmea import SOG_NOT_AVAILABLE

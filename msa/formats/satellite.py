@@ -1,12 +1,24 @@
-"""Satellite detections and scene footprints from a GeoJSON FeatureCollection, validated.
+"""Satellite detections and scene footprints from a GeoJSON FeatureCollection: the one parser.
+
+``msa ingest sat``, ``msa ingest sat-http`` and ``msa detect --sat`` all read satellite files here, so they
+accept and reject the same features for the same reasons.
 
 A detection is a ``Point`` feature with properties ``detection_id`` (string), ``detected_at`` (ISO 8601 UTC),
 ``confidence`` (0–1), ``sensor``, ``scene_id`` and optionally ``length_m`` (> 0). A scene footprint is a
 ``Polygon`` feature with properties ``kind: "scene"``, ``scene_id``, ``acquired_at`` and optionally
-``sensor``. Every feature that fails gives a :class:`msa.domain.Reject` with a precise reason
-(``missing_field``, ``bad_time``, ``bad_confidence``, ``bad_geometry``, ``duplicate_detection``…); a time
-before AIS carriage or more than a day after the wall clock is ``time_too_old`` / ``time_in_future``
-(``services.ingest.time_bounds``, as for AIS), and a text with a control character (a NUL…) ``bad_field``.
+``sensor``; its rings are closed and have at least 4 positions. Every feature that fails gives a
+:class:`msa.domain.Reject` with a precise reason (``missing_field``, ``bad_time``, ``bad_confidence``,
+``bad_geometry``, ``duplicate_detection``…); a time before AIS carriage or more than a day after the wall
+clock is ``time_too_old`` / ``time_in_future`` (:mod:`msa.formats.time_bounds`, as for AIS), and a text
+with a control character (a NUL…) ``bad_field``.
+
+*Why these rules, and not the offline reader's former defaults* (confidence 1.0 when absent, empty sensor
+and scene, a ``MultiPolygon`` scene, a scene timed by ``detected_at``): a missing confidence is not a
+certain detection — defaulting it to 1.0 would let a product of unknown quality pass the detector's
+``sat_min_confidence`` and raise dark-vessel alerts at full score; an unclosed ring or a scene without its
+acquisition time is a broken product, not a variant.
+No file needs the lax rules: the simulator writes every field, the test fixtures too, and the shared
+recordings hold no satellite file. So the stricter ingest rule is the one rule.
 """
 
 from __future__ import annotations
@@ -18,7 +30,7 @@ from typing import Any
 import orjson
 
 from msa.domain import Reject, SatelliteDetection, SceneFootprint, parse_ts
-from services.ingest.time_bounds import TimeBounds
+from msa.formats.time_bounds import TimeBounds
 
 __all__ = ["SatError", "parse_feature", "parse_feature_collection", "parse_geojson_bytes"]
 
@@ -78,7 +90,7 @@ def _lonlat(p: Any) -> tuple[float, float]:
 
 
 def parse_feature(feature: Any, bounds: TimeBounds | None = None) -> SatRecord:
-    """One feature, checked; ``bounds`` (plausible times: ``services.ingest.time_bounds``) when given."""
+    """One feature, checked; ``bounds`` (plausible times: ``msa.formats.time_bounds``) when given."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise SatError("not_a_feature")
     props = feature.get("properties")
