@@ -115,7 +115,7 @@ def _services(suffix: str, db: str, secret: str, log: Path, api_port: int, healt
     msa = [sys.executable, "-m", "msa.cli", "--log-level", "WARNING"]
     alerts = StreamTopics.with_suffix(suffix).alerts
     return [subprocess.Popen(argv, cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT) for argv in (
-        [*msa, "detector", "--topics-suffix", suffix, "--group", f"lat{suffix}", "--database-url", db,
+        [*msa, "detector", "--topic-suffix", suffix, "--group", f"lat{suffix}", "--database-url", db,
          "--health-port", str(health_port)],
         [*msa, "sink", "--topic", alerts, "--group", f"sink{suffix}"],
         [*msa, "api", "--port", str(api_port)],
@@ -225,12 +225,12 @@ async def _measure(bootstrap: str, suffix: str, sse_out: Path, rate: float, n_bo
 
 
 def run(out: dict[str, Any], quick: bool = False) -> None:
-    from bench.stream_bench import _database, _drop_database, _stop
+    from bench.common import create_database, drop_database, stop
     from msa.settings import load_settings
 
     settings = load_settings()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / "msa-latency-bench.log"
-    db = _database(settings.database_url)
+    db = create_database(settings.database_url)
     try:
         runs = [("live", 2000.0, 120, 60.0, 18961)] if quick else \
             [("live", 2000.0, 1100, 300.0, 18961), ("x10", 20000.0, 1100, 120.0, 18971)]
@@ -242,13 +242,13 @@ def run(out: dict[str, Any], quick: bool = False) -> None:
                 figures = asyncio.run(_measure(settings.kafka_bootstrap, suffix, sse_out, rate, boats, live_s,
                                                port + 1))
             finally:
-                _stop(procs)
+                stop(procs)
                 sse_out.unlink(missing_ok=True)
             out.update({f"{name}_{k}": v for k, v in figures.items()})
         out["settings"] = "production defaults: msa detector (grace 120 s), msa sink, msa api; event time = wall"
         out["targets"] = "go_fast report→alerts.v1 p99 < 1 s at 2k reports/s; alerts.v1→SSE p99 < 100 ms"
     finally:
-        _drop_database(settings.database_url, db)
+        drop_database(settings.database_url, db)
 
 
 async def _sse_client(base: str, token: str, out: Path) -> None:

@@ -10,18 +10,17 @@ Latency is measured with the settings users run, in wall time: ``bench/latency_b
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
+
+from bench.common import cpu_s, create_database, detector_consumed, drop_database, metric, stop
 
 __all__ = ["run"]
 
@@ -83,75 +82,18 @@ async def _publish(bootstrap: str, topics: Any, records: list[tuple[int, int, by
         await producer.stop()
 
 
-def _database(url: str) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from msa.store.cli import upgrade
-
-    name = f"msa_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    db = make_url(url).set(database=name).render_as_string(hide_password=False)
-    upgrade(db)
-    return db
-
-
-def _drop_database(url: str, db: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(db).database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _start(suffix: str, group: str, db: str, port: int, grace_s: float, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "msa.cli", "--log-level", "WARNING", "detector", "--topics-suffix", suffix,
+        [sys.executable, "-m", "msa.cli", "--log-level", "WARNING", "detector", "--topic-suffix", suffix,
          "--group", group, "--database-url", db, "--health-port", str(port), "--grace-s", str(grace_s),
          "--idle-timeout-s", "1", "--instance-id", f"bench-{port}"],
         cwd=REPO, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
-def _metric(ports: list[int], name: str, label: str = "") -> float:
-    """Sum over the instances of a Prometheus counter (lines starting with ``name`` and containing
-    ``label``)."""
-    total = 0.0
-    for port in ports:
-        with contextlib.suppress(OSError):
-            body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
-            for line in body.splitlines():
-                if line.startswith(name) and label in line:
-                    total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
-def _consumed(ports: list[int], topic: str) -> float:
-    return _metric(ports, "msa_detector_records_total", f'topic="{topic}"')
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for p in procs:
-        p.send_signal(signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            p.kill()
-
-
-def _cpu_s(procs: list[subprocess.Popen[bytes]]) -> float:
-    """User + system CPU seconds the processes used so far (``/proc/<pid>/stat``)."""
-    total = 0
-    for p in procs:
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat(5))
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _throughput(bootstrap: str, db: str, n_instances: int, records: list[tuple[int, int, bytes]],
@@ -176,17 +118,17 @@ def _throughput(bootstrap: str, db: str, n_instances: int, records: list[tuple[i
         drained: float | None = None
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
-            got = _consumed(ports, topics.positions)
+            got = detector_consumed(ports, topics.positions)
             now = time.monotonic()
             if got > 0 and first is None:
                 first = (now, got)
-                cpu0 = _cpu_s(procs)
+                cpu0 = cpu_s(procs)
             if got >= n_pos and drained is None:
-                if _metric(ports, "msa_detector_lag") == 0 and _metric(ports, "msa_detector_pending") == 0:
-                    drained = _metric(ports, "msa_detector_checkpoints_total")
-            elif drained is not None and _metric(ports, "msa_detector_checkpoints_total") > drained:
+                if metric(ports, "msa_detector_lag") == 0 and metric(ports, "msa_detector_pending") == 0:
+                    drained = metric(ports, "msa_detector_checkpoints_total")
+            elif drained is not None and metric(ports, "msa_detector_checkpoints_total") > drained:
                 last = now
-                cpu1 = _cpu_s(procs)
+                cpu1 = cpu_s(procs)
                 break
             time.sleep(0.05)
         if first is None or last is None:
@@ -194,7 +136,7 @@ def _throughput(bootstrap: str, db: str, n_instances: int, records: list[tuple[i
         n = n_pos - first[1]
         return n / max(last - first[0], 1e-3), (cpu1 - cpu0) / max(n, 1) * 1e6
     finally:
-        _stop(procs)
+        stop(procs)
 
 
 def run(out: dict[str, Any], quick: bool = False) -> None:
@@ -203,7 +145,7 @@ def run(out: dict[str, Any], quick: bool = False) -> None:
     settings = load_settings()
     bootstrap, url = settings.kafka_bootstrap, settings.database_url
     log = Path(os.environ.get("TMPDIR", "/tmp")) / "msa-stream-bench.log"
-    db = _database(url)
+    db = create_database(url)
     try:
         n_vessels, n_steps = (600, 100) if quick else (3000, 130)
         records = _records(n_vessels, 10.0, n_steps)
@@ -221,4 +163,4 @@ def run(out: dict[str, Any], quick: bool = False) -> None:
         out["reports_per_cpu_s_1_instance"] = round(1e6 / cpu_one) if cpu_one else None
         out["throughput_target_reports_s"] = 20_000
     finally:
-        _drop_database(url, db)
+        drop_database(url, db)

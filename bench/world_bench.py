@@ -36,7 +36,6 @@ __all__ = ["run", "write_world_csv"]
 
 REPO = Path(__file__).resolve().parents[1]
 HOUR_S = 3600
-T0_ISO = "2025-06-02T00:00:00"
 KM_PER_DEG = 111.195
 
 
@@ -104,50 +103,28 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-async def _partitions(bootstrap: str, topic: str) -> list[Any]:
-    from aiokafka import AIOKafkaProducer, TopicPartition
-
-    from msa.kafka import client_security
-
-    p = AIOKafkaProducer(bootstrap_servers=bootstrap, **client_security())
-    await p.start()
-    try:
-        return [TopicPartition(topic, i) for i in sorted(await p.partitions_for(topic))]
-    finally:
-        await p.stop()
-
-
 async def _end_offsets(bootstrap: str, topic: str) -> int:
-    from aiokafka import AIOKafkaConsumer
+    from msa.kafka import TopicOffsets
 
-    from msa.kafka import client_security
-
-    parts = await _partitions(bootstrap, topic)
-    c = AIOKafkaConsumer(bootstrap_servers=bootstrap, **client_security())
-    await c.start()
-    try:
-        return sum((await c.end_offsets(parts)).values())
-    finally:
-        await c.stop()
+    async with TopicOffsets(bootstrap) as offsets:
+        return await offsets.end(topic)
 
 
-async def _committed(bootstrap: str, group: str, topic: str) -> int:
-    from aiokafka import AIOKafkaConsumer
+async def _sink_done(bootstrap: str, group: str, topic: str, n_alerts: int, deadline: float) -> float | None:
+    """Wait (one consumer and admin client, polled every 0.5 s) until ``group`` committed ``n_alerts`` records of
+    ``topic``; the monotonic time it did, or None past ``deadline``."""
+    from msa.kafka import TopicOffsets
 
-    from msa.kafka import client_security
-
-    parts = await _partitions(bootstrap, topic)
-    c = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-                         **client_security())
-    await c.start()
-    try:
-        return sum([await c.committed(tp) or 0 for tp in parts])
-    finally:
-        await c.stop()
+    async with TopicOffsets(bootstrap) as offsets:
+        while time.monotonic() < deadline:
+            if await offsets.committed(group, topic) >= n_alerts:
+                return time.monotonic()
+            await asyncio.sleep(0.5)
+    return None
 
 
 def _measure(bootstrap: str, db: str, csv_path: Path, rows: int, log: Path, port: int) -> dict[str, Any]:
-    from bench.stream_bench import _consumed, _cpu_s, _metric, _stop
+    from bench.common import cpu_s, detector_consumed, metric, stop
     from msa.kafka import ensure_topics
     from services.detect.stream.topics import StreamTopics
 
@@ -158,23 +135,21 @@ def _measure(bootstrap: str, db: str, csv_path: Path, rows: int, log: Path, port
     msa = [sys.executable, "-m", "msa.cli", "--log-level", "WARNING"]
     sink_group = f"sink{suffix}"
     services = [subprocess.Popen(argv, cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
-                for argv in ([*msa, "detector", "--topics-suffix", suffix, "--group", f"world{suffix}",
+                for argv in ([*msa, "detector", "--topic-suffix", suffix, "--group", f"world{suffix}",
                               "--database-url", db, "--health-port", str(port)],
                              [*msa, "sink", "--topic", topics.alerts, "--group", sink_group])]
     detector = services[0]
     try:
         deadline = time.monotonic() + 120
-        while _metric([port], "msa_detector_ready") < 1 and time.monotonic() < deadline:
+        while metric([port], "msa_detector_ready") < 1 and time.monotonic() < deadline:
             time.sleep(0.2)
         rss0 = _rss_kb(detector.pid)
         t0 = time.monotonic()
-        ingest = subprocess.run([*msa, "ingest", "file", str(csv_path), "--format", "noaa-csv", "--topic-suffix",
-                                 suffix], cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-                                check=True)
-        del ingest
+        subprocess.run([*msa, "ingest", "file", str(csv_path), "--format", "noaa-csv", "--topic-suffix", suffix],
+                       cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, check=True)
         t_ingest = time.monotonic() - t0
         n_pos = asyncio.run(_end_offsets(bootstrap, topics.positions))
-        cpu0 = _cpu_s([detector])
+        cpu0 = cpu_s([detector])
         drained: float | None = None
         t_detect = None
         deadline = time.monotonic() + 3600
@@ -182,23 +157,19 @@ def _measure(bootstrap: str, db: str, csv_path: Path, rows: int, log: Path, port
         while time.monotonic() < deadline:
             peak_rss = max(peak_rss, _rss_kb(detector.pid))
             if drained is None:
-                if _consumed([port], topics.positions) >= n_pos and _metric([port], "msa_detector_lag") == 0 \
-                        and _metric([port], "msa_detector_pending") == 0:
-                    drained = _metric([port], "msa_detector_checkpoints_total")
-            elif _metric([port], "msa_detector_checkpoints_total") > drained:
+                if detector_consumed([port], topics.positions) >= n_pos and metric([port], "msa_detector_lag") == 0 \
+                        and metric([port], "msa_detector_pending") == 0:
+                    drained = metric([port], "msa_detector_checkpoints_total")
+            elif metric([port], "msa_detector_checkpoints_total") > drained:
                 t_detect = time.monotonic() - t0
                 break
             time.sleep(0.2)
-        cpu_detector = _cpu_s([detector]) - cpu0
+        cpu_detector = cpu_s([detector]) - cpu0
         rss1 = _rss_kb(detector.pid)
-        state_bytes = _metric([port], "msa_detector_state_bytes")
+        state_bytes = metric([port], "msa_detector_state_bytes")
         n_alerts = asyncio.run(_end_offsets(bootstrap, topics.alerts))
-        t_sink = None
-        while time.monotonic() < deadline:
-            if asyncio.run(_committed(bootstrap, sink_group, topics.alerts)) >= n_alerts:
-                t_sink = time.monotonic() - t0
-                break
-            time.sleep(0.5)
+        sink_done = asyncio.run(_sink_done(bootstrap, sink_group, topics.alerts, n_alerts, deadline))
+        t_sink = None if sink_done is None else sink_done - t0
         return {"csv_rows": rows, "positions_on_kafka": n_pos, "alert_versions": n_alerts,
                 "ingest_wall_s": round(t_ingest, 1),
                 "detector_done_wall_s": None if t_detect is None else round(t_detect, 1),
@@ -209,11 +180,11 @@ def _measure(bootstrap: str, db: str, csv_path: Path, rows: int, log: Path, port
                 "detector_rss_peak_mb": round(peak_rss / 1024),
                 "detector_checkpointed_state_mb": round(state_bytes / 2**20, 1)}
     finally:
-        _stop(services)
+        stop(services)
 
 
 def run(out: dict[str, Any], quick: bool = False) -> None:
-    from bench.stream_bench import _database, _drop_database
+    from bench.common import create_database, drop_database
     from msa.settings import load_settings
 
     vessels = 20_000 if quick else 200_000
@@ -226,12 +197,12 @@ def run(out: dict[str, Any], quick: bool = False) -> None:
     out["world_vessels"] = vessels
     out["world_vessels_reporting_in_the_hour"] = seen = counts["vessels_seen"]
     out["world_satellite_rows"] = counts["satellite_rows"]
-    db = _database(settings.database_url)
+    db = create_database(settings.database_url)
     try:
         figures = _measure(settings.kafka_bootstrap, db, csv_path, counts["rows"], tmp / "msa-world-bench.log",
                            18991)
     finally:
-        _drop_database(settings.database_url, db)
+        drop_database(settings.database_url, db)
         csv_path.unlink(missing_ok=True)
     out.update({f"world_{k}": v for k, v in figures.items()})
     rss_growth = (figures["detector_rss_end_mb"] - figures["detector_rss_start_mb"]) * 2**20

@@ -17,6 +17,7 @@ from aiokafka.errors import (
     IllegalOperation,
     InvalidTxnState,
     KafkaConnectionError,
+    KafkaError,
     ProducerFenced,
     TopicAlreadyExistsError,
 )
@@ -27,7 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from msa.contracts.topics import ALL_TOPICS, TopicSpec
 
-__all__ = ["KafkaSecurity", "OutRecord", "ProducerBrokenError", "admin_client", "client_security",
+__all__ = ["KafkaSecurity", "OutRecord", "ProducerBrokenError", "TopicOffsets", "admin_client", "client_security",
            "commit_with_records", "ensure_topics", "make_consumer", "make_producer", "make_transactional_producer",
            "transactional_id", "under_replicated", "wait_for_broker"]
 
@@ -178,6 +179,53 @@ async def wait_for_broker(bootstrap: str, timeout_s: float = 60.0) -> None:
             await admin.close()
 
 
+class TopicOffsets:
+    """How far topics are written (end offsets) and how far consumer groups have committed on them, summed over
+    the partitions, through one consumer and one admin client kept open: cheap to poll several times a second
+    (a benchmark or a fault test waiting for a service to catch up; what ``lag`` a group has).
+
+        async with TopicOffsets(bootstrap) as offsets:
+            while await offsets.lag("msa-alert-sink", "alerts.v1") > 0: ...
+    """
+
+    def __init__(self, bootstrap: str) -> None:
+        self._consumer = make_consumer(bootstrap, group_id=None)
+        self._admin = admin_client(bootstrap)
+        self._partitions: dict[str, list[TopicPartition]] = {}
+
+    async def __aenter__(self) -> TopicOffsets:
+        await self._admin.start()
+        await self._consumer.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._consumer.stop()
+        await self._admin.close()
+
+    async def partitions(self, topic: str) -> list[TopicPartition]:
+        """``topic``'s partitions (none while it does not exist), from the cluster's metadata once known."""
+        if topic not in self._partitions:
+            (desc,) = await self._admin.describe_topics([topic])
+            parts = sorted(TopicPartition(topic, p["partition"]) for p in desc["partitions"])
+            if not parts:
+                return []
+            self._partitions[topic] = parts
+        return self._partitions[topic]
+
+    async def end(self, topic: str) -> int:
+        """Records written to ``topic`` (transaction markers included), over its partitions."""
+        parts = await self.partitions(topic)
+        return sum((await self._consumer.end_offsets(parts)).values()) if parts else 0
+
+    async def committed(self, group: str, topic: str) -> int:
+        """The offsets ``group`` committed on ``topic``, summed (0 for a partition it never committed)."""
+        got = await self._admin.list_consumer_group_offsets(group, partitions=await self.partitions(topic))
+        return sum(max(om.offset, 0) for om in got.values())
+
+    async def lag(self, group: str, topic: str) -> int:
+        return await self.end(topic) - await self.committed(group, topic)
+
+
 def replication_for(n_brokers: int) -> tuple[int, int]:
     """(replication factor, min.insync.replicas) for a cluster of ``n_brokers``: 3 and 2 from three brokers
     on (``acks=all`` then survives one broker lost), 1 and 1 on a single broker."""
@@ -209,16 +257,41 @@ async def under_replicated(admin: AIOKafkaAdminClient, names: list[str], rf: int
     return low
 
 
-async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec] = ALL_TOPICS) -> list[str]:
+ENSURE_ATTEMPTS = 6  # ~15 s of backoff in all: a broker still starting, or one of a cluster down
+ENSURE_BACKOFF_S = 0.5  # doubled after each failure, at most 5 s
+
+
+async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec] = ALL_TOPICS, *,
+                        attempts: int = ENSURE_ATTEMPTS, backoff_s: float = ENSURE_BACKOFF_S) -> list[str]:
     """Create missing topics (idempotent), replicated as the cluster allows (``replication_for``). Returns the
-    names created."""
+    names created.
+
+    A transient broker error (aiokafka's ``retriable`` ones: ``NodeNotReadyError`` when the admin client's
+    metadata request went to a broker that is not up yet or has just died, ``KafkaConnectionError``,
+    ``NotControllerError``…) is retried with a fresh admin client, backing off from ``backoff_s`` (doubling,
+    at most 5 s) for at most ``attempts`` attempts; then, or on any other error, the error is raised."""
+    specs = list(specs)
+    delay = backoff_s
+    for attempt in range(1, attempts + 1):
+        try:
+            return await _ensure_topics_once(bootstrap, specs)
+        except KafkaError as exc:
+            if not exc.retriable or attempt >= attempts:
+                raise
+            log.warning("creating topics on %s: %s (%s); attempt %d of %d in %.1f s", bootstrap,
+                        type(exc).__name__, exc, attempt + 1, attempts, delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 5.0)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+async def _ensure_topics_once(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
     admin = admin_client(bootstrap)
-    await admin.start()
     try:
+        await admin.start()
         existing = set(await admin.list_topics())
         cluster = await admin.describe_cluster()
         rf, min_isr = replication_for(len(cluster.get("brokers") or []) or 1)
-        specs = list(specs)
         new = [NewTopic(name=s.name, num_partitions=s.partitions, replication_factor=rf,
                         topic_configs=_configs(s, min_isr))
                for s in specs if s.name not in existing]

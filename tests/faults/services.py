@@ -12,8 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
-
+from msa.kafka import make_consumer
 from tests.integration.test_detector_stream import MSA, REPO
 
 
@@ -76,9 +75,9 @@ def infra(*args: str) -> None:
 
 async def committed_counts(bootstrap: str, topic: str, key_of: Callable[[Any], str]) -> Counter[str]:
     """How many times each key (``key_of(record)``) is in ``topic``, read ``read_committed`` from the start
-    until 2 s bring nothing new."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False, isolation_level="read_committed")
+    until 2 s bring nothing new. (It reads the records: the exactly-once check is on their contents. How far a
+    topic is written or a group has committed — offsets only — is ``msa.kafka.TopicOffsets``.)"""
+    consumer = make_consumer(bootstrap, topic, group_id=None, isolation_level="read_committed")
     await consumer.start()
     got: Counter[str] = Counter()
     try:
