@@ -96,7 +96,7 @@ def pipeline(settings: Settings, commands: set[str]) -> list[Component]:
     if "detector" in commands:
         health = ("--health-port", str(settings.detector_health_port)) if settings.detector_health_port else ()
         comps.append(Component("detector", _msa("detector", "--group", f"msa-detector{sfx}", *health,
-                                                *(("--topics-suffix", sfx) if sfx else ())),
+                                                *topic_args),
                                "streaming detector" + (f" (health on :{settings.detector_health_port})"
                                                        if health else "")))
     alerts = ("--topic", f"alerts.v1{sfx}") if sfx else ()

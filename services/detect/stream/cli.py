@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,16 @@ from typing import Any
 __all__ = ["register"]
 
 log = logging.getLogger("msa.detector")
+
+
+class _DeprecatedAlias(argparse.Action):
+    """An old spelling of an option, still accepted (hidden from ``--help``) with a warning naming the new one."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        new = "--" + self.dest.replace("_", "-")
+        print(f"{parser.prog}: {option_string} is deprecated, use {new}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,8 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="after SIGTERM, the last checkpoint's deadline; then exit code 3 (default 30 s)")
     p.add_argument("--health-host", default="127.0.0.1",
                    help="address of the health/metrics server (default loopback; 0.0.0.0 to expose it)")
-    p.add_argument("--topics-suffix", "--topic-suffix", dest="topics_suffix", default="",
-                   help="append this to every topic name (tests, sandboxes)")
+    p.add_argument("--topic-suffix", default="", help="append this to every topic name (tests, sandboxes)")
+    p.add_argument("--topics-suffix", dest="topic_suffix", action=_DeprecatedAlias, help=argparse.SUPPRESS)
     p.add_argument("--zones", type=Path, default=None, help="GeoJSON zones replacing the bundled ones")
     p.add_argument("--params", type=Path, default=None, help="JSON parameter overrides (as msa detect)")
     p.add_argument("--grace-s", type=float, default=120.0,
@@ -64,7 +75,7 @@ def _detector(args: argparse.Namespace) -> int:
         database_url=args.database_url or settings.database_url,
         group=args.group,
         instance_id=args.instance_id or f"{socket.gethostname()}-{os.getpid()}",
-        topics=StreamTopics.with_suffix(args.topics_suffix) if args.topics_suffix else StreamTopics(),
+        topics=StreamTopics.with_suffix(args.topic_suffix) if args.topic_suffix else StreamTopics(),
         engine=engine,
         idle_timeout_s=args.idle_timeout_s,
         checkpoint_records=args.checkpoint_records,
