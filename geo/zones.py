@@ -23,7 +23,8 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
-__all__ = ["DEFAULT_ZONES_PATH", "Zone", "ZoneFileError", "ZoneIndex", "load_zones", "zones_from_geojson"]
+__all__ = ["DEFAULT_ZONES_PATH", "Zone", "ZoneFileError", "ZoneIndex", "load_zones", "read_zone_file",
+           "zones_from_geojson"]
 
 DEFAULT_ZONES_PATH = Path(__file__).resolve().parent / "data" / "zones.geojson"
 _CELL_DEG = 0.1
@@ -31,7 +32,8 @@ _RESERVED = frozenset({"name", "region", "priority", "source", "description", "p
 
 
 class ZoneFileError(ValueError):
-    """The zone file is not a FeatureCollection of named (Multi)Polygons."""
+    """The zone file cannot be read, or is not a FeatureCollection of named (Multi)Polygons. The one error of
+    every reader of zones (the detectors and the API alike), raised at start-up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,16 +131,31 @@ def zones_from_geojson(doc: Any, where: str = "zones") -> ZoneIndex:
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise ZoneFileError(f"{where}: not a GeoJSON FeatureCollection")
     feats = doc.get("features") or []
-    if not feats:
+    if not isinstance(feats, list) or not feats:
         raise ZoneFileError(f"{where}: no zones")
+    for i, f in enumerate(feats):
+        if not isinstance(f, Mapping):
+            raise ZoneFileError(f"{where}: feature {i} is not a GeoJSON Feature")
     return ZoneIndex([_zone_from_feature(i, f) for i, f in enumerate(feats)])
+
+
+def _read(path: str | Path | None) -> tuple[Any, str]:
+    p = DEFAULT_ZONES_PATH if path is None else Path(path)
+    try:
+        return json.loads(p.read_text(encoding="utf-8")), str(p)
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ZoneFileError(f"{p}: {exc}") from exc
 
 
 def load_zones(path: str | Path | None = None) -> ZoneIndex:
     """Load a GeoJSON FeatureCollection of named (Multi)Polygons (None = the bundled zones)."""
-    p = DEFAULT_ZONES_PATH if path is None else Path(path)
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ZoneFileError(f"{p}: {exc}") from exc
-    return zones_from_geojson(doc, str(p))
+    doc, where = _read(path)
+    return zones_from_geojson(doc, where)
+
+
+def read_zone_file(path: str | Path | None = None) -> dict[str, Any]:
+    """The zone file's GeoJSON document as written, after every check of :func:`load_zones` (else a
+    :class:`ZoneFileError`): for a reader that serves the zones rather than looks positions up in them."""
+    doc, where = _read(path)
+    zones_from_geojson(doc, where)
+    return dict(doc)

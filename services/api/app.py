@@ -26,7 +26,7 @@ from services.api.schemas import ProblemDetails
 from services.api.settings import ApiSettings, check_signing_keys, hs256_secret
 from services.api.state import AppState
 from services.api.tokens import TokenVerifier
-from services.api.zones import load_zones, regions_of
+from services.api.zone_scope import load_zone_features, regions_of
 
 __all__ = ["create_app"]
 
@@ -46,7 +46,7 @@ def _build_state(settings: ApiSettings) -> AppState:
     verifier = TokenVerifier(secret=hs256_secret(settings),
                              public_key=settings.jwt_public_key, jwks_url=settings.jwks_url,
                              issuer=settings.jwt_issuer, audience=settings.jwt_audience)
-    zones = load_zones(settings.zones_path)
+    zones = load_zone_features(settings.zones_path)
     return AppState(settings=settings, engine=make_engine(settings.database_url, interactive=True), verifier=verifier,
                     limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
                     hub=FeedHub(queue_size=settings.sse_queue_size), metrics=ApiMetrics(),

@@ -16,7 +16,7 @@ ROLES = ("officer", "supervisor", "partner", "tester", "admin")
 
 
 def _zones(text: str | None) -> list[str]:
-    from services.api.zones import split_zones
+    from services.api.zone_scope import split_zones
 
     return split_zones(text)
 
@@ -51,6 +51,7 @@ def _router(args: argparse.Namespace) -> int:
 def _api(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from geo.zones import ZoneFileError
     from services.api.app import create_app
     from services.api.settings import SigningKeyError, load_api_settings
 
@@ -59,7 +60,7 @@ def _api(args: argparse.Namespace) -> int:
     port = args.port or settings.api_port
     try:
         app = create_app(settings)
-    except SigningKeyError as exc:
+    except (SigningKeyError, ZoneFileError) as exc:
         print(f"msa api: {exc}", file=sys.stderr)
         return 2
     print(f"MSA API on http://{host}:{port}/ (map: /map, docs: /docs)", file=sys.stderr)
@@ -93,9 +94,9 @@ def token_zones(role: str, text: str | None, known: set[str]) -> tuple[list[str]
 
 def _known_zones() -> set[str]:
     from services.api.settings import load_api_settings
-    from services.api.zones import load_zones, regions_of
+    from services.api.zone_scope import load_zone_features, regions_of
 
-    zones = load_zones(load_api_settings().zones_path)
+    zones = load_zone_features(load_api_settings().zones_path)
     names = {str((f.get("properties") or {}).get("name", "")) for f in zones.get("features", [])}
     return (names | set(regions_of(zones))) - {""}
 

@@ -17,7 +17,7 @@ from services.api.problems import Problem
 from services.api.state import AppState
 from services.api.tables import api_keys
 from services.api.tokens import AuthError, hash_api_key
-from services.api.zones import expand_scope
+from services.api.zone_scope import expand_scope
 
 __all__ = ["Caller", "Conn", "State", "TxConn", "require"]
 

@@ -9,7 +9,7 @@ from services.api.deps import ReadAlerts, State
 from services.api.problems import PROBLEM_RESPONSES
 from services.api.render import GEOJSON, JsonResponseFast
 from services.api.schemas import FeatureCollection
-from services.api.zones import zones_for
+from services.api.zone_scope import zones_for
 
 __all__ = ["router"]
 

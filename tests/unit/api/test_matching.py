@@ -59,7 +59,7 @@ def test_geometry_bbox() -> None:
 
 
 def test_regions_expand_to_their_zones_and_names_may_contain_commas() -> None:
-    from services.api.zones import expand_scope, regions_of, split_zones, zones_for
+    from services.api.zone_scope import expand_scope, regions_of, split_zones, zones_for
 
     fc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": None, "properties": {"name": "Strait", "region": "mediterranean"}},

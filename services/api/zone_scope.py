@@ -1,35 +1,30 @@
-"""Zones for ``GET /zones`` and scope: read ``geo/data/zones.geojson`` if present (else none). No geo import."""
+"""Zones as the API sees them: the zones a caller may see (``GET /zones``) and the scope of a token, where a
+region (``mediterranean``) stands for every zone of the region.
+
+The zone file is read and checked by :mod:`geo.zones`, as the detector reads it: a bad or unreadable file is
+a :class:`geo.zones.ZoneFileError` at start-up, never an empty list of zones. Only the bundled default file
+being absent (``zones_path`` not set) means "no zones".
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 from pathlib import Path
 
-import orjson
-
+from geo.zones import DEFAULT_ZONES_PATH, read_zone_file
 from msa.domain import JsonDict
 from services.api.principal import Principal
 
-__all__ = ["DEFAULT_ZONES_PATH", "expand_scope", "load_zones", "regions_of", "split_zones", "zones_for"]
-
-log = logging.getLogger(__name__)
-
-DEFAULT_ZONES_PATH = Path(__file__).resolve().parents[2] / "geo" / "data" / "zones.geojson"
+__all__ = ["expand_scope", "load_zone_features", "regions_of", "split_zones", "zones_for"]
 
 
-def load_zones(path: Path | None) -> JsonDict:
-    p = path or DEFAULT_ZONES_PATH
-    try:
-        data = orjson.loads(p.read_bytes())
-    except FileNotFoundError:
+def load_zone_features(path: Path | None) -> JsonDict:
+    """The zone file (``None``: the bundled ``geo/data/zones.geojson``) as a GeoJSON FeatureCollection;
+    raises :class:`geo.zones.ZoneFileError` on a file that is missing (when named), unreadable or invalid."""
+    if path is None and not DEFAULT_ZONES_PATH.exists():
         return {"type": "FeatureCollection", "features": []}
-    except (OSError, orjson.JSONDecodeError):
-        log.exception("cannot read zones file %s", p)
-        return {"type": "FeatureCollection", "features": []}
-    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-        return {"type": "FeatureCollection", "features": []}
-    return {"type": "FeatureCollection", "features": [f for f in data["features"] if isinstance(f, dict)]}
+    doc = read_zone_file(path)
+    return {"type": "FeatureCollection", "features": list(doc["features"])}
 
 
 def zones_for(zones: JsonDict, principal: Principal) -> JsonDict:
