@@ -1,4 +1,10 @@
-"""Tables of the alert store (SQLAlchemy 2 + GeoAlchemy2). Geometries are WGS84 (SRID 4326), lon/lat."""
+"""Tables of the alert store (SQLAlchemy 2 + GeoAlchemy2), the one definition of each: the sink and the API
+query them (``services/api/tables.py`` names their ``__table__``), the migrations (``migrations/versions``)
+create them. Geometries are WGS84 (SRID 4326), lon/lat.
+
+Not modelled: ``alerts.severity_rank``, a column PostgreSQL generates (migration 0002); the API reads it as
+a literal column and nothing writes it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -20,7 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["AlertEventRow", "AlertFeedRow", "AlertRow", "Base", "DetectionRow", "PositionRow", "VesselRow"]
+__all__ = ["AlertEventRow", "AlertFeedRow", "AlertRow", "ApiKeyRow", "Base", "DetectionRow", "PartnerSubscriptionRow",
+           "PositionRow", "RevokedTokenRow", "VesselRow"]
 
 
 class Base(DeclarativeBase):
@@ -91,6 +99,8 @@ class AlertFeedRow(Base):
     alert_id: Mapped[str] = mapped_column(String(64), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    # what changed (0002): "version" (a new alert version) or a coordinator action
+    action: Mapped[str] = mapped_column(String(32), nullable=False, server_default="version")
 
 
 class VesselRow(Base):
@@ -143,3 +153,43 @@ class DetectionRow(Base):
     length_m: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (Index("ix_detections_geom", "geom", postgresql_using="gist"),)
+
+
+class ApiKeyRow(Base):
+    """Partner API keys, stored hashed (0002; expiry and revocation time 0004)."""
+
+    __tablename__ = "api_keys"
+
+    prefix: Mapped[str] = mapped_column(Text, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    role: Mapped[str] = mapped_column(Text, nullable=False)
+    zones: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    revoked: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    expires_ts: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # NULL only for keys before 0004
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RevokedTokenRow(Base):
+    """Bearer tokens refused before their expiry (``msa tokens revoke``, 0006)."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    expires_ts: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PartnerSubscriptionRow(Base):
+    """Which zones and kinds a partner's topic carries (0002)."""
+
+    __tablename__ = "partner_subscriptions"
+
+    partner: Mapped[str] = mapped_column(Text, primary_key=True)
+    zones: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)  # "*" = every zone
+    kinds: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)  # empty = every kind
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
