@@ -1,30 +1,36 @@
-"""Reading recordings for the offline run: JSON lines of ``msa decode``, raw NMEA/CSV through
-``msa decode`` in a subprocess (the ingest package is not imported), satellite GeoJSON, and the decoded
-JSON lines of Global Fishing Watch's pipelines (``ssvid``/``timestamp``/``lon``/``lat``/``speed``…, as in
-the gpsdio-segment regression files).
+"""Reading recordings for the offline run: JSON lines of ``msa decode``, raw NMEA/CSV (plain or gzip) through
+the decoder of ``msa decode`` and ``msa ingest`` (:mod:`msa.ais`, in process), satellite GeoJSON through the
+parser of ``msa ingest sat`` (:mod:`msa.formats.satellite`), and the decoded JSON lines of Global Fishing
+Watch's pipelines (``ssvid``/``timestamp``/``lon``/``lat``/``speed``…, as in the gpsdio-segment regression
+files).
 
-Bad lines and features are counted with a reason, never raised.
+Bad lines and features are counted with a reason, never raised; raw lines the decoder rejects are left out,
+as ``msa decode`` leaves them out of its output. A file that cannot be read at all is an :class:`InputError`.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from msa.ais.decoder import Decoder
+from msa.ais.fastline import Encoded
 from msa.contracts.codec import loads, record_from_dict
-from msa.domain import AisClass, PositionReport, Record, StaticVesselData, TimeSource, parse_ts
+from msa.domain import AisClass, PositionReport, Record, Reject, StaticVesselData, TimeSource, parse_ts
+from msa.formats.recordings import read_records
 from msa.formats.satellite import parse_geojson_bytes
 
-__all__ = ["InputError", "read_input", "read_satellite_geojson", "sniff"]
+__all__ = ["InputError", "read_input", "read_raw", "read_satellite_geojson", "sniff"]
 
 
 class InputError(RuntimeError):
-    """An input file could not be read at all (missing, or ``msa decode`` failed)."""
+    """An input file could not be read at all (missing, unreadable, not the format it claims)."""
+
+DEDUP_WINDOW_MS = 30_000  # as ``msa decode``: the same message heard by several receivers is one record
 
 
 def _bump(counters: dict[str, int], key: str) -> None:
@@ -33,7 +39,7 @@ def _bump(counters: dict[str, int], key: str) -> None:
 
 def sniff(path: Path) -> str:
     """``"jsonl"`` (decoded records), ``"gfw"`` (GFW decoded messages), ``"geojson"`` (satellite) or ``"raw"``
-    (NMEA/CSV for msa decode)."""
+    (NMEA/CSV for the AIS decoder)."""
     if path.suffix.lower() == ".geojson":
         return "geojson"
     if path.suffix.lower() == ".gz":
@@ -94,13 +100,22 @@ def read_input(path: Path, counters: dict[str, int]) -> Iterator[Record]:
         with path.open("rb") as fh:
             yield from _gfw_records(iter(fh), path.name, counters)
         return
-    cmd = [sys.executable, "-m", "msa.cli", "--log-level", "WARNING", "decode", str(path), "--out", "-"]
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
-        assert proc.stdout is not None
-        yield from _records_from_lines(iter(proc.stdout), counters)
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        if proc.wait() != 0:
-            raise InputError(f"msa decode {path} failed ({proc.returncode}): {err.strip()[-500:]}")
+    yield from read_raw(path, counters)
+
+
+def read_raw(path: Path, counters: dict[str, int], receipt_ms: int | None = None) -> Iterator[Record]:
+    """Raw NMEA (plain or gzip) or DMA/NOAA CSV through the AIS decoder, exactly as ``msa decode``: the same
+    records, the same duplicates dropped; rejects are left out. Lines without any time take ``receipt_ms``
+    (default: the wall clock now, as ``msa decode``)."""
+    receipt = int(time.time() * 1000) if receipt_ms is None else receipt_ms
+    decoder = Decoder(path.name, dedup_window_ms=DEDUP_WINDOW_MS)
+    try:
+        for _, items in read_records(path, "auto", decoder, receipt):
+            for item in items:
+                if not isinstance(item, Reject | Encoded):  # no Encoded: the decoder was not asked for them
+                    yield item
+    except (OSError, EOFError, ValueError) as exc:  # gzip: OSError/EOFError on a corrupt or truncated file
+        raise InputError(f"{path}: {exc}") from exc
 
 
 def _num(v: Any) -> float | None:

@@ -103,11 +103,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def cmd_decode(args: argparse.Namespace) -> int:
     import orjson
 
+    from msa.ais.decoder import Decoder
+    from msa.ais.fastline import Encoded
     from msa.contracts.codec import record_to_dict, reject_to_dict
     from msa.domain import Reject
-    from services.ingest.decoder import Decoder
-    from services.ingest.fastline import Encoded
-    from services.ingest.files import read_records
+    from msa.formats.recordings import read_records
 
     receipt = args.receipt_time if args.receipt_time is not None else int(time.time() * 1000)
     out = sys.stdout.buffer if args.out == "-" else open(args.out, "wb")  # noqa: SIM115
@@ -203,8 +203,8 @@ def _run(main: Callable[[Stop], Awaitable[int]]) -> int:
 
 
 def cmd_ingest_file(args: argparse.Namespace) -> int:
-    from services.ingest.decoder import Decoder
-    from services.ingest.files import read_records
+    from msa.ais.decoder import Decoder
+    from msa.formats.recordings import read_records
 
     async def main(stop: Stop) -> int:
         async with _publisher(args, "ingest file", stop) as (pub, inputs):
@@ -229,7 +229,7 @@ def cmd_ingest_file(args: argparse.Namespace) -> int:
 
 def _live(args: argparse.Namespace, source_name: str,
           lines: Callable[[Stop], AsyncIterator[tuple[bytes, int, str]]]) -> int:
-    from services.ingest.decoder import Decoder
+    from msa.ais.decoder import Decoder
     from services.ingest.worker import batched, pump
 
     async def main(stop: Stop) -> int:

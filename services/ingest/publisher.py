@@ -18,10 +18,10 @@ from typing import Any
 from aiokafka.partitioner import DefaultPartitioner
 from prometheus_client import CollectorRegistry, Counter
 
+from msa.ais.fastline import Encoded
 from msa.contracts import topics as t
 from msa.contracts.codec import dumps, record_to_dict, reject_to_dict
 from msa.domain import AisOther, PositionReport, Reject, SatelliteDetection, SceneFootprint, StaticVesselData
-from services.ingest.fastline import Encoded
 
 __all__ = ["IngestMetrics", "Publisher", "TopicMap"]
 

@@ -31,10 +31,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from msa.ais.decoder import Output
+from msa.ais.fastline import Encoded
 from msa.contracts.codec import loads, record_from_dict
 from msa.domain import Reject, SatelliteDetection, SceneFootprint, TimeSource
-from services.ingest.decoder import Output
-from services.ingest.fastline import Encoded
 
 __all__ = ["SEAM_GAP_MS", "data_time_ms", "next_offset_ms", "pass_id", "rebase_item", "shift_delivery",
            "start_ms"]

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from msa.ais.decoder import Decoder, Output
 from msa.domain import SatelliteDetection, SceneFootprint, format_ts, parse_ts
+from msa.formats.recordings import count_lines, read_records
 from services.ingest import rebase
-from services.ingest.decoder import Decoder, Output
-from services.ingest.files import count_lines, read_records
 from services.ingest.publisher import Publisher
 from services.ingest.shutdown import Stop
 

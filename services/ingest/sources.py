@@ -1,29 +1,27 @@
-"""Line sources (asyncio): files (plain or ``.gz``), a TCP client with reconnect and backoff, a UDP listener.
+"""Live line sources (asyncio): a TCP client with reconnect and backoff, a UDP listener (files are read by
+:mod:`msa.formats.recordings`).
 
 Live sources yield :data:`Received` ``(line, receipt_ms, peer)``: ``receipt_ms`` is the wall-clock receipt
 time taken at the edge, ``peer`` the sender on that input — the datagram's ``host:port`` (several receivers
 may send to one UDP port), the TCP connection (``host:port#n``, n counting reconnections) — so that the
-decoder never joins the fragments of one multi-sentence message from two senders. Files are read in large
-blocks; lines keep no line ending.
+decoder never joins the fragments of one multi-sentence message from two senders. Lines keep no line ending.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gzip
 import logging
 import random
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from services.ingest.shutdown import Stop
 
-__all__ = ["Backoff", "Received", "iter_file_lines", "open_binary", "tcp_lines", "udp_lines"]
+__all__ = ["Backoff", "Received", "tcp_lines", "udp_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +31,6 @@ Received = tuple[bytes, int, str]  # line, receipt time (wall clock, ms), peer (
 
 def _now_ms(clock: Clock = time.time) -> int:
     return int(clock() * 1000)
-
-
-def open_binary(path: Path) -> IO[bytes]:
-    if path.suffix == ".gz":
-        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]
-    return path.open("rb", buffering=1 << 20)
-
-
-def iter_file_lines(path: Path) -> Iterator[bytes]:
-    """All lines of a file (gzip by suffix), without line endings."""
-    with open_binary(path) as fh:
-        for line in fh:
-            yield line.rstrip(b"\r\n")
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from pyais.encode import encode_dict
 
-from services.ingest.nmea import nmea_checksum
+from msa.ais.nmea import nmea_checksum
 
 __all__ = ["armour", "position_payload", "synth_lines", "tagged"]
 

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, TypeVar
 
-from services.ingest.decoder import Decoder, Output
+from msa.ais.decoder import Decoder, Output
 from services.ingest.publisher import IngestMetrics, Publisher
 from services.ingest.sources import Received
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from msa.ais.decoder import Decoder
 from msa.contracts.codec import dumps, loads, record_from_dict, record_to_dict
 from msa.domain import Reject
+from msa.formats.recordings import read_records
 from msa.formats.satellite import parse_geojson_bytes
 from msa.kafka import ensure_topics, make_consumer, make_producer
-from services.ingest.decoder import Decoder
-from services.ingest.files import read_records
 from services.ingest.publisher import IngestMetrics, Publisher, TopicMap
 from services.ingest.replay import ReplayOptions, replay
 

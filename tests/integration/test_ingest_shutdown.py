@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from msa.ais.decoder import Decoder
 from msa.contracts.codec import dumps, loads, record_to_dict
 from msa.domain import Reject
-from services.ingest.decoder import Decoder
 from services.ingest.publisher import TopicMap
 from services.ingest.synth import synth_lines
 from tests.integration.test_ingest_kafka import consume

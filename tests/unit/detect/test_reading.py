@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from msa.ais.nmea import nmea_checksum
 from msa.domain import SatelliteDetection, SceneFootprint
 from msa.formats.satellite import parse_feature_collection
 from services.detect.reading import InputError, read_input, read_satellite_geojson
@@ -76,3 +77,58 @@ def test_a_file_that_is_no_feature_collection_is_an_input_error(tmp_path: Path, 
     path.write_text(text)
     with pytest.raises(InputError, match="not a GeoJSON FeatureCollection"):
         list(read_satellite_geojson(path, {}))
+
+
+# -- raw AIS: the decoder of msa decode, in process ------------------------------------------------------------
+def _tagged(tag: str, sentence: str) -> str:
+    return f"\\{tag}*{nmea_checksum(tag.encode()):02X}\\{sentence}"
+
+
+NMEA = "\n".join([
+    _tagged("s:rx1,c:1700000000", "!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23"),
+    _tagged("s:rx2,c:1700000001", "!AIVDM,1,1,,B,13HOI:0P0000VOHLCnHQKwvL05Ip,0*20"),  # heard twice: one record
+    _tagged("s:rx1,c:1700000002", "!AIVDM,2,1,3,B,55P5TL01VIaAL@7WKO@mBplU@<PDhh000000001S;AJ::4A80?4i@E53,0*3E"),
+    _tagged("s:rx1,c:1700000002", "!AIVDM,2,2,3,B,1@0000000000000,2*55"),
+    "!AIVDM,1,1,,A,not-a-payload,0*00",  # a reject: left out
+]) + "\n"
+
+
+def _decoded_by_msa_decode(path: Path, tmp_path: Path) -> list[Any]:
+    from msa.cli import main
+    from msa.contracts.codec import loads, record_from_dict
+
+    out = tmp_path / "decoded.jsonl"
+    assert main(["decode", str(path), "--out", str(out), "--receipt-time", "2023-11-14T22:13:20Z"]) == 0
+    return [record_from_dict(loads(line)) for line in out.read_bytes().splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_raw_nmea_is_decoded_in_process_as_msa_decode_decodes_it(tmp_path: Path, gz: bool,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+    import subprocess
+
+    from services.detect.reading import read_raw
+
+    path = tmp_path / ("ais.nmea.gz" if gz else "ais.nmea")
+    path.write_bytes(gzip.compress(NMEA.encode()) if gz else NMEA.encode())
+    expected = _decoded_by_msa_decode(path, tmp_path)
+    assert [type(r).__name__ for r in expected] == ["PositionReport", "StaticVesselData"]  # a duplicate, a reject
+
+    def no_subprocess(*args: object, **kwargs: object) -> None:
+        raise AssertionError("msa detect must not start a process to decode")
+
+    monkeypatch.setattr(subprocess, "Popen", no_subprocess)
+    counters: dict[str, int] = {}
+    assert list(read_raw(path, counters, receipt_ms=1_700_000_000_000)) == expected
+    assert list(read_input(path, counters)) == expected  # the times all come from the data
+    assert counters == {}
+
+
+def test_an_unreadable_raw_file_is_an_input_error(tmp_path: Path) -> None:
+    from services.detect.reading import read_raw
+
+    path = tmp_path / "cut.nmea.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    with pytest.raises(InputError):
+        list(read_raw(path, {}))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pyais.encode import encode_dict
 
-from services.ingest.decoder import Decoder, Output
-from services.ingest.nmea import nmea_checksum
+from msa.ais.decoder import Decoder, Output
+from msa.ais.nmea import nmea_checksum
 from services.ingest.synth import armour, position_payload, tagged
 
 __all__ = ["T0_S", "decode_all", "fragments", "position_line", "sentence", "tag", "tagged", "type5_bodies"]

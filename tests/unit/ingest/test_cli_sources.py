@@ -11,7 +11,8 @@ import pytest
 from pyais import decode
 
 from msa.cli import main
-from services.ingest.sources import Backoff, iter_file_lines, tcp_lines, udp_lines
+from msa.formats.recordings import iter_file_lines
+from services.ingest.sources import Backoff, tcp_lines, udp_lines
 from services.ingest.synth import position_payload, synth_lines
 from tests.unit.ingest.builders import TYPE1, TYPE5_1, TYPE5_2
 

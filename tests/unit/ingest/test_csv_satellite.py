@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from msa.ais.csv_formats import detect_format, read_csv
 from msa.domain import AisClass, PositionReport, Reject, SatelliteDetection, SceneFootprint, StaticVesselData
 from msa.formats.satellite import parse_feature_collection, parse_geojson_bytes
-from services.ingest.csv_formats import detect_format, read_csv
 
 DMA = "\n".join([
     "# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,Heading,IMO,Callsign,"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from msa.ais.decoder import Decoder
 from msa.domain import PositionReport, Reject, StaticVesselData, TimeSource
-from services.ingest.decoder import Decoder
 from tests.unit.ingest.builders import (
     RECEIPT_MS,
     T0_S,

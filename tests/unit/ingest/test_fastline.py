@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from msa.ais.decoder import Decoder, Output
+from msa.ais.fastline import Encoded
+from msa.ais.nmea import nmea_checksum
 from msa.contracts.codec import dumps, record_to_dict
 from msa.domain import Reject
-from services.ingest.decoder import Decoder, Output
-from services.ingest.fastline import Encoded
-from services.ingest.nmea import nmea_checksum
-from services.ingest.sources import iter_file_lines
+from msa.formats.recordings import iter_file_lines
 from services.ingest.synth import armour
 from tests.unit.ingest.builders import RECEIPT_MS, TYPE1, TYPE5_1, TYPE5_2
 

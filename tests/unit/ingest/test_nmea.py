@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.ingest.nmea import (
+from msa.ais.nmea import (
     Gatehouse,
     NmeaError,
     Sentence,

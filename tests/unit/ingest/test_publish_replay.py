@@ -11,9 +11,9 @@ import pytest
 from aiokafka.partitioner import DefaultPartitioner
 from prometheus_client import CollectorRegistry
 
+from msa.ais.decoder import Decoder
 from msa.contracts.codec import loads, record_from_dict
 from msa.domain import PositionReport, Reject, TimeSource
-from services.ingest.decoder import Decoder
 from services.ingest.http_upload import create_app
 from services.ingest.publisher import IngestMetrics, Publisher, TopicMap
 from services.ingest.replay import Pacer, Progress, ReplayOptions, in_window, merged_chunks, replay

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from pyais.stream import IterMessages
 
+from msa.ais.decoder import Decoder, Output
 from msa.domain import AisOther, PositionReport, Record, Reject, StaticVesselData, TimeSource, parse_ts
-from services.ingest.decoder import Decoder, Output
-from services.ingest.sources import iter_file_lines
+from msa.formats.recordings import iter_file_lines
 
 RECEIPT_MS = 1_700_000_000_000
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from msa.ais.nmea import Sentence, TagBlock
+from msa.ais.reassembly import Assembled, Fragment, Orphans, Reassembler
 from msa.domain import TimeSource
-from services.ingest.nmea import Sentence, TagBlock
-from services.ingest.reassembly import Assembled, Fragment, Orphans, Reassembler
 
 
 def frag(num: int, count: int, seq: str, payload: bytes, *, channel: str = "A", t_ms: int = 0,

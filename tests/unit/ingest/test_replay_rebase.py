@@ -12,6 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from msa.ais.decoder import Decoder, Output
+from msa.ais.fastline import Encoded
 from msa.contracts.codec import loads, record_from_dict
 from msa.domain import (
     PositionReport,
@@ -23,8 +25,6 @@ from msa.domain import (
     format_ts,
 )
 from services.ingest import rebase
-from services.ingest.decoder import Decoder, Output
-from services.ingest.fastline import Encoded
 from services.ingest.publisher import Publisher
 from services.ingest.replay import ReplayOptions, replay
 from services.ingest.shutdown import Stop

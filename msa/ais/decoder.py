@@ -3,7 +3,7 @@ clock that bounds future times, is a function passed in (``clock``).
 
 ``Decoder.feed(line, receipt_ms, out)`` appends :class:`msa.domain.Record` and :class:`msa.domain.Reject`
 objects to ``out`` (with ``encoded=True``, single-sentence class A/B positions come as
-:class:`services.ingest.fastline.Encoded`: Kafka key and JSON value, byte-identical to the codec's).
+:class:`msa.ais.fastline.Encoded`: Kafka key and JSON value, byte-identical to the codec's).
 Event time, best first: tag block ``c:``, Gatehouse ``$PGHP`` preceding the message,
 trailing epoch after the checksum (USCG / exactEarth), else the receipt time given by the caller. A time
 the data gives must be plausible (:mod:`msa.formats.time_bounds`: after 2002-07-01, at most a day after
@@ -22,12 +22,10 @@ from pyais.bit_vector import bit_vector
 from pyais.exceptions import UnknownPartNoException
 from pyais.messages import MSG_CLASS
 
-from msa.domain import AisOther, PositionReport, Record, Reject, StaticVesselData, TimeSource, format_ts
-from msa.formats.time_bounds import EARLIEST_EVENT_MS, TimeBounds, WallClock, wall_clock_ms
-from services.ingest.dedup import DEFAULT_WINDOW_MS, Deduplicator
-from services.ingest.fastline import SENTENCE, Encoded, payload_int, position_json
-from services.ingest.fastpath import FAST_TYPES, fast_position
-from services.ingest.nmea import (
+from msa.ais.dedup import DEFAULT_WINDOW_MS, Deduplicator
+from msa.ais.fastline import SENTENCE, Encoded, payload_int, position_json
+from msa.ais.fastpath import FAST_TYPES, fast_position
+from msa.ais.nmea import (
     Gatehouse,
     NmeaError,
     TagBlock,
@@ -36,8 +34,10 @@ from services.ingest.nmea import (
     parse_tag_block,
     split_line,
 )
-from services.ingest.normalise import MMSI_MAX, MMSI_MIN, NormaliseError, normalise
-from services.ingest.reassembly import DEFAULT_TIMEOUT_MS, Assembled, Fragment, Orphans, Reassembler
+from msa.ais.normalise import MMSI_MAX, MMSI_MIN, NormaliseError, normalise
+from msa.ais.reassembly import DEFAULT_TIMEOUT_MS, Assembled, Fragment, Orphans, Reassembler
+from msa.domain import AisOther, PositionReport, Record, Reject, StaticVesselData, TimeSource, format_ts
+from msa.formats.time_bounds import EARLIEST_EVENT_MS, TimeBounds, WallClock, wall_clock_ms
 
 __all__ = ["Decoder", "Output"]
 
@@ -126,7 +126,7 @@ class Decoder:
 
     # -- internals ----------------------------------------------------------------------------------------
     def _fast(self, line: bytes, receipt_ms: int, out: list[Output]) -> bool:
-        """The hot shape (see :mod:`services.ingest.fastline`); False: take the general path."""
+        """The hot shape (see :mod:`msa.ais.fastline`); False: take the general path."""
         if not line:
             return False
         c0 = line[0]

@@ -1,7 +1,7 @@
 """NMEA 0183 line parsing for AIS: tag blocks, checksums, ``$PGHP`` wrappers, USCG trailing fields.
 
 Pure and allocation-light: a line is bytes, the result is a few named tuples. Nothing here decodes
-the AIS payload bits (that is pyais' job in :mod:`services.ingest.normalise`).
+the AIS payload bits (that is pyais' job in :mod:`msa.ais.normalise`).
 
 Accepted shapes (one line may hold several tag-block/sentence pairs, or sentences written back to back)::
 

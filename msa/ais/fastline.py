@@ -1,7 +1,7 @@
 """The hot path of a feed, line to Kafka value in one step: single-sentence class A/B position reports.
 
 Nine in ten lines of a coastal feed are ``[\\tag block\\]!xxVDM,1,1,,A,<28 chars>,0*hh``: a type 1/2/3 or
-18 position in one sentence. For those, :meth:`services.ingest.decoder.Decoder.feed` (with
+18 position in one sentence. For those, :meth:`msa.ais.decoder.Decoder.feed` (with
 ``encoded=True``) skips the general parser, the :class:`msa.domain.PositionReport` object and the
 codec, and produces an :class:`Encoded` record: the Kafka key and the JSON value, byte-identical to
 ``dumps(record_to_dict(fast_position(...)))`` (property-tested). Anything unusual on the line (other
@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import orjson
 
-from services.ingest.normalise import MMSI_MAX, MMSI_MIN
+from msa.ais.normalise import MMSI_MAX, MMSI_MIN
 
 __all__ = ["ARMOUR_TO_B64", "SENTENCE", "Encoded", "payload_int", "position_json"]
 
@@ -48,7 +48,7 @@ def payload_int(payload: bytes) -> int:
 def position_json(v: int, ts: str, source: str, time_source: str) -> tuple[int, bytes] | None:
     """(MMSI, JSON value) of a 168-bit type 1/2/3/18 payload ``v``, or None when the MMSI is invalid.
 
-    Same offsets, scaling and sentinels as :func:`services.ingest.fastpath.fast_position`; keys inserted
+    Same offsets, scaling and sentinels as :func:`msa.ais.fastpath.fast_position`; keys inserted
     in sorted order so that orjson without ``OPT_SORT_KEYS`` gives the codec's bytes."""
     t = v >> 162
     mmsi = (v >> 130) & 0x3FFFFFFF

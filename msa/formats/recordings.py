@@ -1,24 +1,39 @@
 """Recordings on disk → records: format detection (NMEA, DMA CSV, NOAA CSV, GeoJSON) and chunked reading.
 
-Used by ``msa decode`` (no Kafka), ``msa ingest file`` and ``msa replay``. Reading is synchronous and pure
-apart from the file itself; the receipt time for NMEA lines without any timestamp is an argument.
+Used by ``msa decode`` (no Kafka), ``msa ingest file``, ``msa replay`` and ``msa detect``. Reading is
+synchronous and pure apart from the file itself (plain or gzip by suffix); the receipt time for NMEA lines
+without any timestamp is an argument.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
+from msa.ais.csv_formats import detect_format, read_csv
+from msa.ais.decoder import Decoder, Output
 from msa.formats.satellite import parse_geojson_bytes
-from services.ingest.csv_formats import detect_format, read_csv
-from services.ingest.decoder import Decoder, Output
-from services.ingest.sources import iter_file_lines, open_binary
 
-__all__ = ["FORMATS", "count_lines", "detect_file_format", "read_records"]
+__all__ = ["FORMATS", "count_lines", "detect_file_format", "iter_file_lines", "open_binary", "read_records"]
 
 FORMATS = ("auto", "nmea", "dma-csv", "noaa-csv", "geojson")
 Item = Output
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    if path.suffix == ".gz":
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]
+    return path.open("rb", buffering=1 << 20)
+
+
+def iter_file_lines(path: Path) -> Iterator[bytes]:
+    """All lines of a file (gzip by suffix), without line endings."""
+    with open_binary(path) as fh:
+        for line in fh:
+            yield line.rstrip(b"\r\n")
 
 
 def detect_file_format(path: Path) -> str:

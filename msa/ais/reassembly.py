@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import NamedTuple
 
+from msa.ais.nmea import Sentence
 from msa.domain import TimeSource
-from services.ingest.nmea import Sentence
 
 __all__ = ["Assembled", "Fragment", "Orphans", "Reassembler"]
 

@@ -22,9 +22,9 @@ import csv
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
+from msa.ais.normalise import MMSI_MAX, MMSI_MIN
 from msa.domain import AisClass, AisOther, PositionReport, Record, Reject, StaticVesselData, TimeSource, parse_ts
 from msa.formats.time_bounds import TimeBounds
-from services.ingest.normalise import MMSI_MAX, MMSI_MIN
 
 __all__ = ["CsvFormat", "detect_format", "read_csv"]
 

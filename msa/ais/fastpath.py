@@ -4,7 +4,7 @@ Nine in ten AIS messages are class A/B position reports. For them, building pyai
 (enum conversions, turn rate, radio state) costs more than the rest of ingest. This reads the same bits
 with the same offsets and scale conversions as pyais' own fast path (``MessageType1._fast_path``,
 ``MessageType18._fast_path``) straight into a :class:`PositionReport`, with the sentinels of
-:mod:`services.ingest.normalise`. A property test checks it equals pyais + ``normalise`` on random payloads.
+:mod:`msa.ais.normalise`. A property test checks it equals pyais + ``normalise`` on random payloads.
 Everything else, and any unusual bit length, goes through pyais.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pyais.messages import to_lat_lon
 
+from msa.ais.normalise import MMSI_MAX, MMSI_MIN, NormaliseError
 from msa.domain import AisClass, PositionReport, TimeSource
-from services.ingest.normalise import MMSI_MAX, MMSI_MIN, NormaliseError
 
 __all__ = ["FAST_TYPES", "fast_position"]
 
