@@ -22,8 +22,9 @@ from pyais.bit_vector import bit_vector
 from pyais.exceptions import UnknownPartNoException
 from pyais.messages import MSG_CLASS
 
+from msa.ais.bits import payload_int
 from msa.ais.dedup import DEFAULT_WINDOW_MS, Deduplicator
-from msa.ais.fastline import SENTENCE, Encoded, payload_int, position_json
+from msa.ais.fastline import SENTENCE, Encoded, position_json
 from msa.ais.fastpath import FAST_TYPES, fast_position
 from msa.ais.nmea import (
     Gatehouse,
@@ -43,7 +44,6 @@ __all__ = ["Decoder", "Output"]
 
 Output = Record | Reject | Encoded
 _TagInfo = tuple[int, str, str]  # event time, its ISO text, source
-_ARMOUR = bytes(range(0x30, 0x58)) + bytes(range(0x60, 0x78))
 # sentinels, compared by identity (distinct values: equal tuple constants may be one object)
 _NOT_FAST: _TagInfo = (0, "", "not fast")
 _UNVERIFIED: _TagInfo = (0, "", "unverified")  # checksum does not match: read as if there were no tag block

@@ -17,6 +17,8 @@ import calendar
 import re
 from typing import NamedTuple
 
+from msa.ais.bits import ARMOUR
+
 __all__ = [
     "MAX_EPOCH_MS",
     "MIN_EPOCH_MS",
@@ -35,8 +37,6 @@ __all__ = [
 MIN_EPOCH_MS = 315_532_800_000  # 1980-01-01: nothing AIS is older
 MAX_EPOCH_MS = 4_102_444_800_000  # 2100-01-01
 
-# AIS six-bit armour: '0'..'W' and '`'..'w'
-_ARMOUR = bytes(range(0x30, 0x58)) + bytes(range(0x60, 0x78))
 _DIGITS = b"0123456789"
 _HEX = b"0123456789ABCDEFabcdef"
 _SMALL = {str(i).encode(): i for i in range(10)}
@@ -275,7 +275,7 @@ def parse_sentence(text: bytes, tag: TagBlock | None) -> Sentence | Gatehouse:
         raise NmeaError("bad_sequence_id", seq_b.decode("ascii", "replace"))
     if not payload:
         raise NmeaError("empty_payload")
-    if payload.translate(None, _ARMOUR):
+    if payload.translate(None, ARMOUR):
         raise NmeaError("bad_payload_char")
     trailer = text[star + 3:]
     return Sentence(names[0], names[1], frag_count, frag_num, _text(seq_b), _text(chan_b), payload, fill, text,

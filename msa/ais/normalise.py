@@ -2,9 +2,9 @@
 
 Decisions pinned by tests:
 
-* AIS "not available" values become ``None``: lat 91, lon 181 (and anything outside ±90/±180), SOG 102.3 kn
-  (type 27: 63 kn), COG 360 (type 27: 511), heading 511 (and 360–510), UTC second 60–63, nav status 15,
-  IMO 0, ship type 0, dimensions 0, draught 0.
+* AIS "not available" values become ``None`` (:mod:`msa.ais.bits`): lat 91, lon 181 (and anything outside
+  ±90/±180), SOG 102.3 kn (type 27: 63 kn), COG 360 (type 27: 511), heading 511 (and 360–510), UTC second
+  60–63, nav status 15, IMO 0, ship type 0, dimensions 0, draught 0.
 * Text is cut at the first ``@`` (the padding character) and stripped, like gpsd; pyais only strips trailing
   ``@``. Empty text is ``None``.
 * MMSI must be in [2 000 000, 999 999 999] (base stations 00MIDxxxx are the smallest valid form).
@@ -19,6 +19,14 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+from msa.ais.bits import (
+    LAT_NOT_AVAILABLE_DEG,
+    LON_NOT_AVAILABLE_DEG,
+    NAV_STATUS_NOT_DEFINED,
+    SECOND_NOT_AVAILABLE,
+    SOG_NOT_AVAILABLE_KN,
+    TYPE27_SOG_NOT_AVAILABLE_KN,
+)
 from msa.domain import AisClass, AisOther, JsonDict, PositionReport, StaticVesselData, TimeSource
 
 __all__ = ["BIT_LENGTHS", "MMSI_MAX", "MMSI_MIN", "NormaliseError", "clean_text", "normalise"]
@@ -58,7 +66,7 @@ def _lon(v: Any) -> float | None:
 
 
 def _sog(v: Any) -> float | None:
-    return round(v, 1) if v is not None and v < 102.25 else None
+    return round(v, 1) if v is not None and v < SOG_NOT_AVAILABLE_KN - 0.05 else None  # 102.3 as a float
 
 
 def _cog(v: Any) -> float | None:
@@ -70,11 +78,11 @@ def _heading(v: Any) -> int | None:
 
 
 def _second(v: Any) -> int | None:
-    return int(v) if v is not None and v < 60 else None
+    return int(v) if v is not None and v < SECOND_NOT_AVAILABLE else None
 
 
 def _status(v: Any) -> int | None:
-    return int(v) if v is not None and int(v) != 15 else None
+    return int(v) if v is not None and int(v) != NAV_STATUS_NOT_DEFINED else None
 
 
 def _pos_int(v: Any) -> int | None:
@@ -114,8 +122,8 @@ def normalise(msg: Any, bits: int, ts_ms: int, source: str, time_source: TimeSou
         speed = msg.speed
         course = msg.course
         return [PositionReport(mmsi, ts_ms, _lat(msg.lat), _lon(msg.lon),
-                               float(speed) if speed is not None and speed < 63 else None,
-                               float(course) if course is not None and course < 360 else None,
+                               float(speed) if speed is not None and speed < TYPE27_SOG_NOT_AVAILABLE_KN else None,
+                               float(course) if course is not None and course < 360 else None,  # 511: n/a
                                None, _status(msg.status), 27, AisClass.LONG_RANGE, source, time_source,
                                bool(msg.accuracy), None)]
     if t == 5:
@@ -139,7 +147,7 @@ def normalise(msg: Any, bits: int, ts_ms: int, source: str, time_source: TimeSou
     return [AisOther(mmsi, ts_ms, t, source, time_source, other_fields(msg))]
 
 
-_NULL_IF = {"lat": 91.0, "lon": 181.0}
+_NULL_IF = {"lat": LAT_NOT_AVAILABLE_DEG, "lon": LON_NOT_AVAILABLE_DEG}
 
 
 def other_fields(msg: Any) -> JsonDict:

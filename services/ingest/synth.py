@@ -15,20 +15,10 @@ from typing import NamedTuple
 
 from pyais.encode import encode_dict
 
+from msa.ais.bits import TURN_NOT_AVAILABLE, armour, pack
 from msa.ais.nmea import nmea_checksum
 
-__all__ = ["armour", "position_payload", "synth_lines", "tagged"]
-
-_ARMOUR = [chr(v + 48) if v < 40 else chr(v + 56) for v in range(64)]
-
-
-def armour(bits: int, n_bits: int) -> tuple[str, int]:
-    """Six-bit armour of an ``n_bits`` integer → (payload, fill bits)."""
-    fill = (-n_bits) % 6
-    bits <<= fill
-    n = (n_bits + fill) // 6
-    return "".join(_ARMOUR[(bits >> (6 * (n - 1 - i))) & 63] for i in range(n)), fill
-
+__all__ = ["position_payload", "synth_lines", "tagged"]
 
 def position_payload(msg_type: int, mmsi: int, lat: float, lon: float, sog_kn: float, cog_deg: float,
                      heading: int, second: int, status: int = 0) -> str:
@@ -42,12 +32,9 @@ def position_payload(msg_type: int, mmsi: int, lat: float, lon: float, sog_kn: f
                   (heading, 9), (second, 6), (0, 2), (1, 1), (0, 1), (1, 1), (1, 1), (1, 1), (0, 1), (0, 1),
                   (0, 20)]
     else:
-        fields = [(msg_type, 6), (0, 2), (mmsi, 30), (status, 4), (128, 8), (sog, 10), (0, 1), (lon_i, 28),
-                  (lat_i, 27), (cog, 12), (heading, 9), (second, 6), (0, 2), (0, 3), (0, 1), (0, 19)]
-    v = 0
-    for value, width in fields:
-        v = (v << width) | (value & ((1 << width) - 1))
-    return armour(v, 168)[0]
+        fields = [(msg_type, 6), (0, 2), (mmsi, 30), (status, 4), (TURN_NOT_AVAILABLE, 8), (sog, 10), (0, 1),
+                  (lon_i, 28), (lat_i, 27), (cog, 12), (heading, 9), (second, 6), (0, 2), (0, 3), (0, 1), (0, 19)]
+    return armour(*pack(fields))[0]
 
 
 def tagged(sentence_body: str, time_s: int, station: str, group: str | None = None) -> str:

@@ -9,26 +9,11 @@ from __future__ import annotations
 from functools import reduce
 from typing import Any
 
+from msa.ais.bits import TURN_NOT_AVAILABLE, armour, pack
+
 __all__ = ["encode_position"]
 
-_TURN_NOT_AVAILABLE = 0x80  # -128 in 8 bits: pyais' default "no turn information"
 _MANEUVER_DEFAULT = 3  # pyais default ManeuverIndicator.UNDEFINED
-
-
-def _bits(fields: list[tuple[int, int]]) -> tuple[int, int]:
-    value = total = 0
-    for v, width in fields:
-        value = (value << width) | (int(v) & ((1 << width) - 1))
-        total += width
-    return value, total
-
-
-def _armor(value: int, total: int) -> str:
-    out = []
-    for shift in range(total - 6, -1, -6):
-        v = (value >> shift) & 0x3F
-        out.append(chr(v + 48 if v < 40 else v + 56))
-    return "".join(out)
 
 
 def encode_position(p: dict[str, Any], channel: str) -> list[str]:
@@ -40,8 +25,8 @@ def encode_position(p: dict[str, Any], channel: str) -> list[str]:
         fields = [(18, 6), (0, 2), (p["mmsi"], 30), (0, 8), *common, (0, 2), (p["cs"], 1), (0, 1), (0, 1),
                   (p["band"], 1), (p["msg22"], 1), (0, 1), (0, 1), (0, 20)]
     else:
-        fields = [(p["type"], 6), (0, 2), (p["mmsi"], 30), (p["status"], 4), (_TURN_NOT_AVAILABLE, 8), *common,
+        fields = [(p["type"], 6), (0, 2), (p["mmsi"], 30), (p["status"], 4), (TURN_NOT_AVAILABLE, 8), *common,
                   (_MANEUVER_DEFAULT, 2), (0, 3), (0, 1), (0, 19)]
-    value, total = _bits(fields)
-    body = f"AIVDM,1,1,,{channel},{_armor(value, total)},0"
+    payload, fill = armour(*pack(fields))
+    body = f"AIVDM,1,1,,{channel},{payload},{fill}"
     return [f"!{body}*{reduce(lambda acc, ch: acc ^ ord(ch), body, 0):02X}"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pyais.encode import encode_dict
 
+from msa.ais.bits import armour
 from msa.ais.decoder import Decoder, Output
 from msa.ais.nmea import nmea_checksum
-from services.ingest.synth import armour, position_payload, tagged
+from services.ingest.synth import position_payload, tagged
 
 __all__ = ["T0_S", "decode_all", "fragments", "position_line", "sentence", "tag", "tagged", "type5_bodies"]
 

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from msa.ais.bits import armour
 from msa.ais.decoder import Decoder, Output
 from msa.ais.fastline import Encoded
 from msa.ais.nmea import nmea_checksum
 from msa.contracts.codec import dumps, record_to_dict
 from msa.domain import Reject
 from msa.formats.recordings import iter_file_lines
-from services.ingest.synth import armour
 from tests.unit.ingest.builders import RECEIPT_MS, TYPE1, TYPE5_1, TYPE5_2
 
 WALL_MS = 1_767_225_600_000  # 2026-01-01: a fixed wall clock, so that time_in_future details compare equal

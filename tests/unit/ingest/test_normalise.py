@@ -9,10 +9,10 @@ from pyais.bit_vector import bit_vector
 from pyais.encode import encode_dict
 from pyais.messages import MSG_CLASS
 
+from msa.ais.bits import armour
 from msa.ais.fastpath import fast_position
 from msa.ais.normalise import NormaliseError, normalise
 from msa.domain import AisClass, AisOther, PositionReport, Reject, StaticVesselData, TimeSource
-from services.ingest.synth import armour
 from tests.unit.ingest.builders import TYPE1, TYPE5_1, TYPE5_2, decode_all, sentence
 
 
