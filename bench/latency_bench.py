@@ -109,7 +109,7 @@ def _services(suffix: str, db: str, secret: str, log: Path, api_port: int, healt
     an SSE client of the API (a process of its own: the measuring one is busy pacing the reports)."""
     from services.api.principal import Role
     from services.api.tokens import issue_token
-    from services.detect.stream.topics import StreamTopics
+    from services.detect.stream.detector_topics import StreamTopics
 
     env = {**os.environ, "MSA_DATABASE_URL": db, "MSA_JWT_SECRET": secret, "PYTHONUNBUFFERED": "1"}
     msa = [sys.executable, "-m", "msa.cli", "--log-level", "WARNING"]
@@ -132,7 +132,7 @@ async def _measure(bootstrap: str, suffix: str, sse_out: Path, rate: float, n_bo
 
     from msa.contracts.cloudevents import alert_from_cloudevent
     from msa.kafka import client_security, ensure_topics, make_producer
-    from services.detect.stream.topics import StreamTopics
+    from services.detect.stream.detector_topics import StreamTopics
 
     topics = StreamTopics.with_suffix(suffix)
     await ensure_topics(bootstrap, topics.specs())

@@ -99,7 +99,7 @@ def _start(suffix: str, group: str, db: str, port: int, grace_s: float, log: Pat
 def _throughput(bootstrap: str, db: str, n_instances: int, records: list[tuple[int, int, bytes]],
                 log: Path, base_port: int) -> tuple[float, float]:
     """(reports/s, detector CPU seconds per million reports) over the same window."""
-    from services.detect.stream.topics import StreamTopics
+    from services.detect.stream.detector_topics import StreamTopics
 
     suffix = f".bench{uuid.uuid4().hex[:8]}"
     topics = StreamTopics.with_suffix(suffix)

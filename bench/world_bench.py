@@ -126,7 +126,7 @@ async def _sink_done(bootstrap: str, group: str, topic: str, n_alerts: int, dead
 def _measure(bootstrap: str, db: str, csv_path: Path, rows: int, log: Path, port: int) -> dict[str, Any]:
     from bench.common import cpu_s, detector_consumed, metric, stop
     from msa.kafka import ensure_topics
-    from services.detect.stream.topics import StreamTopics
+    from services.detect.stream.detector_topics import StreamTopics
 
     suffix = f".world{uuid.uuid4().hex[:8]}"
     topics = StreamTopics.with_suffix(suffix)

@@ -1,7 +1,7 @@
 """Versioned topic names. A breaking change to a payload gets a new ``.vN`` topic, never an edit.
 
 These are the contract topics (partners read or write them). The detector's own derived topics are in
-``services.detect.stream.topics``.
+``services.detect.stream.detector_topics``.
 """
 
 from __future__ import annotations

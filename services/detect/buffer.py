@@ -1,6 +1,8 @@
 """The engine's grace-period buffer: records waiting for the watermark, handed out in key order.
 
-A key is ``(event time ms, kind rank, mmsi, lat, lon, arrival seq, record)``; the arrival sequence number is
+A key is ``(event time ms, kind, mmsi, lat, lon, arrival seq, record)``; ``kind`` is one of ``STATIC``,
+``POSITION``, ``DETECTION`` (in that order among records of one event time: an identity applies before the
+fixes it stamps, detections are judged after the fixes of their instant); the arrival sequence number is
 unique, so keys never tie and the record itself is never compared.
 
 Records are appended to a *pending* list as they arrive (O(1)); only when the oldest pending record is
@@ -16,11 +18,18 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_right
 from collections import deque
-from typing import Any
+from typing import Any, Final
 
-__all__ = ["EventBuffer"]
+__all__ = ["DETECTION", "NEVER", "POSITION", "STATIC", "EventBuffer", "Key"]
 
-Key = tuple[Any, ...]
+NEVER: Final = -(2**62)  # an event time (ms) before every other: no record yet, no watermark yet
+
+# entry kinds, the second field of a key (plain ints: compared on every pop of the hot path)
+STATIC: Final = -1  # static data or an identity change
+POSITION: Final = 0  # a position report (or a rendezvous input, in the pair stage)
+DETECTION: Final = 2  # a satellite detection
+
+Key = tuple[Any, ...]  # (ts_ms, kind, mmsi, lat, lon, seq, record)
 _NONE = 1 << 62
 
 

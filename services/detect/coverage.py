@@ -31,18 +31,18 @@ from dataclasses import dataclass
 from geo.coast import TERRESTRIAL_RANGE_M, CoastDistance
 from geo.geodesy import METRES_PER_DEG_LAT, haversine_m
 
-__all__ = ["CELL_DEG", "EPISODE_BUCKETS", "MAX_PER_BUCKET", "CoverageFigure", "CoverageGrid", "cell_of", "episodes"]
+__all__ = ["COVERAGE_GRID_DEG", "EPISODE_BUCKETS", "MAX_PER_BUCKET", "CoverageFigure", "CoverageGrid", "cell_of",
+           "episodes"]
 
-CELL_DEG = 0.2
+COVERAGE_GRID_DEG = 0.2
 MAX_PER_BUCKET = 6
-_CELL_DEG = CELL_DEG
-_COLUMNS = round(360 / CELL_DEG)
+_COLUMNS = round(360 / COVERAGE_GRID_DEG)
 _DISC_CACHE_MAX = 20_000
 
 
 def cell_of(lon: float, lat: float) -> tuple[int, int]:
     """The coverage cell of a point (0.2° floor indices; columns wrap at the antimeridian)."""
-    return math.floor(lon / _CELL_DEG) % _COLUMNS, math.floor(lat / _CELL_DEG)
+    return math.floor(lon / COVERAGE_GRID_DEG) % _COLUMNS, math.floor(lat / COVERAGE_GRID_DEG)
 
 
 EPISODE_BUCKETS = 2  # consecutive buckets with reception count as one opportunity per this many
@@ -101,21 +101,21 @@ class CoverageGrid:
         disc = self._discs.get(key)
         if disc is not None:
             return disc
-        lat0 = (cy + 0.5) * _CELL_DEG
-        lon0 = (cx + 0.5) * _CELL_DEG
-        ny = max(1, math.ceil(radius_m / (_CELL_DEG * METRES_PER_DEG_LAT)))
-        nx = min(_COLUMNS // 2, max(1, math.ceil(
-            radius_m / (_CELL_DEG * METRES_PER_DEG_LAT * max(0.05, math.cos(math.radians(min(89.0, abs(lat0)))))))))
-        reach = radius_m + _CELL_DEG * METRES_PER_DEG_LAT
+        lat0 = (cy + 0.5) * COVERAGE_GRID_DEG
+        lon0 = (cx + 0.5) * COVERAGE_GRID_DEG
+        ny = max(1, math.ceil(radius_m / (COVERAGE_GRID_DEG * METRES_PER_DEG_LAT)))
+        shrink = max(0.05, math.cos(math.radians(min(89.0, abs(lat0)))))
+        nx = min(_COLUMNS // 2, max(1, math.ceil(radius_m / (COVERAGE_GRID_DEG * METRES_PER_DEG_LAT * shrink))))
+        reach = radius_m + COVERAGE_GRID_DEG * METRES_PER_DEG_LAT
         cells: list[tuple[int, int]] = []
         for dx in range(-nx, nx + 1):
             for dy in range(-ny, ny + 1):
                 x, y = (cx + dx) % _COLUMNS, cy + dy
-                clon, clat = (x + 0.5) * _CELL_DEG, (y + 0.5) * _CELL_DEG
+                clon, clat = (x + 0.5) * COVERAGE_GRID_DEG, (y + 0.5) * COVERAGE_GRID_DEG
                 if (dx or dy) and haversine_m(lon0, lat0, clon, clat) > reach:
                     continue
                 if offshore_only and self.coast is not None and \
-                        self.coast.cell_distance_m(x, y, _CELL_DEG) < self.offshore_min_m:
+                        self.coast.cell_distance_m(x, y, COVERAGE_GRID_DEG) < self.offshore_min_m:
                     continue
                 cells.append((x, y))
         disc = tuple(cells)
@@ -126,8 +126,8 @@ class CoverageGrid:
 
     def key_of(self, ts_ms: int, lon: float, lat: float) -> int:
         """One int per (cell, bucket): callers skip ``heard`` while it does not change."""
-        cell_x = int((lon + 180.0) / _CELL_DEG)
-        return ((ts_ms // self.bucket_ms) * 4096 + cell_x) * 1024 + int((lat + 90.0) / _CELL_DEG)
+        cell_x = int((lon + 180.0) / COVERAGE_GRID_DEG)
+        return ((ts_ms // self.bucket_ms) * 4096 + cell_x) * 1024 + int((lat + 90.0) / COVERAGE_GRID_DEG)
 
     def heard(self, mmsi: int, ts_ms: int, lon: float, lat: float) -> None:
         self.add(cell_of(lon, lat), ts_ms // self.bucket_ms, (mmsi,))

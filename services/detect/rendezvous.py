@@ -33,24 +33,21 @@ import statistics
 from collections.abc import Callable
 from typing import NamedTuple
 
-from geo.coast import TERRESTRIAL_RANGE_M
 from geo.geodesy import haversine_m, interpolate_position, mean_lon_deg, speed_kn
 from msa.domain import Alert, AlertKind, Severity, format_ts
 from msa.evidence import EVIDENCE_VERSION
 from services.detect.alerts import AlertDraft, point_geometry, track_fix
 from services.detect.context import DetectContext
 from services.detect.pairs import Pair
+from services.detect.stops import StopGrid
 from services.detect.track import VesselStatic
 
-__all__ = ["CELL_DEG", "IdentityChange", "Pair", "RendezvousDetector", "RendezvousInput", "cell_of"]
+__all__ = ["RENDEZVOUS_GRID_DEG", "IdentityChange", "Pair", "RendezvousDetector", "RendezvousInput", "cell_of"]
 
-CELL_DEG = 0.02
-_COLUMNS = round(360 / CELL_DEG)
+RENDEZVOUS_GRID_DEG = 0.02
+_COLUMNS = round(360 / RENDEZVOUS_GRID_DEG)
 _SOG_CAP = 64
 _STALE_GRID_MS = 3 * 3_600_000
-_STOPPED_KN = 0.5
-_ANCHOR_CELL_DEG = 0.01
-_ANCHOR_COLUMNS = round(360 / _ANCHOR_CELL_DEG)
 
 Cell = tuple[int, int]
 Fix = tuple[int, float, float, float]  # ts_ms, lon, lat, speed_kn
@@ -82,11 +79,7 @@ class IdentityChange(NamedTuple):
 
 
 def cell_of(lon: float, lat: float) -> Cell:
-    return (math.floor(lon / CELL_DEG) % _COLUMNS, math.floor(lat / CELL_DEG))
-
-
-def _anchor_cell(lon: float, lat: float) -> Cell:
-    return (math.floor(lon / _ANCHOR_CELL_DEG) % _ANCHOR_COLUMNS, math.floor(lat / _ANCHOR_CELL_DEG))
+    return (math.floor(lon / RENDEZVOUS_GRID_DEG) % _COLUMNS, math.floor(lat / RENDEZVOUS_GRID_DEG))
 
 
 def _push(values: list[float], v: float) -> None:
@@ -98,7 +91,7 @@ def _push(values: list[float], v: float) -> None:
 class RendezvousDetector:
     """Feed it slow positions in event-time order (``on_fix``/``remove``) and the watermark (``on_scan``)."""
 
-    __slots__ = ("_few_stops", "_grid", "_pairs_of", "_stopped", "_where", "ctx", "owns", "pairs")
+    __slots__ = ("_grid", "_pairs_of", "_where", "ctx", "owns", "pairs", "stops")
 
     def __init__(self, ctx: DetectContext, owns: Callable[[Cell], bool] | None = None) -> None:
         self.ctx = ctx
@@ -107,22 +100,18 @@ class RendezvousDetector:
         self._where: dict[int, Cell] = {}
         self._pairs_of: dict[int, set[tuple[int, int]]] = {}
         self.pairs: dict[tuple[int, int], Pair] = {}
-        self._stopped: dict[Cell, dict[int, int]] = {}  # ~1 km cell → vessel → last time stopped there
-        # cells whose 3 × 3 block holds fewer stopped vessels than an anchorage needs, however recent (a cache:
-        # a cell leaves it when a new vessel stops in its block; not state)
-        self._few_stops: set[Cell] = set()
+        self.stops = StopGrid(ctx)  # anchorages learnt from where vessels stop
 
     def __getstate__(self) -> dict[str, object]:
         return {"grid": self._grid, "where": self._where, "pairs": self.pairs, "pairs_of": self._pairs_of,
-                "stopped": self._stopped}
+                "stopped": self.stops.stopped}
 
     def restore_state(self, state: dict[str, object]) -> None:
         self._grid = state["grid"]  # type: ignore[assignment]
         self._where = state["where"]  # type: ignore[assignment]
         self.pairs = state["pairs"]  # type: ignore[assignment]
         self._pairs_of = state["pairs_of"]  # type: ignore[assignment]
-        self._stopped = state["stopped"]  # type: ignore[assignment]
-        self._few_stops = set()
+        self.stops = StopGrid(self.ctx, state["stopped"])  # type: ignore[arg-type]
 
     # ---- input ---------------------------------------------------------------------------------------
     def on_input(self, r: RendezvousInput) -> list[Alert]:
@@ -130,56 +119,6 @@ class RendezvousDetector:
         if r.speed_kn is None:
             return self.remove(r.mmsi, r.ts_ms)
         return self.on_fix(r.mmsi, r.ts_ms, r.lon, r.lat, r.speed_kn, r.zone, r.prev)
-
-    def in_anchorage(self, mmsi: int, ts: int, lon: float, lat: float, speed: float) -> bool:
-        """Learn where vessels stop (a stopped fix near the coast counts for its cell) and say whether this fix
-        lies in an inferred anchorage: ≥ ``rv_anchorage_min_vessels`` distinct vessels stopped in its 3 × 3
-        block of ~1 km cells within ``rv_anchorage_window_s``."""
-        here = _anchor_cell(lon, lat)
-        cx, cy = here
-        stopped = self._stopped
-        few = self._few_stops
-        if speed <= _STOPPED_KN:
-            if self.ctx.coast.offshore(lon, lat, TERRESTRIAL_RANGE_M):
-                return False
-            cell = stopped.get(here)
-            if cell is None:
-                cell = stopped[here] = {}
-            if mmsi not in cell:  # one more vessel in the blocks around: their counts must be made again
-                for dx in (-1, 0, 1):
-                    for dy in (-1, 0, 1):
-                        few.discard(((cx + dx) % _ANCHOR_COLUMNS, cy + dy))
-            cell[mmsi] = ts
-        if here in few:
-            return False
-        p = self.ctx.params.for_zone(None)
-        cells: list[dict[int, int]] = []
-        total = 0
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                cell = stopped.get(((cx + dx) % _ANCHOR_COLUMNS, cy + dy))
-                if cell:
-                    cells.append(cell)
-                    total += len(cell)
-        if total < p.rv_anchorage_min_vessels:  # too few ever stopped here, however recent
-            few.add(here)
-            return False
-        horizon = ts - int(p.rv_anchorage_window_s * 1000)
-        seen: set[int] = set()
-        for cell in cells:
-            seen.update(m for m, t in cell.items() if t >= horizon)
-        return len(seen) >= p.rv_anchorage_min_vessels
-
-    def prune_stopped(self, now: int) -> None:
-        """Forget stops older than the anchorage window (they no longer count: ``in_anchorage``)."""
-        horizon = now - int(self.ctx.params.for_zone(None).rv_anchorage_window_s * 1000)
-        self._few_stops.clear()  # a cache: made again as needed
-        for key in [k for k, cell in self._stopped.items() if min(cell.values()) < horizon]:
-            cell = {m: t for m, t in self._stopped[key].items() if t >= horizon}
-            if cell:
-                self._stopped[key] = cell
-            else:
-                del self._stopped[key]
 
     def has(self, mmsi: int) -> bool:
         """The vessel is in the grid or has a pair (so ``remove`` has something to do)."""
@@ -207,7 +146,7 @@ class RendezvousDetector:
                prev: tuple[int, float, float] | None = None) -> list[Alert]:
         """A candidate fix: ``speed`` ≤ ``rv_candidate_max_speed_kn`` and outside port exclusion (the
         caller checks both; otherwise it calls ``remove``). ``prev``: the vessel's previous fix."""
-        if self.in_anchorage(mmsi, ts, lon, lat, speed):
+        if self.stops.in_anchorage(mmsi, ts, lon, lat, speed):
             return self.remove(mmsi, ts)
         cell = cell_of(lon, lat)
         old = self._where.get(mmsi)

@@ -68,7 +68,7 @@ class VesselState(SlowSpell):
         self.class_b = False  # class B transponder (its reception prior is lower)
         self.n_reports = 0
         self.rx_heard = 0.0  # reception model: buckets the vessel was heard in (decayed) …
-        self.rx_missed = 0.0  # … and opportunities it missed between its reports (dark_period.count_reception)
+        self.rx_missed = 0.0  # … and opportunities it missed between its reports (silence.count_reception)
         self.rx_bucket = -1  # bucket of the last fix
         self.rx_run = 0  # consecutive buckets heard up to rx_bucket
         self.hist: TrackHistory | None = None  # the recent track (satellite matching, evidence)

@@ -19,7 +19,7 @@ import pytest
 
 from msa.infra.process import read_pid
 from msa.kafka import ensure_topics
-from services.detect.stream.topics import StreamTopics
+from services.detect.stream.detector_topics import StreamTopics
 from tests.faults.services import Supervised
 from tests.faults.test_fault_suite import _stored
 from tests.integration.test_detector_stream import GRACE_S, MSA, REPO, offline_alerts, prepared

@@ -32,7 +32,7 @@ from sqlalchemy import create_engine, text
 from msa.contracts.codec import loads
 from msa.kafka import ensure_topics, make_producer
 from services.api.sink import rejects_topic
-from services.detect.stream.topics import StreamTopics
+from services.detect.stream.detector_topics import StreamTopics
 from tests.faults.services import committed_counts
 from tests.integration.test_detector_stream import MSA, REPO, Detectors, offline_alerts, prepared, replay
 

@@ -30,7 +30,7 @@ from services.api.admin_store import set_subscription
 from services.api.db import make_engine
 from services.api.partners import Subscription
 from services.api.principal import Role
-from services.detect.stream.topics import StreamTopics
+from services.detect.stream.detector_topics import StreamTopics
 from tests.faults.services import Supervised, committed_counts, infra
 from tests.faults.test_fault_suite import _stored
 from tests.integration.test_detector_stream import GRACE_S, REPO, offline_alerts, prepared, replay

@@ -282,7 +282,7 @@ async def test_poison_records_are_dead_lettered_once_and_change_nothing(scenario
     are killed and a third takes every partition over (it reads them all again, the satellite topic whole, and
     finds their dead letters already there); the alerts are the offline ones."""
     from msa.kafka import ensure_topics, make_producer
-    from services.detect.stream.topics import StreamTopics
+    from services.detect.stream.detector_topics import StreamTopics
 
     scenario = prepared(scenario_dir, "dark_sar")
     want = offline_alerts(scenario)

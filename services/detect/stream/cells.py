@@ -1,34 +1,34 @@
-"""Spatial cells for the pair detectors (rendezvous, dark vessel), and which cell owns a pair.
+"""Spatial partitioning of the rendezvous stage (stage 2), and the key partitioner stage 1 shares with Kafka.
 
-The world is cut into ``CELL_DEG`` × ``CELL_DEG`` cells (0.5° ≈ 55 km north–south). Every fix is sent to its
-own cell and to each neighbour cell whose border lies within ``margin_m`` (5 km), so a cell's engine sees
-every vessel near it. Two cells may then find the same meeting: exactly one keeps it — the cell containing
-the alert's anchor point (the first coordinate of its geometry), a function of the alert's content only.
+The world is cut into ``PARTITION_CELL_DEG`` × ``PARTITION_CELL_DEG`` cells (0.5° ≈ 55 km north–south), each
+mapped to a partition of ``detect.positions-by-cell``. Stage 1 sends every rendezvous candidate fix to its own
+cell's partition and to those of the neighbour cells whose border lies within ``margin_m`` (5 km), so a
+partition's engine sees every vessel near its cells. Two partitions may then see the same pair: exactly one
+keeps it — the one whose cell holds the pair's centroid (``CellUnit`` sets the engine's owner; the centroid is
+taken on the rendezvous detector's own 0.02° grid, ``rendezvous.RENDEZVOUS_GRID_DEG``).
+``key_partition`` is Kafka's default partitioner (murmur2 of the key), so the units place records exactly
+where the ingest publisher's producer put them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 from aiokafka.partitioner import murmur2
 
 from geo.geodesy import METRES_PER_DEG_LAT
-from msa.domain import Alert, JsonDict
 
 __all__ = [
-    "CELL_DEG",
     "DEFAULT_MARGIN_M",
-    "anchor_point",
+    "PARTITION_CELL_DEG",
     "cell_id",
     "cell_partition",
     "cells_near",
     "key_partition",
-    "owner_cell",
     "partitions_near",
 ]
 
-CELL_DEG = 0.5
+PARTITION_CELL_DEG = 0.5
 DEFAULT_MARGIN_M = 5000.0
 _MIN_COS = 0.01  # poles: never divide by ~0
 
@@ -44,7 +44,7 @@ def _name(ix: int, iy: int, cell_deg: float) -> str:
     return f"c{ix % n_lon}:{iy}"
 
 
-def cell_id(lon: float, lat: float, cell_deg: float = CELL_DEG) -> str:
+def cell_id(lon: float, lat: float, cell_deg: float = PARTITION_CELL_DEG) -> str:
     """The cell containing (lon, lat): ``c<lon index>:<lat index>``; longitude wraps at the antimeridian."""
     return _name(*_index(lon, lat, cell_deg), cell_deg)
 
@@ -74,7 +74,7 @@ def _cells(ix: int, iy: int, bx: int, by: int, cell_deg: float) -> list[str]:
 
 
 def cells_near(lon: float, lat: float, margin_m: float = DEFAULT_MARGIN_M,
-               cell_deg: float = CELL_DEG) -> list[str]:
+               cell_deg: float = PARTITION_CELL_DEG) -> list[str]:
     """The fix's own cell first, then the neighbour cells (sorted) whose border is within ``margin_m``."""
     return _cells(*_near(lon, lat, margin_m, cell_deg), cell_deg)
 
@@ -94,7 +94,7 @@ _NEAR_CACHE_MAX = 1 << 16
 
 
 def partitions_near(lon: float, lat: float, n_partitions: int, margin_m: float = DEFAULT_MARGIN_M,
-                    cell_deg: float = CELL_DEG) -> dict[int, str]:
+                    cell_deg: float = PARTITION_CELL_DEG) -> dict[int, str]:
     """Partition → the first cell (own cell first) mapping to it: a fix is sent once per partition.
     The result is shared (cached per cell and neighbourhood): do not modify it."""
     ix, iy, bx, by = _near(lon, lat, margin_m, cell_deg)
@@ -108,28 +108,3 @@ def partitions_near(lon: float, lat: float, n_partitions: int, margin_m: float =
             _NEAR_CACHE.clear()
         _NEAR_CACHE[key] = out
     return out
-
-
-def _first_coordinate(coords: object) -> tuple[float, float] | None:
-    while isinstance(coords, Sequence) and coords and not isinstance(coords[0], int | float):
-        coords = coords[0]
-    if isinstance(coords, Sequence) and len(coords) >= 2:
-        return float(coords[0]), float(coords[1])
-    return None
-
-
-def anchor_point(geometry: JsonDict) -> tuple[float, float] | None:
-    """First (lon, lat) of a GeoJSON geometry (Point, LineString, Polygon, Multi*, GeometryCollection)."""
-    if geometry.get("type") == "GeometryCollection":
-        for g in geometry.get("geometries", []):
-            p = anchor_point(g)
-            if p is not None:
-                return p
-        return None
-    return _first_coordinate(geometry.get("coordinates"))
-
-
-def owner_cell(alert: Alert, cell_deg: float = CELL_DEG) -> str | None:
-    """The one cell that publishes this pair alert (None when the alert has no coordinates)."""
-    p = anchor_point(alert.geometry)
-    return None if p is None else cell_id(p[0], p[1], cell_deg)

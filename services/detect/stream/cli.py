@@ -62,8 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _detector(args: argparse.Namespace) -> int:
     from msa.settings import load_settings
     from services.detect.stream.config import DetectorConfig
+    from services.detect.stream.detector_topics import StreamTopics
     from services.detect.stream.engines import EngineSettings
-    from services.detect.stream.topics import StreamTopics
 
     early_stop: list[int] = []  # SIGTERM while starting (zones, engine): stop cleanly as soon as we run
     for sig in (signal.SIGTERM, signal.SIGINT):

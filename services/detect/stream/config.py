@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from services.detect.stream.detector_topics import StreamTopics
 from services.detect.stream.engines import EngineSettings
-from services.detect.stream.topics import StreamTopics
 
 __all__ = ["DetectorConfig"]
 

@@ -3,7 +3,7 @@
 One partition, key = the source unit (``p<n>``); every instance reads all of it (its own consumer, no group,
 from the beginning, before joining the group) into one ``ExchangeBook``. Three kinds of message (JSON):
 
-* ``{"t": "cov", …}`` — a coverage summary (``coverage.py``): dark-period coverage across MMSI partitions;
+* ``{"t": "cov", …}`` — a coverage summary (``coverage_exchange.py``): dark-period coverage across MMSI partitions;
 * ``{"t": "clock", "src", "clock", "front", "idle"}`` — a unit's progress: ``clock`` = event time up to
   which its inputs are complete (its merge clock), ``front`` = its engine's front (``Engine.front_ms``: every
   scan at or before it done, every record before it handled), ``idle`` = all its inputs idle. Sent when a
@@ -26,9 +26,9 @@ from typing import Any
 
 from msa.contracts.codec import dumps, loads, record_from_dict, record_to_dict
 from msa.domain import SatelliteDetection, VesselIdentity
+from services.detect.buffer import NEVER
 from services.detect.dark_vessel import SceneCandidate, SceneKey, ScenePart
-from services.detect.stream.coverage import CoverageBook, CoverageSummary, summary_from_dict, summary_to_dict
-from services.detect.stream.merge import NEVER
+from services.detect.stream.coverage_exchange import CoverageBook, CoverageSummary, summary_from_dict, summary_to_dict
 
 __all__ = ["ExchangeBook", "ScenePartMsg", "UnitClock", "decode", "encode_clock", "encode_part"]
 

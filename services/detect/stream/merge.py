@@ -15,9 +15,9 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["NEVER", "EventTimeMerger", "SourceState"]
+from services.detect.buffer import NEVER
 
-NEVER = -(2**62)
+__all__ = ["EventTimeMerger", "SourceState"]
 
 
 @dataclass(slots=True)
@@ -37,9 +37,6 @@ class EventTimeMerger:
     def add_source(self, key: Hashable, rank: int = 0, next_offset: int | None = None) -> None:
         if key not in self.sources:
             self.sources[key] = SourceState(rank=rank, next_offset=next_offset)
-
-    def remove_source(self, key: Hashable) -> None:
-        self.sources.pop(key, None)
 
     def push(self, key: Hashable, ts_ms: int, offset: int, item: Any) -> None:
         src = self.sources[key]

@@ -14,6 +14,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from msa.domain import Record
+from services.detect.buffer import NEVER
 
 __all__ = ["SatFeed", "sat_source"]
 
@@ -34,7 +35,7 @@ class SatFeed:
     def __init__(self, partitions: list[int], keep_ms: int = KEEP_MS) -> None:
         self.parts = {p: _Partition() for p in partitions}
         self.keep_ms = keep_ms
-        self.max_ts = -(2**62)
+        self.max_ts = NEVER
 
     def add(self, partition: int, offset: int, ts_ms: int, record: Record | None) -> bool:
         """Keep one record (None: undecodable, kept so that offsets stay contiguous). False if already kept."""

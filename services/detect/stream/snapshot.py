@@ -21,10 +21,10 @@ import signal
 from collections.abc import Sequence
 from typing import Protocol
 
-__all__ = ["ForkedStates", "available"]
+__all__ = ["ForkedStates", "Unit", "available"]
 
 
-class _Unit(Protocol):
+class Unit(Protocol):
     def state(self) -> bytes: ...
 
 
@@ -43,7 +43,7 @@ def _read_all(fd: int) -> bytes:
 class ForkedStates:
     """``state()`` of each unit as of the fork (None where the unit is None)."""
 
-    def __init__(self, units: Sequence[_Unit | None]) -> None:
+    def __init__(self, units: Sequence[Unit | None]) -> None:
         r, w = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: pickle, write, leave

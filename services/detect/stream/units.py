@@ -20,14 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from msa.domain import Alert, Record, SatelliteDetection
+from services.detect.buffer import NEVER
 from services.detect.rendezvous import IdentityChange, RendezvousInput
+from services.detect.stream.cell_records import CellItem, Marker, Position, Row, encode_marker, identity_row, input_row
 from services.detect.stream.cells import DEFAULT_MARGIN_M, cell_id, cell_partition, key_partition, partitions_near
-from services.detect.stream.coverage import CoverageBook, CoverageOut, CoverageSummary
+from services.detect.stream.coverage_exchange import CoverageBook, CoverageOut, CoverageSummary
 from services.detect.stream.engines import EngineFactory
 from services.detect.stream.exchange import ExchangeBook, Message, ScenePartMsg, UnitClock
-from services.detect.stream.merge import NEVER, EventTimeMerger
+from services.detect.stream.merge import EventTimeMerger
 from services.detect.stream.satfeed import sat_source
-from services.detect.stream.wire import CellItem, Marker, Position, Row, encode_marker, identity_row, input_row
 from services.detect.track import VesselStatic
 
 __all__ = ["POS", "STATE_FORMAT", "STATIC", "CellUnit", "IncompatibleStateError", "Outbox", "VesselUnit",
@@ -46,7 +47,7 @@ class IncompatibleStateError(ValueError):
 @dataclass(slots=True)
 class Outbox:
     alerts: list[Alert] = field(default_factory=list)
-    # (source unit, cell partition) → batch items (``wire.*_row``), in the source's order
+    # (source unit, cell partition) → batch items (``cell_records.*_row``), in the source's order
     cells: dict[tuple[str, int], list[Row]] = field(default_factory=dict)
     exchange: list[Message] = field(default_factory=list)  # to detect.exchange.v1, in order
 
@@ -291,7 +292,7 @@ class CellUnit:
                  next_offset: int, state: bytes | None = None) -> None:
         self.partition = partition
         self.merger = EventTimeMerger()
-        # per source: last processed position (wire.Position) — with the fronts, the durable part of the merge
+        # per source: last processed position (cell_records.Position) — with the fronts, the durable part of the merge
         self.done: dict[str, Position] = {}
         fronts: dict[str, tuple[int, bool]] = {}
         engine_state: bytes | None = None

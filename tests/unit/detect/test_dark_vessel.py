@@ -167,7 +167,7 @@ def test_a_footprint_of_many_vertices_is_simplified_for_evidence() -> None:
 
     from msa.domain import SceneFootprint
     from msa.evidence import FOOTPRINT_MAX_VERTICES
-    from services.detect.dark_vessel import footprint_geometry
+    from services.detect.scenes import footprint_geometry
 
     ring = tuple((-20 + 2 * math.cos(2 * math.pi * i / 3000), 40 + 1.5 * math.sin(2 * math.pi * i / 3000))
                  for i in range(3000))

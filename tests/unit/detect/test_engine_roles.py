@@ -94,7 +94,7 @@ def test_stage_1_passes_on_candidates_then_one_end_of_candidacy() -> None:
     assert [r.speed_kn for r in passed[:-1]] == pytest.approx([1.0] * len(slow), abs=1e-6)
     assert passed[-1].speed_kn is None and passed[-1].ts_ms == fast[0].ts_ms  # only the first fast fix
     assert [r.ts_ms for r in passed] == sorted(r.ts_ms for r in passed)
-    assert not any(eng.rendezvous.__getstate__().values())  # no rendezvous state in stage 1
+    assert eng.rendezvous is None  # stage 1 runs no rendezvous detector: it passes the fixes on
     assert eng.take_rendezvous_inputs() == []
 
 

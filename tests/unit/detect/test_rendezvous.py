@@ -192,4 +192,4 @@ def test_stops_older_than_the_anchorage_window_are_forgotten() -> None:
     eng = make_engine()
     alerts = run(others + pair, engine=eng)
     assert len(live(alerts, "rendezvous")) == 1
-    assert {m for cell in eng.rendezvous._stopped.values() for m in cell} == {A, B}  # the old stops are gone
+    assert {m for cell in eng.rendezvous.stops.stopped.values() for m in cell} == {A, B}  # type: ignore[union-attr]

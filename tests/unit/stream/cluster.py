@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 
 from msa.domain import Alert, PositionReport, Record, SatelliteDetection, SceneFootprint, StaticVesselData
 from services.detect.offline import final_alerts
+from services.detect.stream.cell_records import Marker, encode_batch
+from services.detect.stream.cell_records import decode as decode_cell
 from services.detect.stream.cells import key_partition
-from services.detect.stream.coverage import CoverageSummary
 from services.detect.stream.engines import EngineSettings
 from services.detect.stream.exchange import ExchangeBook, Message, decode, encode
+from services.detect.stream.instance import Instance
 from services.detect.stream.satfeed import sat_source
-from services.detect.stream.units import POS, STATIC, CellUnit, Outbox, VesselUnit
-from services.detect.stream.wire import Marker, encode_batch
-from services.detect.stream.wire import decode as decode_cell
+from services.detect.stream.units import POS, STATIC, Outbox, VesselUnit
 
 __all__ = ["Cluster", "partition_of"]
 
@@ -32,10 +32,15 @@ def partition_of(key: str, n: int) -> int:
 
 
 @dataclass
-class _Instance:
-    book: ExchangeBook
-    units: list[int] = field(default_factory=list)
+class _Node:
+    """One instance (``msa detector``): the pure :class:`Instance` it runs, and its exchange consumer's inbox."""
+
+    inst: Instance
     inbox: deque[tuple[int, Message]] = field(default_factory=deque)  # (deliver at round, message)
+
+    @property
+    def book(self) -> ExchangeBook:
+        return self.inst.book
 
 
 class Cluster:
@@ -46,28 +51,26 @@ class Cluster:
         self.n_units, self.n_cells, self.n_sat = n_units, n_cells, n_sat
         self.grace_ms = grace_ms
         self.max_delay = max_delay_rounds
-        names = [f"p{i}" for i in range(n_units)]
         late_ms = self.factory(None, "vessel").max_late_ms()
-        self.instances = [_Instance(ExchangeBook(names, late_ms)) for _ in range(instances)]
-        self.home: dict[int, _Instance] = {}
+        self.instances = [_Node(Instance(self.factory, grace_ms, n_units, n_cells, late_ms,
+                                         sat_partitions=list(range(n_sat)))) for _ in range(instances)]
+        self.home: dict[int, _Node] = {}
         self.vessel: list[VesselUnit] = []
-        for p in range(n_units):
-            inst = self.instances[p % instances]
-            inst.units.append(p)
-            self.home[p] = inst
-            vu = VesselUnit(p, self.factory, n_cells, grace_ms, n_units=n_units)
+        for p in range(n_units):  # as the range assignor spreads partitions over the group
+            node = self.home[p] = self.instances[p % instances]
+            vu = node.inst.vessel_unit(p)
+            assert vu is not None
             vu.add_source(POS, 0)
             vu.add_source(STATIC, 0)
-            for k in range(n_sat):
-                vu.add_sat_source(k)
             self.vessel.append(vu)
-        self.cells = [CellUnit(q, self.factory, names, n_cells, 0) for q in range(n_cells)]
+        self.cell_home = [self.instances[q % instances] for q in range(n_cells)]
+        for q, node in enumerate(self.cell_home):
+            node.inst.cell_unit(q, 0)
         self.cell_fifo: list[deque[bytes]] = [deque() for _ in range(n_cells)]
         self.cell_offset = [0] * n_cells
         self.round = 0
         self.versions: list[Alert] = []
         self.messages = 0
-        self.markers: dict[int, bytes] = {}
 
     # ---- input placement (as the ingest publisher keys records) ---------------------------------------
     def place(self, records: list[Record]) -> tuple[list[list[tuple[str, Record]]], list[list[Record]]]:
@@ -81,66 +84,50 @@ class Cluster:
                 by_sat[partition_of(r.scene_id, self.n_sat)].append(r)
         return by_unit, by_sat
 
-    # ---- one round: what the service does in one iteration, for every instance --------------------------
+    # ---- one round: what ``DetectorService._iteration`` does, for every instance -------------------------
     def _deliver_exchange(self) -> None:
-        for inst in self.instances:
-            while inst.inbox and inst.inbox[0][0] <= self.round:
-                self._learn(inst, inst.inbox.popleft()[1])
+        for node in self.instances:
+            while node.inbox and node.inbox[0][0] <= self.round:
+                node.inst.learn(node.inbox.popleft()[1])
 
-    def _learn(self, inst: _Instance, msg: Message) -> None:
-        inst.book.add(msg)
-        if isinstance(msg, CoverageSummary):
-            for p in inst.units:
-                self.vessel[p].add_coverage(msg)
-
-    def _publish(self, src_unit: int, msgs: list[Message]) -> None:
+    def _publish(self, home: _Node, msgs: list[Message]) -> None:
+        """What a unit told the others: its own instance learnt it in the step; the others read it from the
+        exchange topic later, but in order (one partition), through the wire format."""
         for msg in msgs:
-            msg = decode(encode(msg))  # through the wire format
+            wired = decode(encode(msg))
             self.messages += 1
-            for inst in self.instances:
-                if inst is self.home[src_unit]:
-                    self._learn(inst, msg)
-                else:  # later, but in order (one partition)
+            for node in self.instances:
+                if node is not home:
                     at = self.round + self.rng.randint(1, self.max_delay)
-                    if inst.inbox:
-                        at = max(at, inst.inbox[-1][0])
-                    inst.inbox.append((at, msg))
+                    if node.inbox:
+                        at = max(at, node.inbox[-1][0])
+                    node.inbox.append((at, wired))
 
     def step(self) -> int:
         """One round; returns how many records moved anywhere."""
         self.round += 1
         self._deliver_exchange()
         moved = 0
-        for inst in self.instances:
-            local = {self.vessel[p].src: self.vessel[p].live_clock() for p in inst.units}
-            floor = inst.book.floor_ms(self.grace_ms, local)
-            for p in inst.units:
-                vu = self.vessel[p]
-                out = Outbox()
-                moved += vu.step(out, floor, inst.book.coverage.complete_for(vu.src), inst.book)
-                self.versions += out.alerts
-                self._publish(p, out.exchange)
-                for (src, q), items in out.cells.items():
-                    self.cell_fifo[q].append(encode_batch(src, items))
-                    moved += len(items)
-                marker = vu.marker()
-                if self.markers.get(p) != marker:  # as the service: markers when they changed
-                    self.markers[p] = marker
-                    for q in range(self.n_cells):
-                        self.cell_fifo[q].append(marker)
-        for q, cu in enumerate(self.cells):
-            fifo = self.cell_fifo[q]
-            for _ in range(min(len(fifo), self.rng.randint(1, 8))):
-                value = fifo.popleft()
-                got = decode_cell(value)
-                if isinstance(got, Marker):
-                    cu.push_marker(self.cell_offset[q], got)
-                else:
-                    cu.push_batch(self.cell_offset[q], *got)
-                    moved += 1
-                self.cell_offset[q] += 1
+        for node in self.instances:
             out = Outbox()
-            moved += cu.step(out)
+            moved += node.inst.step_vessels(out)
+            self.versions += out.alerts
+            self._publish(node, out.exchange)
+            for (src, q), items in out.cells.items():
+                self.cell_fifo[q].append(encode_batch(src, items))
+                moved += len(items)
+            for marker in node.inst.markers():  # as the service: markers when they changed
+                for q in range(self.n_cells):
+                    self.cell_fifo[q].append(marker)
+        for q, fifo in enumerate(self.cell_fifo):
+            for _ in range(min(len(fifo), self.rng.randint(1, 8))):
+                got = decode_cell(fifo.popleft())
+                self.cell_home[q].inst.push_cells(q, self.cell_offset[q], got)
+                moved += not isinstance(got, Marker)
+                self.cell_offset[q] += 1
+        for node in self.instances:
+            out = Outbox()
+            moved += node.inst.step_cells(out)
             self.versions += out.alerts
         return moved
 
@@ -175,7 +162,7 @@ class Cluster:
                 for kind, r in chunk:
                     off = offsets.get((p, kind), 0)
                     offsets[(p, kind)] = off + 1
-                    vu.push(kind, r.ts_ms, off, r)
+                    self.home[p].inst.push(kind, p, [(off, r)])
                 cur_u[p] += n
                 if sat_delay_ms and cur_u[p] > last_static[p] and not vu.merger.sources[STATIC].queue:
                     vu.merger.set_idle(STATIC, True)
@@ -193,8 +180,8 @@ class Cluster:
                     if sat_delay_ms and not ais_done and now < r.ts_ms + sat_delay_ms and not at_limit:
                         held[k] = True  # not delivered yet: the feed is caught up, idle, as far as a unit knows
                         break
-                    for vu in self.vessel:
-                        vu.push_sat(sat_source(k), r.ts_ms, cur_s[k], r)
+                    for node in self.instances:
+                        node.inst.take_sat(k, cur_s[k], r)
                     cur_s[k] += 1
             for k in range(self.n_sat):
                 if (cur_s[k] >= len(by_sat[k]) or held[k]) and self.rng.random() < 0.5:
@@ -208,7 +195,7 @@ class Cluster:
         quiet = 0
         for _ in range(5000):
             moved = self.step()
-            pending = any(inst.inbox for inst in self.instances) or any(self.cell_fifo)
+            pending = any(node.inbox for node in self.instances) or any(self.cell_fifo)
             quiet = quiet + 1 if not moved and not pending else 0
             if quiet > self.max_delay + 3:
                 break

@@ -1,4 +1,4 @@
-"""Cell keying: a fix reaches every cell within the margin; exactly one cell owns an alert."""
+"""Cell keying: a fix reaches every cell within the margin, each partition once."""
 
 from __future__ import annotations
 
@@ -6,22 +6,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo.geodesy import haversine_m
-from msa.domain import Alert, AlertKind, AlertStatus, Severity
 from services.detect.stream.cells import (
-    CELL_DEG,
-    anchor_point,
+    PARTITION_CELL_DEG,
     cell_id,
     cell_partition,
     cells_near,
-    owner_cell,
     partitions_near,
 )
-
-
-def _alert(geometry: dict[str, object]) -> Alert:
-    return Alert(alert_id="x", kind=AlertKind.RENDEZVOUS, status=AlertStatus.OPEN, version=1, mmsi=(1, 2),
-                 start_ms=0, end_ms=None, updated_ms=0, zone="z", severity=Severity.LOW, score=0.5,
-                 geometry=geometry)
 
 
 def test_cell_ids() -> None:
@@ -60,11 +51,6 @@ def test_partitions_near_covers_each_cell_once(lon: float, lat: float) -> None:
     assert parts[cell_partition(cell_id(lon, lat), 6)] == cell_id(lon, lat)
 
 
-def test_owner_is_the_cell_of_the_first_coordinate() -> None:
-    line: dict[str, object] = {"type": "LineString", "coordinates": [[-5.6, 36.1], [-5.4, 36.1]]}
-    assert anchor_point(line) == (-5.6, 36.1)
-    assert owner_cell(_alert(line)) == "c348:252"
-    poly: dict[str, object] = {"type": "Polygon", "coordinates": [[[1.0, 2.0], [1.1, 2.0], [1.0, 2.1], [1.0, 2.0]]]}
-    assert owner_cell(_alert(poly)) == cell_id(1.0, 2.0)
-    assert owner_cell(_alert({"type": "Point", "coordinates": []})) is None
-    assert CELL_DEG == 0.5
+def test_cells_are_half_a_degree() -> None:
+    assert PARTITION_CELL_DEG == 0.5
+    assert cell_id(-5.99, 36.1) == cell_id(-5.99 + PARTITION_CELL_DEG * 0.9, 36.1) != cell_id(-5.49, 36.1)

@@ -8,10 +8,10 @@ import pickle
 import pytest
 
 from msa.domain import SatelliteDetection, VesselIdentity
+from services.detect.buffer import NEVER
 from services.detect.dark_vessel import SceneCandidate, ScenePart
 from services.detect.stream.engines import EngineSettings
 from services.detect.stream.exchange import ExchangeBook, ScenePartMsg, UnitClock, decode, encode
-from services.detect.stream.merge import NEVER
 from services.detect.stream.units import POS, STATIC, CellUnit, IncompatibleStateError, Outbox, VesselUnit
 from tests.unit.detect.builders import T0, track
 
@@ -89,7 +89,7 @@ def test_unit_states_round_trip_and_other_versions_are_refused() -> None:
 
 
 def test_the_book_forgets_what_the_exchange_topic_retention_forgets() -> None:
-    from services.detect.stream.coverage import CoverageSummary
+    from services.detect.stream.coverage_exchange import CoverageSummary
 
     book = ExchangeBook(UNITS)
     book.add(ScenePartMsg("p1", PART))

@@ -7,7 +7,8 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.detect.stream.merge import NEVER, EventTimeMerger
+from services.detect.buffer import NEVER
+from services.detect.stream.merge import EventTimeMerger
 
 
 def _run(streams: dict[str, list[int]], chunk_seed: int) -> list[tuple[str, int, int]]:

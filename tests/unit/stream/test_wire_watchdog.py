@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.detect.rendezvous import IdentityChange, RendezvousInput
+from services.detect.stream.cell_records import Marker, decode, encode_batch, encode_marker, identity_row, input_row
 from services.detect.stream.watchdog import Watchdog
-from services.detect.stream.wire import Marker, decode, encode_batch, encode_marker, identity_row, input_row
 from services.detect.track import VesselStatic
 
 _coord = st.floats(-180.0, 180.0, allow_nan=False)

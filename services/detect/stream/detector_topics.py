@@ -1,7 +1,7 @@
 """Topics the detector reads and writes; a suffix gives tests (and parallel deployments) their own.
 
 Two of them are the detector's own (internal, like changelogs; not partner contracts, so not in
-``msa.contracts.topics``): ``detect.positions-by-cell.v3`` (stage 1 → stage 2, ``wire.py``) and
+``msa.contracts.topics``): ``detect.positions-by-cell.v3`` (stage 1 → stage 2, ``cell_records.py``) and
 ``detect.exchange.v1`` (between stage-1 units, ``exchange.py``).
 """
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from msa.contracts.codec import dumps, loads
+from services.detect.buffer import NEVER
 from services.detect.coverage import MAX_PER_BUCKET
-from services.detect.stream.merge import NEVER
 
 __all__ = ["CoverageBook", "CoverageOut", "CoverageSummary", "decode_summary", "encode_summary", "summary_from_dict",
            "summary_to_dict"]

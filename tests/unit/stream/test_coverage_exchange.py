@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 from msa.domain import Alert, PositionReport
 from services.detect.coverage import MAX_PER_BUCKET, CoverageGrid
 from services.detect.offline import final_alerts
-from services.detect.stream.coverage import CoverageBook, CoverageOut, CoverageSummary, decode_summary, encode_summary
+from services.detect.stream.coverage_exchange import (
+    CoverageBook,
+    CoverageOut,
+    CoverageSummary,
+    decode_summary,
+    encode_summary,
+)
 from services.detect.stream.engines import EngineSettings
 from services.detect.stream.units import POS, Outbox, VesselUnit
 from tests.unit.detect.builders import ALBORAN, run, track
