@@ -64,6 +64,19 @@ def test_the_detection_core_does_no_io_of_its_own() -> None:
     assert violations(core, IO_PACKAGES) == []
 
 
+# the streaming detector's pure part: what one instance computes (``instance.Instance``), run by ``msa detector``
+# and by the in-memory test cluster alike; Kafka and PostgreSQL stay in service.py, whole_topics.py, checkpoint*.py
+PURE_STREAM = ("instance.py", "units.py", "merge.py", "cells.py", "exchange.py", "coverage_exchange.py",
+               "cell_records.py", "satfeed.py", "engines.py")
+
+
+def test_the_streaming_step_does_no_io_of_its_own() -> None:
+    stream = ROOT / "services" / "detect" / "stream"
+    files = [stream / name for name in PURE_STREAM]
+    assert all(f.exists() for f in files)
+    assert violations(files, IO_PACKAGES) == []
+
+
 def test_the_shared_domain_imports_the_standard_library_only() -> None:
     import sys
 

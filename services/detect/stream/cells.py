@@ -6,17 +6,16 @@ cell's partition and to those of the neighbour cells whose border lies within ``
 partition's engine sees every vessel near its cells. Two partitions may then see the same pair: exactly one
 keeps it — the one whose cell holds the pair's centroid (``CellUnit`` sets the engine's owner; the centroid is
 taken on the rendezvous detector's own 0.02° grid, ``rendezvous.RENDEZVOUS_GRID_DEG``).
-``key_partition`` is Kafka's default partitioner (murmur2 of the key), so the units place records exactly
-where the ingest publisher's producer put them.
+``key_partition`` (``msa.contracts.partitioning``) is Kafka's default partitioner (murmur2 of the key), so the
+units place records exactly where the ingest publisher's producer put them, without a Kafka client.
 """
 
 from __future__ import annotations
 
 import math
 
-from aiokafka.partitioner import murmur2
-
 from geo.geodesy import METRES_PER_DEG_LAT
+from msa.contracts.partitioning import key_partition
 
 __all__ = [
     "DEFAULT_MARGIN_M",
@@ -77,11 +76,6 @@ def cells_near(lon: float, lat: float, margin_m: float = DEFAULT_MARGIN_M,
                cell_deg: float = PARTITION_CELL_DEG) -> list[str]:
     """The fix's own cell first, then the neighbour cells (sorted) whose border is within ``margin_m``."""
     return _cells(*_near(lon, lat, margin_m, cell_deg), cell_deg)
-
-
-def key_partition(key: str, n_partitions: int) -> int:
-    """Partition of a key: the Java-compatible murmur2 partitioner, as ``producer.send(key=key)``."""
-    return int(murmur2(key.encode()) & 0x7FFFFFFF) % n_partitions
 
 
 def cell_partition(cell: str, n_partitions: int) -> int:
