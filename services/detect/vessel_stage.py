@@ -66,6 +66,7 @@ class VesselStage:
         self._heard_log: list[tuple[int, int, int, int]] | None = None  # (cell x, cell y, bucket, mmsi)
         self._n_positions = 0
         self._hot: dict[str | None, _Hot] = {}
+        self._lane: dict[str | None, LaneParams] = {}
         params = ctx.params
         self._id = params.default  # identity thresholds: engine-wide (an MMSI's places may lie in different zones)
         all_params = [params.default, *(params.for_zone(z) for z in ctx.zones.zones)]
@@ -85,8 +86,12 @@ class VesselStage:
         return hot
 
     def lane_params(self, zone: str | None) -> LaneParams:
-        p, gate_kn, loiter_max_kn, _, _, _, fix_gap_ms, bridge_ms = self._hot_params(zone)
-        return p, gate_kn, loiter_max_kn, fix_gap_ms, bridge_ms
+        """The fast lane's share of the per-zone parameters (made once per zone)."""
+        lane = self._lane.get(zone)
+        if lane is None:
+            p, gate_kn, loiter_max_kn, _, _, _, fix_gap_ms, bridge_ms = self._hot_params(zone)
+            lane = self._lane[zone] = (p, gate_kn, loiter_max_kn, fix_gap_ms, bridge_ms)
+        return lane
 
     def ordered_run_id(self, mmsi: int) -> str | None:
         """The alert id the ordered track's current go-fast run of ``mmsi`` has, or would have once raised."""
