@@ -54,8 +54,8 @@ def _bare_pyais(path: Path) -> tuple[float, int]:
 def _decode_only(path: Path, encoded: bool = True) -> tuple[float, int]:
     """Our decoder as the workers run it (``encoded``: hot positions straight to Kafka key + JSON value),
     or producing domain objects for every record (``msa decode``'s library use)."""
-    from services.ingest.decoder import Decoder
-    from services.ingest.files import read_records
+    from msa.ais.decoder import Decoder
+    from msa.formats.recordings import read_records
 
     t0 = time.perf_counter()
     n = 0

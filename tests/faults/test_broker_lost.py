@@ -43,7 +43,7 @@ def test_the_pipeline_survives_the_loss_of_one_broker_of_three(
     asyncio.run(ensure_topics(bootstrap, topics.specs()))
     env = {**env, "MSA_DATABASE_URL": own_database_url}
     services = [
-        *(Supervised(f"d{i}", ["detector", "--topics-suffix", suffix, "--group", f"g-{unique}", "--instance-id",
+        *(Supervised(f"d{i}", ["detector", "--topic-suffix", suffix, "--group", f"g-{unique}", "--instance-id",
                                f"d{i}", "--database-url", own_database_url, "--idle-timeout-s", "1",
                                "--checkpoint-interval-s", "0.5", "--checkpoint-records", "3000",
                                "--grace-s", str(GRACE_S)], tmp_path, env) for i in range(2)),

@@ -83,7 +83,7 @@ async def test_the_pipeline_survives_database_and_broker_outages_and_service_kil
     env = {"MSA_DATABASE_URL": own_database_url, "MSA_JWT_SECRET": SECRET}
     port = free_port()
     services = {
-        **{f"d{i}": Supervised(f"d{i}", ["detector", "--topics-suffix", suffix, "--group", f"g-{unique}",
+        **{f"d{i}": Supervised(f"d{i}", ["detector", "--topic-suffix", suffix, "--group", f"g-{unique}",
                                          "--instance-id", f"d{i}", "--database-url", own_database_url,
                                          "--idle-timeout-s", "1", "--checkpoint-interval-s", "0.5",
                                          "--checkpoint-records", "3000", "--grace-s", str(GRACE_S)],

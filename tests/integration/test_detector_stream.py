@@ -131,7 +131,7 @@ class Detectors:
         self.started += 1
         log = (self.log_dir / f"{name}-{self.started}.log").open("wb")
         self.procs[name] = subprocess.Popen(
-            [*MSA, "detector", "--topics-suffix", self.suffix, "--group", self.group, "--instance-id", name,
+            [*MSA, "detector", "--topic-suffix", self.suffix, "--group", self.group, "--instance-id", name,
              "--database-url", self.database_url, "--idle-timeout-s", "1", "--checkpoint-interval-s", "0.5",
              "--checkpoint-records", "3000", "--grace-s", str(GRACE_S)],
             cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})

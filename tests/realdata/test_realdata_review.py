@@ -10,32 +10,22 @@ Skipped when ``../shared/data`` is absent, except in CI (``CI=true``), which alw
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.detect.review import review_file
+from tests.shared_data import require_shared
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 REVIEW = json.loads((Path(__file__).resolve().parent / "review.json").read_text(encoding="utf-8"))
 
 pytestmark = pytest.mark.timeout(600)
 
 
-def _data(rel: str) -> Path:
-    path = SHARED / rel
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing: CI always has ../shared/data")
-        pytest.skip(f"{path} not available (../shared/data is beside the repository)")
-    return path
-
-
 @pytest.fixture(scope="module")
 def reviews() -> dict[str, dict[str, Any]]:
-    return {rel: review_file(_data(rel)) for rel in REVIEW["files"]}
+    return {rel: review_file(require_shared(rel)) for rel in REVIEW["files"]}
 
 
 @pytest.mark.parametrize("rel", sorted(REVIEW["files"]))
@@ -86,7 +76,7 @@ def test_in_arrival_order_the_fast_lane_changes_no_final_alert(rel: str) -> None
     from services.detect.reading import read_input
     from services.detect.review import WORLD_ZONES
 
-    records = list(read_input(_data(rel), {}))
+    records = list(read_input(require_shared(rel), {}))
     zones = load_zones(WORLD_ZONES)
     finals = []
     for lane in (True, False):

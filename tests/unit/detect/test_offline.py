@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from msa.cli import main
 from msa.contracts.codec import dumps, record_to_dict
 from msa.domain import SatelliteDetection
 from services.detect.offline import run_offline
 from services.detect.reading import sniff
+from tests.shared_data import require_shared
 from tests.unit.detect.scenario import mini_scenario
-
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 
 
 def write_inputs(tmp_path: Path) -> tuple[Path, Path]:
@@ -65,9 +62,7 @@ def test_bad_zone_file_is_a_clean_error(tmp_path: Path) -> None:
 
 
 def test_real_recording_runs_through_msa_decode(tmp_path: Path) -> None:
-    src = SHARED / "dma-aislib" / "ais250.txt"
-    if not src.exists():
-        pytest.skip("shared data not available")
+    src = require_shared("dma-aislib/ais250.txt")
     result = run_offline([src])
     assert result.stats["positions"] > 100 and result.stats["vessels_tracked"] > 100
     assert result.alerts == []  # 30 s of Danish traffic, outside every zone: nothing to alert
@@ -77,9 +72,7 @@ def test_real_recording_runs_through_msa_decode(tmp_path: Path) -> None:
 
 
 def test_gfw_decoded_messages_are_read(tmp_path: Path) -> None:
-    src = SHARED / "gfw-gpsdio-segment" / "regr_229000611.json"
-    if not src.exists():
-        pytest.skip("shared data not available")
+    src = require_shared("gfw-gpsdio-segment/regr_229000611.json")
     assert sniff(src) == "gfw"
     result = run_offline([src])
     # one vessel alone in the Strait for days: any silence is a coverage gap by construction, no alert

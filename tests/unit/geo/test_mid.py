@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
 from geo.mid import MID_TO_ISO, flag_from_mmsi, mid_of
-
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+from tests.shared_data import require_shared
 
 
 @pytest.mark.parametrize(("mmsi", "flag"), [
@@ -31,9 +29,7 @@ def test_mid_of_a_ship_station() -> None:
 
 
 def test_every_mid_in_the_libais_table_is_mapped() -> None:
-    path = SHARED / "libais" / "mid.csv"
-    if not path.exists():
-        pytest.skip("shared data not available")
+    path = require_shared("libais/mid.csv")
     with path.open(encoding="utf-8") as fh:
         prefixes = {int(row["prefix"]) for row in csv.DictReader(fh)}
     assert prefixes and prefixes <= set(MID_TO_ISO)
