@@ -15,7 +15,7 @@ and per kind what its charts need (``threshold_kn``, ``expected_path``, ``distan
 the contract fixes the shape of what readers rely on, not every figure. ``parse_evidence`` validates; the sink
 refuses (dead-letters) an alert whose evidence does not validate. Alerts written before this contract (evidence
 version 1: ``positions``, ``satellite_detections``, ``segments``) are still read by the API's
-``services.api.evidence`` for the records already stored.
+``services.api.evidence_view`` for the records already stored.
 """
 
 from __future__ import annotations

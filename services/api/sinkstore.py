@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from msa.contracts.codec import dumps
 from msa.domain import Alert, VesselIdentity
-from services.api.evidence import extract_detections, extract_fixes
+from services.api.evidence_view import extract_detections, extract_fixes
 
 __all__ = ["FEED_LOCK_KEY", "UpsertResult", "append_feed", "upsert_alert"]
 

@@ -8,11 +8,11 @@ their own spot; spots are kept ≥ 6 km apart so that they never look like a ren
 
 from __future__ import annotations
 
-from services.simulate.context import ScenarioContext
-from services.simulate.geodesy import KN_TO_MPS, bearing_deg, destination, distance_m
+from services.simulate.latlon_geodesy import KN_TO_MPS, bearing_deg, destination, distance_m
 from services.simulate.model import Actor
 from services.simulate.places import LANES
-from services.simulate.track import NAV_FISHING, TrackBuilder
+from services.simulate.scenario_context import ScenarioContext
+from services.simulate.trajectory import NAV_FISHING, TrackBuilder
 
 __all__ = ["fishing_fleet", "lane_length_m", "lane_point", "lane_track", "lane_traffic"]
 

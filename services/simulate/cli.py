@@ -23,8 +23,8 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from services.simulate.render import render
     from services.simulate.scenarios import build_world, scenario_names
+    from services.simulate.world_files import render
 
     if args.list:
         print("\n".join(scenario_names()))

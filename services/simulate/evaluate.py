@@ -22,10 +22,10 @@ from statistics import median
 from typing import Any
 
 from msa.domain import parse_ts
-from services.simulate.matching import AlertView, MatchRules, matches
 from services.simulate.model import TruthItem
 from services.simulate.places import STATIONS
 from services.simulate.shore import REGIMES, Station, regime_at
+from services.simulate.truth_matching import AlertView, MatchRules, matches
 
 __all__ = ["KINDS", "EvalResult", "KindStats", "evaluate", "open_time_ms"]
 

@@ -1,6 +1,6 @@
 """What a scenario is made of: vessels (actors) with tracks, satellite scenes, and the truth.
 
-A :class:`World` is pure data; :mod:`services.simulate.render` turns it into ``ais.nmea``,
+A :class:`World` is pure data; :mod:`services.simulate.world_files` turns it into ``ais.nmea``,
 ``sat.geojson`` and ``truth.json``. Worlds of several scenarios merge into one (``msa simulate --scenario all``).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from services.simulate.reception import ReceptionModel
-from services.simulate.track import Track
+from services.simulate.trajectory import Track
 
 __all__ = ["Actor", "Glitch", "SceneSpec", "TruthItem", "VesselSpec", "World", "check_mmsis", "merge_worlds"]
 

@@ -7,7 +7,7 @@ Static and voyage data (type 5, type 24 A/B) every 6 min.
 
 from __future__ import annotations
 
-from services.simulate.track import NAV_ANCHORED, NAV_MOORED
+from services.simulate.trajectory import NAV_ANCHORED, NAV_MOORED
 
 __all__ = ["STATIC_INTERVAL_S", "class_a_interval_s", "class_b_interval_s", "interval_s"]
 

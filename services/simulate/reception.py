@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from services.simulate.geodesy import distance_m
+from services.simulate.latlon_geodesy import distance_m
 from services.simulate.satcoverage import SatelliteCoverage
 from services.simulate.shore import Station, in_range
 

@@ -19,7 +19,7 @@ import random
 from typing import Any
 
 from msa.domain import format_ts
-from services.simulate.geodesy import destination
+from services.simulate.latlon_geodesy import destination
 from services.simulate.model import Actor, SceneSpec
 from services.simulate.transmit import actor_rng
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from services.simulate.evaluate import EvalResult, evaluate
-from services.simulate.matching import AlertView, MatchRules, alert_view
 from services.simulate.model import TruthItem
-from services.simulate.render import render
 from services.simulate.scenarios import build_world
 from services.simulate.truth import load_truth
+from services.simulate.truth_matching import AlertView, MatchRules, alert_view
+from services.simulate.world_files import render
 
 __all__ = ["ScoreReport", "detect_command", "evaluate_files", "load_run", "run_detect", "score_dir", "score_seeds"]
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.simulate.geodesy import distance_m
+from services.simulate.latlon_geodesy import distance_m
 
 __all__ = ["COAST", "OFFSHORE", "REGIMES", "Station", "in_range", "regime_at", "station_from_dict",
            "station_to_dict"]

@@ -10,10 +10,10 @@ MMSIs outside every block (``MID·10⁶`` exactly) belong to the scenario that u
 from __future__ import annotations
 
 from services.simulate.evaluate import EvalResult, evaluate
-from services.simulate.matching import AlertView, MatchRules
 from services.simulate.model import TruthItem
 from services.simulate.scenarios import SCENARIOS, SHARED_MMSIS
 from services.simulate.shore import Station
+from services.simulate.truth_matching import AlertView, MatchRules
 
 __all__ = ["CROSS", "evaluate_by_scenario", "scenario_of"]
 

@@ -18,9 +18,9 @@ from typing import Any
 from pyais import encode_dict
 
 from services.simulate.fastencode import encode_position
-from services.simulate.geodesy import destination
+from services.simulate.latlon_geodesy import destination
 from services.simulate.model import Actor
-from services.simulate.nmea import position_payload, static_payloads, tag_block
+from services.simulate.nmea_encode import position_payload, static_payloads, tag_block
 from services.simulate.rates import STATIC_INTERVAL_S, interval_s
 from services.simulate.reception import ReceptionModel
 

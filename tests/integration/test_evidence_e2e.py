@@ -23,9 +23,9 @@ from services.api.principal import Role
 from services.api.sink import rejects_topic, run_sink
 from services.api.wire import encode_alert
 from services.simulate.model import merge_worlds
-from services.simulate.render import render
 from services.simulate.scenarios import build_world
 from services.simulate.scoring import run_detect
+from services.simulate.world_files import render
 from tests.unit.api.builders import token
 from tests.unit.api.live import api_settings, bearer, running_api
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from services.simulate.matching import AlertView
 from services.simulate.model import TruthItem
+from services.simulate.truth_matching import AlertView
 
 Run = tuple[Path, list[TruthItem], list[TruthItem], list[AlertView]]
 
@@ -18,9 +18,9 @@ Run = tuple[Path, list[TruthItem], list[TruthItem], list[AlertView]]
 def merged_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Run]:
     if importlib.util.find_spec("services.detect.cli") is None:
         pytest.skip("msa detect is not installed in this build")
-    from services.simulate.render import render
     from services.simulate.scenarios import build_world
     from services.simulate.scoring import load_run, run_detect
+    from services.simulate.world_files import render
 
     cache: dict[int, Run] = {}
     root = tmp_path_factory.mktemp("scenarios")

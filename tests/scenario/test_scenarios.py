@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from services.simulate.evaluate import EvalResult, evaluate
-from services.simulate.matching import AlertView
 from services.simulate.model import TruthItem
 from services.simulate.report import format_table
 from services.simulate.scenarios import scenario_names
 from services.simulate.split import CROSS, evaluate_by_scenario, scenario_of
+from services.simulate.truth_matching import AlertView
 
 Run = tuple[Path, list[TruthItem], list[TruthItem], list[AlertView]]
 MergedRun = Callable[[int], Run]

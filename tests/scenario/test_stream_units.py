@@ -15,8 +15,8 @@ from msa.contracts.codec import alert_to_dict
 from msa.domain import Record
 from services.detect.offline import record_sort_key
 from services.detect.reading import read_input
-from services.simulate.matching import AlertView
 from services.simulate.model import TruthItem
+from services.simulate.truth_matching import AlertView
 from tests.unit.stream.cluster import Cluster
 
 Run = tuple[Path, list[TruthItem], list[TruthItem], list[AlertView]]

@@ -87,3 +87,29 @@ def test_the_shared_domain_imports_the_standard_library_only() -> None:
 @pytest.mark.parametrize("folder", ["geo", "msa"])
 def test_geography_and_contracts_import_no_service(folder: str) -> None:
     assert violations(py(folder), ("services",)) == []
+
+
+# A module name means one thing. The exceptions docs/architecture.md justifies: each package's ``cli.py``; API
+# routers named after the resource they serve; simulator scenarios named after the alert kind they exercise; and
+# the same concept in its own package (metrics, health endpoints, settings, payload schemas).
+SAME_CONCEPT = {"cli.py", "metrics.py", "health.py", "settings.py", "schemas.py"}
+NAMED_AFTER = ("services/api/routers", "services/simulate/scenarios")
+
+
+def reused_names(paths: list[Path]) -> dict[str, list[str]]:
+    by_name: dict[str, list[str]] = {}
+    for p in paths:
+        by_name.setdefault(p.name, []).append(p.relative_to(ROOT).as_posix())
+    out = {}
+    for name, where in sorted(by_name.items()):
+        unexplained = [w for w in where if not w.startswith(NAMED_AFTER)]
+        if len(where) > 1 and name not in SAME_CONCEPT and len(unexplained) > 1:
+            out[name] = where
+    return out
+
+
+def test_no_two_modules_share_a_name_but_the_documented_exceptions() -> None:
+    paths = [p for folder in ("msa", "services", "geo", "bench") for p in py(folder)
+             if p.name != "__init__.py" and "migrations" not in p.parts]
+    assert reused_names(paths) == {}
+    assert reused_names([ROOT / "services/detect/coverage.py", ROOT / "services/detect/stream/coverage.py"])

@@ -10,9 +10,9 @@ from fastapi.responses import Response, StreamingResponse
 from services.api import queries
 from services.api.deps import Conn, Exporter, ReadAlerts, ReadAudit, State
 from services.api.filters import Cursor, CursorError, SortKey
-from services.api.params import Filter
 from services.api.principal import Permission
 from services.api.problems import PROBLEM_RESPONSES, Problem
+from services.api.query_params import Filter
 from services.api.render import (
     GEOJSON,
     JsonResponseFast,

@@ -17,8 +17,8 @@ from services.api.deps import Conn, Exporter, ReadAlerts, State
 from services.api.export_layers import Layer
 from services.api.exports import ExportFormat, ExportRequest, build_export, discard_export
 from services.api.filters import SortKey
-from services.api.params import Filter
 from services.api.problems import PROBLEM_RESPONSES, Problem
+from services.api.query_params import Filter
 from services.api.render import view_for
 from services.api.routers.alerts import EXPORT_MAX, AlertId
 

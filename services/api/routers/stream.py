@@ -16,9 +16,9 @@ from services.api.deps import ReadAlerts, State, api_key_active
 from services.api.feed import FeedEvent
 from services.api.filters import AlertFilter
 from services.api.matching import alert_matches
-from services.api.params import Filter
 from services.api.principal import Principal
 from services.api.problems import PROBLEM_RESPONSES
+from services.api.query_params import Filter
 from services.api.render import view_for
 from services.api.state import AppState
 

@@ -1,6 +1,6 @@
 """The scenario registry: name → (number, builder). ``build_world(name, seed)`` runs one; ``all`` merges.
 
-Numbers fix the MMSI block of each scenario (see :mod:`services.simulate.context`); never renumber, add
+Numbers fix the MMSI block of each scenario (see :mod:`services.simulate.scenario_context`); never renumber, add
 new scenarios with new numbers. MMSIs shared on purpose outside every block are in :data:`SHARED_MMSIS`.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from services.simulate.context import ScenarioContext
 from services.simulate.model import World, merge_worlds
+from services.simulate.scenario_context import ScenarioContext
 from services.simulate.scenarios.dark import atlantic_dark, dark_sar, strait_dark
 from services.simulate.scenarios.decoys import anchorage, coverage_gap, ferries, glitch, port_arrival, tug_tow
 from services.simulate.scenarios.gofast import alboran_gofast, algarve_gofast, offshore_gofast

@@ -6,10 +6,10 @@ the eastern Alboran Sea with a SAR scene seeing the silent ship on her course; a
 from __future__ import annotations
 
 from services.simulate.background import fishing_fleet, lane_traffic
-from services.simulate.context import ScenarioContext
 from services.simulate.places import LANES
 from services.simulate.sar import detection_id
-from services.simulate.track import TrackBuilder
+from services.simulate.scenario_context import ScenarioContext
+from services.simulate.trajectory import TrackBuilder
 
 __all__ = ["atlantic_dark", "dark_sar", "strait_dark"]
 

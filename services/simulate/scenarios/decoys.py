@@ -14,12 +14,12 @@
 from __future__ import annotations
 
 from services.simulate.background import lane_traffic
-from services.simulate.context import ScenarioContext
-from services.simulate.geodesy import bearing_deg, destination
+from services.simulate.latlon_geodesy import bearing_deg, destination
 from services.simulate.model import Glitch
 from services.simulate.places import ANCHORAGE_ALGECIRAS, LANES, PORTS
 from services.simulate.satcoverage import Blackout
-from services.simulate.track import NAV_ANCHORED, NAV_MOORED, TrackBuilder
+from services.simulate.scenario_context import ScenarioContext
+from services.simulate.trajectory import NAV_ANCHORED, NAV_MOORED, TrackBuilder
 
 __all__ = ["anchorage", "coverage_gap", "ferries", "glitch", "port_arrival", "tug_tow"]
 

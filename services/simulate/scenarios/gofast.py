@@ -6,9 +6,9 @@ a 35–45 kn run far offshore in the Atlantic approaches, heard only by satellit
 from __future__ import annotations
 
 from services.simulate.background import fishing_fleet, lane_traffic
-from services.simulate.context import ScenarioContext
-from services.simulate.geodesy import destination
-from services.simulate.track import NAV_MOORED, TrackBuilder
+from services.simulate.latlon_geodesy import destination
+from services.simulate.scenario_context import ScenarioContext
+from services.simulate.trajectory import NAV_MOORED, TrackBuilder
 
 __all__ = ["alboran_gofast", "algarve_gofast", "offshore_gofast"]
 

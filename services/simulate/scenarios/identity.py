@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from services.simulate.background import lane_track, lane_traffic
-from services.simulate.context import ScenarioContext
-from services.simulate.geodesy import destination
-from services.simulate.track import NAV_ANCHORED, TrackBuilder
+from services.simulate.latlon_geodesy import destination
+from services.simulate.scenario_context import ScenarioContext
+from services.simulate.trajectory import NAV_ANCHORED, TrackBuilder
 
 __all__ = ["PLACEHOLDER_MMSI", "SHARED_MMSIS", "identity_shared"]
 

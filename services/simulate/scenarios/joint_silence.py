@@ -10,9 +10,9 @@ meeting (from coming alongside to parting), and a dark period for each vessel.
 from __future__ import annotations
 
 from services.simulate.background import fishing_fleet
-from services.simulate.context import ScenarioContext
-from services.simulate.geodesy import KN_TO_MPS, destination
-from services.simulate.track import TrackBuilder
+from services.simulate.latlon_geodesy import KN_TO_MPS, destination
+from services.simulate.scenario_context import ScenarioContext
+from services.simulate.trajectory import TrackBuilder
 
 __all__ = ["joint_silence"]
 

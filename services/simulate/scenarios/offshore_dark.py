@@ -13,9 +13,9 @@ dark period, not a dark vessel (a decoy).
 from __future__ import annotations
 
 from services.simulate.background import fishing_fleet, lane_traffic
-from services.simulate.context import ScenarioContext
 from services.simulate.sar import detection_id
-from services.simulate.track import TrackBuilder
+from services.simulate.scenario_context import ScenarioContext
+from services.simulate.trajectory import TrackBuilder
 
 __all__ = ["offshore_dark"]
 

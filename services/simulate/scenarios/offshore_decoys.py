@@ -16,10 +16,10 @@
 from __future__ import annotations
 
 from services.simulate.background import fishing_fleet, lane_traffic
-from services.simulate.context import ScenarioContext
-from services.simulate.geodesy import KN_TO_MPS, destination
+from services.simulate.latlon_geodesy import KN_TO_MPS, destination
 from services.simulate.satcoverage import Blackout
-from services.simulate.track import TrackBuilder
+from services.simulate.scenario_context import ScenarioContext
+from services.simulate.trajectory import TrackBuilder
 
 __all__ = ["offshore_convoy", "offshore_fishing", "offshore_sparse"]
 

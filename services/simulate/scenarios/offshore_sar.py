@@ -7,13 +7,13 @@ detection 12–25 km from the nearest AIS ship, whose own fixes come only from s
 from __future__ import annotations
 
 from services.simulate.background import fishing_fleet, lane_length_m, lane_track, lane_traffic
-from services.simulate.coast import distance_to_land_m
-from services.simulate.context import ScenarioContext
-from services.simulate.geodesy import KN_TO_MPS, destination, distance_m
+from services.simulate.latlon_coast import distance_to_land_m
+from services.simulate.latlon_geodesy import KN_TO_MPS, destination, distance_m
 from services.simulate.model import VesselSpec
 from services.simulate.places import LANES
 from services.simulate.sar import detection_id
-from services.simulate.track import NAV_FISHING, TrackBuilder
+from services.simulate.scenario_context import ScenarioContext
+from services.simulate.trajectory import NAV_FISHING, TrackBuilder
 
 __all__ = ["offshore_dark_rendezvous", "offshore_dark_vessel"]
 

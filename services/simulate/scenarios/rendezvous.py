@@ -7,10 +7,10 @@ drifting 100–400 m apart for 1–2 h, seen by a SAR scene (two AIS vessels: no
 from __future__ import annotations
 
 from services.simulate.background import fishing_fleet, lane_traffic
-from services.simulate.context import ScenarioContext
-from services.simulate.geodesy import KN_TO_MPS, destination, distance_m
+from services.simulate.latlon_geodesy import KN_TO_MPS, destination, distance_m
 from services.simulate.places import PORTS
-from services.simulate.track import NAV_FISHING, NAV_MOORED, TrackBuilder
+from services.simulate.scenario_context import ScenarioContext
+from services.simulate.trajectory import NAV_FISHING, NAV_MOORED, TrackBuilder
 
 __all__ = ["coastal_rendezvous", "offshore_rendezvous"]
 

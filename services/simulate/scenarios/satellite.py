@@ -7,11 +7,11 @@ one off Peniche, 15–50 km from the coast in shore-receiver range among lane an
 from __future__ import annotations
 
 from services.simulate.background import fishing_fleet, lane_traffic
-from services.simulate.context import ScenarioContext
-from services.simulate.geodesy import destination, distance_m
+from services.simulate.latlon_geodesy import destination, distance_m
 from services.simulate.model import VesselSpec
 from services.simulate.sar import detection_id
-from services.simulate.track import NAV_FISHING, TrackBuilder
+from services.simulate.scenario_context import ScenarioContext
+from services.simulate.trajectory import NAV_FISHING, TrackBuilder
 
 __all__ = ["coastal_dark_vessel", "dark_rendezvous", "dark_vessel"]
 

@@ -23,7 +23,7 @@ from services.api.cise import (
     reliability_level,
     sensor_type,
 )
-from services.api.evidence import extract_detections, extract_fixes
+from services.api.evidence_view import extract_detections, extract_fixes
 from services.api.rows import partner_view
 from tests.unit.api.builders import alert, identity_anomaly
 
@@ -43,7 +43,7 @@ def api_dict(a: Alert) -> dict[str, Any]:
 
 def served(a: Alert) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """(alert, track, detections) as ``GET /alerts/{id}`` serves them: the sink's extraction of the detector's
-    evidence (``services.api.evidence``), in the API's row format."""
+    evidence (``services.api.evidence_view``), in the API's row format."""
     fixes, _ = extract_fixes(a)
     dets, _ = extract_detections(a)
     track = [{"mmsi": f.mmsi, "ts": format_ts(f.ts_ms), "lat": f.lat, "lon": f.lon, "sog_kn": f.sog_kn,

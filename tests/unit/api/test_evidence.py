@@ -3,7 +3,7 @@ from __future__ import annotations
 import dataclasses
 
 from msa.domain import AlertStatus, format_ts
-from services.api.evidence import extract_detections, extract_fixes
+from services.api.evidence_view import extract_detections, extract_fixes
 from tests.unit.api.builders import T0_MS, alert, identity_anomaly
 
 

@@ -11,12 +11,12 @@ import pytest
 from msa.cli import main
 from msa.domain import format_ts, parse_ts
 from services.simulate.evaluate import evaluate
-from services.simulate.matching import alert_view, representative_point
 from services.simulate.model import TruthItem
 from services.simulate.places import STATIONS
 from services.simulate.report import format_table
 from services.simulate.shore import Station, station_to_dict
 from services.simulate.truth import item_to_dict
+from services.simulate.truth_matching import alert_view, representative_point
 
 T = parse_ts("2024-03-12T21:00:00Z")
 H = 3_600_000

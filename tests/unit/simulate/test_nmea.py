@@ -12,8 +12,8 @@ from pyais.messages import NMEASentenceFactory, TagBlock
 
 from services.simulate.fastencode import encode_position
 from services.simulate.model import VesselSpec
-from services.simulate.nmea import position_payload, static_payloads, tag_block, tagged_lines
-from services.simulate.track import State
+from services.simulate.nmea_encode import position_payload, static_payloads, tag_block, tagged_lines
+from services.simulate.trajectory import State
 
 SPEC_A = VesselSpec(224001001, "A", "IBERIA SUN", "EA1234", 70, 180.0, 28.0, 9123456, "ALGECIRAS")
 SPEC_B = VesselSpec(224001002, "B", "BRAVO", "EB99", 37, 12.0)

@@ -14,17 +14,17 @@ import pyais
 import pytest
 from pyais.messages import NMEASentenceFactory
 
+from msa.ais.bits import SOG_NOT_AVAILABLE_KN
 from msa.domain import parse_ts
 from msa.formats.satellite import parse_feature_collection
 from services.detect.reading import read_satellite_geojson
-from services.simulate.context import ScenarioContext
 from services.simulate.model import VesselSpec, check_mmsis, merge_worlds
-from services.simulate.nmea import SOG_NOT_AVAILABLE
 from services.simulate.places import STATIONS
-from services.simulate.render import render
 from services.simulate.sar import delivery_delay_s, detection_id
-from services.simulate.track import TrackBuilder
+from services.simulate.scenario_context import ScenarioContext
+from services.simulate.trajectory import TrackBuilder
 from services.simulate.truth import load_truth
+from services.simulate.world_files import render
 
 
 def mini_world(seed: int) -> ScenarioContext:
@@ -180,7 +180,7 @@ def test_two_transponders_sharing_an_mmsi_alternate_without_sog(out: Path) -> No
         if src == "rx-huelva" and nmea.startswith("!AIVDM,1,1"):
             msg = pyais.decode(nmea).asdict()
             if msg["msg_type"] == 18 and msg["mmsi"] == 224099009:
-                assert msg["speed"] == SOG_NOT_AVAILABLE
+                assert msg["speed"] == SOG_NOT_AVAILABLE_KN
                 stamps.append((c, float(str(msg["lat"]))))
     stamps.sort()
     assert len(stamps) > 100

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from geo.ports import load_ports
 from geo.zones import load_zones
-from services.simulate.coast import distance_to_land_m
-from services.simulate.geodesy import distance_m
+from services.simulate.latlon_coast import distance_to_land_m
+from services.simulate.latlon_geodesy import distance_m
 from services.simulate.model import Actor, TruthItem, World
 from services.simulate.sar import detection_id
 from services.simulate.scenarios import SCENARIOS, SHARED_MMSIS, build_world, scenario_names

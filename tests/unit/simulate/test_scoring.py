@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 from services.simulate.cli import parse_seeds
-from services.simulate.matching import AlertView
 from services.simulate.scenarios import build_world
 from services.simulate.scoring import detect_command, score_dir
 from services.simulate.split import CROSS, scenario_of
 from services.simulate.truth import truth_to_dict
+from services.simulate.truth_matching import AlertView
 
 
 def test_parse_seeds() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.simulate.geodesy import distance_m
+from services.simulate.latlon_geodesy import distance_m
 from services.simulate.rates import class_a_interval_s, class_b_interval_s
-from services.simulate.track import NAV_ANCHORED, NAV_UNDERWAY, TrackBuilder
+from services.simulate.trajectory import NAV_ANCHORED, NAV_UNDERWAY, TrackBuilder
 
 T0 = 1_710_273_600_000
 

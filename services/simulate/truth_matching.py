@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from msa.domain import parse_ts
-from services.simulate.geodesy import distance_m
+from services.simulate.latlon_geodesy import distance_m
 from services.simulate.model import TruthItem
 
 __all__ = ["AlertView", "MatchRules", "alert_view", "matches", "representative_point"]

@@ -19,7 +19,7 @@ from services.simulate.places import STATIONS
 from services.simulate.reception import ReceptionModel
 from services.simulate.satcoverage import Blackout, PassSchedule, satellite_coverage
 from services.simulate.shore import regime_at
-from services.simulate.track import Track
+from services.simulate.trajectory import Track
 
 __all__ = ["EPOCH_MS", "NAMES", "SCHEDULE_SPAN_H", "ScenarioContext"]
 

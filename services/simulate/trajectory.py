@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Self
 
-from services.simulate.geodesy import KN_TO_MPS, bearing_deg, destination, distance_m, interpolate
+from services.simulate.latlon_geodesy import KN_TO_MPS, bearing_deg, destination, distance_m, interpolate
 
 __all__ = ["NAV_ANCHORED", "NAV_FISHING", "NAV_MOORED", "NAV_UNDERWAY", "Leg", "State", "Track", "TrackBuilder"]
 

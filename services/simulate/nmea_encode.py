@@ -11,10 +11,11 @@ from typing import Any
 
 from pyais import encode_dict
 
+from msa.ais.bits import SOG_NOT_AVAILABLE_KN
 from services.simulate.model import VesselSpec
-from services.simulate.track import State
+from services.simulate.trajectory import State
 
-__all__ = ["SOG_NOT_AVAILABLE", "position_payload", "static_payloads", "tag_block", "tagged_lines"]
+__all__ = ["position_payload", "static_payloads", "tag_block", "tagged_lines"]
 
 
 def _checksum(text: str) -> str:
@@ -26,14 +27,13 @@ def tag_block(source: str, epoch_s: int) -> str:
     return f"\\{body}*{_checksum(body)}\\"
 
 
-SOG_NOT_AVAILABLE = 102.3
 
 
 def position_payload(spec: VesselSpec, ts_ms: int, state: State, lat: float, lon: float, *,
                      sog_available: bool = True) -> dict[str, Any]:
     """The fields of a type 1/3 (class A) or 18 (class B) report (SOG 102.3 = not available if told so)."""
     second = (ts_ms // 1000) % 60
-    sog = round(min(102.2, max(0.0, state.sog_kn)), 1) if sog_available else SOG_NOT_AVAILABLE
+    sog = round(min(102.2, max(0.0, state.sog_kn)), 1) if sog_available else SOG_NOT_AVAILABLE_KN
     cog = round(state.cog_deg % 360.0, 1)
     common: dict[str, Any] = {
         "mmsi": spec.mmsi, "lat": round(lat, 6), "lon": round(lon, 6), "speed": sog, "course": cog,
