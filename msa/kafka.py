@@ -164,6 +164,9 @@ def make_consumer(bootstrap: str, *topics: str, group_id: str | None, client_id:
 
 
 async def wait_for_broker(bootstrap: str, timeout_s: float = 60.0) -> None:
+    """Until the broker answers a metadata request. A broker just started may refuse connections, answer
+    without itself in the metadata, or not be ready for requests (``NodeNotReadyError``): any transient
+    (``retriable``) error is retried until ``timeout_s``."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
         admin = admin_client(bootstrap, request_timeout_ms=5000)
@@ -171,8 +174,9 @@ async def wait_for_broker(bootstrap: str, timeout_s: float = 60.0) -> None:
             await admin.start()
             await admin.list_topics()
             return
-        except KafkaConnectionError:
-            if asyncio.get_running_loop().time() > deadline:
+        except KafkaError as exc:
+            if not (exc.retriable or isinstance(exc, KafkaConnectionError)) \
+                    or asyncio.get_running_loop().time() > deadline:
                 raise
             await asyncio.sleep(0.5)
         finally:

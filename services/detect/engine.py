@@ -16,7 +16,7 @@ loop): the vessel stage (``vessel_stage.VesselStage``: the track filter and the 
 fast lane and satellite matching) and the pair stage (``rendezvous.RendezvousDetector``). Offline (``"all"``)
 an engine has both, the vessel stage feeding its candidate fixes straight to the pair stage; the streaming
 detector's stage 1 (``"vessel"``, by MMSI) has the vessel stage alone and passes those fixes on as
-``RendezvousInput`` (``take_rendezvous_inputs``); its stage 2 (``"pairs"``, by spatial cell) has the pair stage
+``RendezvousInput`` (``take_outputs``); its stage 2 (``"pairs"``, by spatial cell) has the pair stage
 alone. What the streaming units exchange besides (coverage, scene parts, clocks) is ``engine_exchange.py``:
 satellite scenes are resolved across stage-1 engines by exchanging ``ScenePart``s, the engine stopping at the
 scan that made a scene due until ``resolve_scenes``.
@@ -50,7 +50,7 @@ __all__ = ["ENGINE_ROLES", "Engine", "EngineRole"]
 # track filter (duplicates, glitches, jumps, speed), go-fast, dark period (with its coverage bookkeeping) and
 # satellite matching (dark vessel, dark rendezvous, dark-period evidence; scenes resolved across engines
 # with ``enable_scene_exchange``); the fixes the rendezvous detector needs are passed on
-# (``take_rendezvous_inputs``) instead of detected here. "pairs" (streaming stage 2, by spatial cell): only
+# (``take_outputs``) instead of detected here. "pairs" (streaming stage 2, by spatial cell): only
 # the rendezvous detector, fed with those ``RendezvousInput`` records (and static data for identities).
 EngineRole = Literal["all", "vessel", "pairs"]
 ENGINE_ROLES: tuple[EngineRole, ...] = ("all", "vessel", "pairs")

@@ -10,6 +10,7 @@ own (the attributes below are the engine's).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from msa.domain import Alert, SatelliteDetection
 from services.detect.buffer import NEVER, EventBuffer
@@ -19,7 +20,16 @@ from services.detect.rendezvous import RENDEZVOUS_GRID_DEG, Cell, IdentityChange
 from services.detect.track import VesselState
 from services.detect.vessel_stage import VesselStage
 
-__all__ = ["UnitExchange"]
+__all__ = ["StageOutputs", "UnitExchange"]
+
+
+class StageOutputs(NamedTuple):
+    """What a stage-1 engine hands on besides alerts (``take_outputs``), each in event-time order."""
+
+    rendezvous_inputs: list[RendezvousInput | IdentityChange]  # candidate fixes, ends of candidacy, identities
+    scene_parts: list[ScenePart]  # its parts of the satellite scenes that became due (to publish)
+    heard: list[tuple[int, int, int, int]]  # (cell x, cell y, bucket, MMSI) of own vessels (``record_heard``)
+
 
 
 class UnitExchange:
@@ -45,7 +55,7 @@ class UnitExchange:
         self.coverage.heard(mmsi, ts_ms, lon, lat)
 
     def add_coverage(self, cell: tuple[int, int], bucket: int, mmsis: Iterable[int]) -> None:
-        """A coverage summary (``take_heard`` of another engine): MMSIs heard in a 0.2° cell and time bucket."""
+        """A coverage summary (another engine's ``take_outputs().heard``): MMSIs heard in a 0.2° cell and bucket."""
         self.coverage.add(cell, bucket, mmsis)
 
     def set_coverage_complete(self, complete_ms: int | None) -> list[Alert]:
@@ -57,7 +67,7 @@ class UnitExchange:
         return self._drain(self.watermark) if self.watermark > NEVER else []
 
     def heard_complete_ms(self) -> int:
-        """Every own fix before this event time has been handled (and logged for ``take_heard``): the
+        """Every own fix before this event time has been handled (and logged for ``take_outputs``): the
         earliest buffered record, or the watermark (nothing earlier can still be accepted)."""
         first = self._buf.first_ts()
         return self.watermark if first is None else min(self.watermark, first)
@@ -67,20 +77,9 @@ class UnitExchange:
         return len(self._buf)
 
     def record_heard(self) -> None:
-        """From now on, remember what this engine's own vessels are heard, for ``take_heard``."""
+        """From now on, remember where this engine's own vessels are heard, for ``take_outputs().heard``."""
         if self.stage is not None and self.stage._heard_log is None:
             self.stage._heard_log = []
-
-    def take_heard(self) -> list[tuple[int, int, int, int]]:
-        """(cell x, cell y, bucket, MMSI) of own vessels heard since the last call (needs ``record_heard``).
-        Every own fix before the watermark is included, so the summary of bucket b is complete once the
-        watermark passes the end of b."""
-        stage = self.stage
-        log = None if stage is None else stage._heard_log
-        if not log:
-            return []
-        stage._heard_log = []  # type: ignore[union-attr]
-        return log
 
     def front_ms(self) -> int:
         """Every record before this event time has been handled and every scan at or before it done (its
@@ -93,15 +92,19 @@ class UnitExchange:
             front = min(front, self._horizon - 1)
         return front
 
-    def take_rendezvous_inputs(self) -> list[RendezvousInput | IdentityChange]:
-        """("vessel" role) What the rendezvous stage needs, handled since the last call, in event-time order:
-        candidate fixes and ends of candidacy, and identity changes."""
+    def take_outputs(self) -> StageOutputs:
+        """What this engine hands on besides alerts, since the last call — everything at once, so no caller
+        can take one part before another. Every own fix before the watermark is in ``heard`` (so the coverage
+        summary of bucket b is complete once the watermark passes the end of b)."""
         stage = self.stage
-        out = None if stage is None else stage._rv_out
-        if not out:
-            return []
-        stage._rv_out = []  # type: ignore[union-attr]
-        return out
+        if stage is None:
+            return StageOutputs([], [], [])
+        rv, heard, parts = stage._rv_out, stage._heard_log, self.sat.parts_out
+        stage._rv_out = []
+        if heard:
+            stage._heard_log = []
+        self.sat.parts_out = []
+        return StageOutputs(rv, parts, heard or [])
 
     # ---- scene exchange (streaming: satellite scenes resolved over every stage-1 engine's vessels) ------
     def enable_scene_exchange(self, owns_detection: Callable[[SatelliteDetection], bool]) -> None:
@@ -109,14 +112,6 @@ class UnitExchange:
         detections ``owns_detection`` accepts (exactly one engine must own each)."""
         self.sat.exchange = True
         self.sat.owns = owns_detection
-
-    def take_scene_parts(self) -> list[ScenePart]:
-        """This engine's parts of the scenes that became due since the last call (to publish)."""
-        parts = self.sat.parts_out
-        if not parts:
-            return []
-        self.sat.parts_out = []
-        return parts
 
     def awaiting_scenes(self) -> tuple[int, list[SceneKey]] | None:
         """(scan time, scenes) the engine waits at for the other engines' parts, or None."""

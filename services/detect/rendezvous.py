@@ -56,7 +56,7 @@ Fix = tuple[int, float, float, float]  # ts_ms, lon, lat, speed_kn
 class RendezvousInput(NamedTuple):
     """What the detector needs of one accepted fix (after the track filter): a candidate fix, or, with
     ``speed_kn`` None, the end of the vessel's candidacy (fast, in port or outside every zone). The streaming
-    detector's stage 1 emits these (``Engine.take_rendezvous_inputs``); its stage 2 (per spatial cell) feeds
+    detector's stage 1 emits these (``Engine.take_outputs``); its stage 2 (per spatial cell) feeds
     them to ``on_input``."""
 
     mmsi: int

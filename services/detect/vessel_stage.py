@@ -45,7 +45,7 @@ def apply_identity(ctx: DetectContext, rec: StaticVesselData | IdentityChange, a
 
 class VesselStage:
     """``rendezvous``: the detector to feed candidate fixes to directly (offline), or None to pass them on
-    (``take_rendezvous_inputs``: streaming stage 1). ``lane_grace_ms``: run the fast lane (provisional go-fast
+    (``take_outputs``: streaming stage 1). ``lane_grace_ms``: run the fast lane (provisional go-fast
     versions the ordered track confirms) with this grace; None: the ordered track publishes go-fast alone."""
 
     def __init__(self, ctx: DetectContext, coverage: CoverageGrid, sat: SatMatcher, counters: dict[str, int],

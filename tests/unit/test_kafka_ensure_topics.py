@@ -73,3 +73,23 @@ async def test_a_lasting_error_is_raised_at_once(failures: list[Exception]) -> N
     with pytest.raises(TopicAuthorizationFailedError):
         await msa.kafka.ensure_topics("b:9092", [SPEC], backoff_s=0.001)
     assert len(FakeAdmin.made) == 1
+
+
+async def test_waiting_for_a_broker_just_started_retries_a_node_not_ready(failures: list[Exception],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # `msa infra up` on a fresh machine: the broker's first metadata answer may not list itself yet
+    monkeypatch.setattr(msa.kafka.asyncio, "sleep", _no_sleep)
+    failures.extend([NodeNotReadyError("node None not ready"), NodeNotReadyError("node None not ready")])
+    await msa.kafka.wait_for_broker("b:9092", timeout_s=60)
+    assert len(FakeAdmin.made) == 3 and all(a.closed for a in FakeAdmin.made)
+
+
+async def test_waiting_for_a_broker_raises_a_lasting_error_at_once(failures: list[Exception]) -> None:
+    failures.append(TopicAuthorizationFailedError("not allowed"))
+    with pytest.raises(TopicAuthorizationFailedError):
+        await msa.kafka.wait_for_broker("b:9092", timeout_s=60)
+    assert len(FakeAdmin.made) == 1
+
+
+async def _no_sleep(_s: float) -> None:
+    return None

@@ -193,10 +193,11 @@ class VesselUnit:
                 alerts += engine.resolve_late(key, [])
             elif book.scenes_ready(self.src, [key], scan_ms):
                 alerts += engine.resolve_late(key, book.others_parts(self.src, [key])[key])
-        self._forward(engine.take_rendezvous_inputs(), out)
-        for part in engine.take_scene_parts():
+        handed = engine.take_outputs()
+        self._forward(handed.rendezvous_inputs, out)
+        for part in handed.scene_parts:
             out.exchange.append(ScenePartMsg(self.src, part))
-        self.cov.add(engine.take_heard())
+        self.cov.add(handed.heard)
         summary = self.cov.summary(engine.heard_complete_ms(), self.done())
         if summary is not None:
             out.exchange.append(summary)

@@ -48,9 +48,9 @@ def staged(records: list[Record]) -> tuple[list[Alert], list[Alert], Passed]:
     passed: Passed = []
     for r in records:
         out1 += vessel.process(r)
-        passed += vessel.take_rendezvous_inputs()
+        passed += vessel.take_outputs().rendezvous_inputs
     out1 += vessel.finish()
-    passed += vessel.take_rendezvous_inputs()
+    passed += vessel.take_outputs().rendezvous_inputs
     pairs = engine("pairs", grace_ms=0)
     out2: list[Alert] = []
     for item in passed:
@@ -90,12 +90,12 @@ def test_stage_1_passes_on_candidates_then_one_end_of_candidacy() -> None:
     slow = track(242005001, 0, 600, 30, *OFFSHORE, sog_kn=1.0, cog_deg=90.0)
     fast = track(242005001, 630, 900, 30, OFFSHORE[0], OFFSHORE[1] + 0.01, sog_kn=15.0, cog_deg=90.0)
     versions([*slow, *fast], eng)
-    passed = [p for p in eng.take_rendezvous_inputs() if isinstance(p, RendezvousInput)]
+    passed = [p for p in eng.take_outputs().rendezvous_inputs if isinstance(p, RendezvousInput)]
     assert [r.speed_kn for r in passed[:-1]] == pytest.approx([1.0] * len(slow), abs=1e-6)
     assert passed[-1].speed_kn is None and passed[-1].ts_ms == fast[0].ts_ms  # only the first fast fix
     assert [r.ts_ms for r in passed] == sorted(r.ts_ms for r in passed)
     assert eng.rendezvous is None  # stage 1 runs no rendezvous detector: it passes the fixes on
-    assert eng.take_rendezvous_inputs() == []
+    assert eng.take_outputs().rendezvous_inputs == []
 
 
 def test_stage_2_keeps_no_per_vessel_state() -> None:
@@ -105,7 +105,7 @@ def test_stage_2_keeps_no_per_vessel_state() -> None:
     for item in passed:
         eng.process(item)
     eng.finish()
-    assert not eng.vessels and not eng.take_heard() and not eng.coverage._cells
+    assert not eng.vessels and not eng.take_outputs().heard and not eng.coverage._cells
     assert eng.rendezvous.pairs  # the meeting was seen
 
 
